@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module graph (arrows point down only; see ../shared/DESIGN.md):
+//
+//   opsdeck ─┬─ Console ─┬─ TUI ── CCurses
+//            │           └─ Sync ─┬─ PlatformClient ── CCurl
+//            │                    └─ Cache
+//            ├─ PlatformServer
+//            ├─ Simulator
+//            └─ PlatformModel   (Foundation only; shared wire types)
+let package = Package(
+    name: "OpsDeck",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "opsdeck", targets: ["opsdeck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
+        .systemLibrary(name: "CCurses", path: "Sources/CCurses"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+
+        .target(name: "PlatformModel"),
+        .target(
+            name: "TUI",
+            dependencies: ["CCurses", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .target(
+            name: "PlatformClient",
+            dependencies: ["CCurl", "PlatformModel"]
+        ),
+        .target(
+            name: "Cache",
+            dependencies: ["PlatformModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Sync",
+            dependencies: [
+                "PlatformClient", "Cache", "PlatformModel",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Console",
+            dependencies: [
+                "TUI", "Sync", "Cache", "PlatformModel",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PlatformServer",
+            dependencies: [
+                "PlatformModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: ["PlatformClient", "PlatformModel"]
+        ),
+        .executableTarget(
+            name: "opsdeck",
+            dependencies: [
+                "Console", "PlatformServer", "Simulator", "PlatformModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        .testTarget(name: "PlatformModelTests", dependencies: ["PlatformModel"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+/// When a resource was last fetched successfully, and the ETag it came with.
+public struct SyncRecord: Sendable, Equatable {
+    public var resource: String
+    public var etag: String?
+    public var fetchedAt: Date?
+}
+
+extension CacheStore {
+    public static func appsResource() -> String { "apps" }
+    public static func releasesResource(app: String) -> String { "releases:\(app)" }
+
+    // MARK: Writes (the sync thread)
+
+    /// Replaces the whole app list: a list answer is authoritative.
+    public func replaceApps(_ apps: [App], etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM apps")
+            for (position, app) in apps.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
+            }
+            try Self.record(db, resource: Self.appsResource(), etag: etag, at: date)
+        }
+    }
+
+    /// Replaces one app's releases (upserting each, dropping those the server no longer lists).
+    public func replaceReleases(app: String, _ releases: [Release], etag: String?, at date: Date) throws {
+        try pool.write { db in
+            for (position, release) in releases.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (app, version) DO UPDATE SET
+                            build = excluded.build, stage = excluded.stage, grayPercent = excluded.grayPercent,
+                            notes = excluded.notes, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt,
+                            revision = excluded.revision, position = excluded.position
+                        """,
+                    arguments: [
+                        app, release.version, release.build, release.stage.rawValue, release.grayPercent,
+                        release.notes, release.createdAt, release.updatedAt, release.revision, position,
+                    ])
+            }
+            let keep = releases.map(\.version)
+            try db.execute(
+                sql: "DELETE FROM releases WHERE app = ? AND version NOT IN (SELECT value FROM json_each(?))",
+                arguments: [app, String(data: try JSONEncoder().encode(keep), encoding: .utf8)])
+            try Self.record(db, resource: Self.releasesResource(app: app), etag: etag, at: date)
+        }
+    }
+
+    /// Notes that a resource was confirmed unchanged (HTTP 304) at `date`.
+    public func markUnchanged(resource: String, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE sync_state SET fetchedAt = ? WHERE resource = ?", arguments: [date, resource])
+        }
+    }
+
+    private static func record(_ db: Database, resource: String, etag: String?, at date: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sync_state (resource, etag, fetchedAt) VALUES (?, ?, ?)
+                ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag, fetchedAt = excluded.fetchedAt
+                """,
+            arguments: [resource, etag, date])
+    }
+
+    // MARK: Reads (the UI)
+
+    public func apps() throws -> [App] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map { row in
+                App(id: row["id"], name: row["name"],
+                    platform: Platform(rawValue: row["platform"]) ?? .android, bundleId: row["bundleId"])
+            }
+        }
+    }
+
+    /// The app's releases in the server's order (newest first).
+    public func releases(app: String) throws -> [Release] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY position", arguments: [app]).map { row in
+                Release(
+                    app: row["app"], version: row["version"], build: row["build"],
+                    stage: ReleaseStage(rawValue: row["stage"]) ?? .draft, grayPercent: row["grayPercent"],
+                    notes: row["notes"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+                    revision: row["revision"])
+            }
+        }
+    }
+
+    public func syncRecord(resource: String) throws -> SyncRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource]).map { row in
+                SyncRecord(resource: row["resource"], etag: row["etag"], fetchedAt: row["fetchedAt"])
+            }
+        }
+    }
+
+    /// The newest moment any resource was confirmed current: the age of what is shown.
+    public func lastFetched() throws -> Date? {
+        try pool.read { db in try Date.fetchOne(db, sql: "SELECT MAX(fetchedAt) FROM sync_state") }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+/// The console's local cache: the last known state of everything it has fetched, so
+/// that it opens instantly and still shows something when the platform is gone.
+///
+/// It is only a cache. A file that is corrupt, foreign, or from a newer OpsDeck is moved
+/// aside and rebuilt (`recoveryNote` says so); it never stops the console.
+public final class CacheStore: Sendable {
+    /// `PRAGMA application_id` of an OpsDeck cache ("OPSD"), to tell it from other files.
+    static let applicationID: Int32 = 0x4F50_5344
+
+    public let path: String
+    /// Set when the file had to be moved aside and rebuilt; shown to the person once.
+    public let recoveryNote: String?
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            pool = try Self.open(path)
+            recoveryNote = nil
+        } catch {
+            let aside = try Self.moveAside(path)
+            pool = try Self.open(path)
+            recoveryNote = "the cache \(url.lastPathComponent) could not be used (\(Self.describe(error))); "
+                + "moved aside to \(URL(fileURLWithPath: aside).lastPathComponent) and rebuilt"
+        }
+    }
+
+    private static func open(_ path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(3)
+        config.label = "opsdeck.cache"
+        let pool = try DatabasePool(path: path, configuration: config)
+        try pool.write { db in
+            let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+            guard check == "ok" else { throw CacheOpenError.corrupt(check) }
+            let owner = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            if owner != applicationID && tables > 0 { throw CacheOpenError.foreign }
+        }
+        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw CacheOpenError.newerSchema
+        }
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    /// Renames the file and its WAL/SHM companions to `NAME.broken-TIMESTAMP`.
+    private static func moveAside(_ path: String) throws -> String {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let aside = "\(path).broken-\(stamp)"
+        let files = FileManager.default
+        for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
+            try? files.removeItem(atPath: aside + suffix)
+            try files.moveItem(atPath: path + suffix, toPath: aside + suffix)
+        }
+        return aside
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? CacheOpenError { return error.description }
+        if let error = error as? DatabaseError { return error.message ?? "SQLite error \(error.resultCode)" }
+        return String(describing: error)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: apps, releases, sync state") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.create(table: "apps") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("platform", .text).notNull()
+                t.column("bundleId", .text).notNull()
+                t.column("position", .integer).notNull()
+            }
+            try db.create(table: "releases") { t in
+                t.column("app", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("build", .integer).notNull()
+                t.column("stage", .text).notNull()
+                t.column("grayPercent", .double).notNull()
+                t.column("notes", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("revision", .integer).notNull()
+                t.column("position", .integer).notNull()
+                t.primaryKey(["app", "version"])
+            }
+            try db.create(table: "sync_state") { t in
+                t.primaryKey("resource", .text)
+                t.column("etag", .text)
+                t.column("fetchedAt", .datetime)
+            }
+        }
+        return migrator
+    }
+}
+
+enum CacheOpenError: Error, CustomStringConvertible {
+    case corrupt(String)
+    case foreign
+    case newerSchema
+
+    var description: String {
+        switch self {
+        case .corrupt(let detail): "integrity check failed: \(detail.prefix(80))"
+        case .foreign: "it is not an OpsDeck cache"
+        case .newerSchema: "it was written by a newer OpsDeck"
+        }
+    }
+}
+
+/// Where the cache for a context lives: `$OPSDECK_CACHE` when set, else
+/// `$XDG_CACHE_HOME/opsdeck/CONTEXT.sqlite`, else `~/.cache/opsdeck/CONTEXT.sqlite`.
+public enum CacheLocation {
+    public static func path(context: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["OPSDECK_CACHE"], !explicit.isEmpty { return explicit }
+        let base: String
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            base = xdg
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            base = home + "/.cache"
+        }
+        return "\(base)/opsdeck/\(fileName(context)).sqlite"
+    }
+
+    /// A context name safe as a file name: `http://127.0.0.1:8080` -> `127.0.0.1_8080`.
+    public static func fileName(_ context: String) -> String {
+        var name = context
+        for prefix in ["https://", "http://"] where name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+        let safe = name.unicodeScalars.map { scalar -> Character in
+            CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "." || scalar == "-"
+                ? Character(scalar) : "_"
+        }
+        let trimmed = String(safe).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        return trimmed.isEmpty ? "default" : String(trimmed.prefix(100))
+    }
+}

@@ -1,0 +1,156 @@
+import Cache
+import Dispatch
+import Foundation
+import Logging
+import Sync
+import Synchronization
+import TUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the console needs to start.
+public struct ConsoleOptions: Sendable {
+    public var apiURL: String
+    public var token: String?
+    public var cachePath: String
+    public var theme: Theme
+    /// A notice to show in the flash line on start (e.g. "theme not found, using ...").
+    public var startupNotice: String?
+
+    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil) {
+        self.apiURL = apiURL
+        self.token = token
+        self.cachePath = cachePath
+        self.theme = theme
+        self.startupNotice = startupNotice
+    }
+}
+
+public struct ConsoleError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Runs the full-screen console on the calling thread until the person quits or a
+/// SIGINT/SIGTERM/SIGHUP arrives. The terminal is restored on every way out.
+///
+/// The loop: paint from the cache first, then sleep in `poll()` on stdin and a wake-up
+/// pipe; the sync thread writes the cache and wakes us; we re-read the cache, update the
+/// state and repaint only the cells that changed.
+public final class ConsoleRuntime {
+    private let options: ConsoleOptions
+    private let logger: Logger
+    private let cache: CacheStore
+    private let sync: SyncEngine
+    private let waker = Waker()
+    private var state: ConsoleState
+    private let quitRequested = QuitFlag()
+
+    public init(options: ConsoleOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        do {
+            cache = try CacheStore(path: options.cachePath)
+        } catch {
+            throw ConsoleError(description: "cannot open or create the cache at \(options.cachePath): \(error)")
+        }
+        let waker = waker
+        sync = SyncEngine(
+            settings: .init(apiURL: options.apiURL, token: options.token), cache: cache, logger: logger,
+            onChange: { waker.wake() })
+        state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
+    }
+
+    public func run() {
+        let signals = installSignalHandlers()
+        defer { signals.forEach { $0.cancel() } }
+
+        // Paint what the cache knows before the first request returns.
+        let firstApp = (try? cache.apps())?.first?.id
+        state.appID = firstApp
+        sync.focus(app: firstApp)
+        _ = update(&state, .dataChanged(snapshot(), sync.status))
+        if let note = cache.recoveryNote { _ = update(&state, .notice(note, isError: true)) }
+        if let note = options.startupNotice { _ = update(&state, .notice(note, isError: true)) }
+        sync.start()
+
+        let terminal = CursesTerminal(colors: options.theme.name != "mono")
+        defer {
+            terminal.stop()
+            sync.stop()
+        }
+        _ = update(&state, .resized(terminal.size))
+        logger.info("console started against \(options.apiURL), cache \(options.cachePath), theme \(options.theme.name)")
+
+        var running = true
+        while running && !quitRequested.isSet {
+            terminal.draw(view(state, theme: options.theme, size: terminal.size))
+            let wait = waker.wait(input: STDIN_FILENO, timeout: .seconds(1))
+            var messages: [Message] = [.tick(Date())]
+            if wait.woken { messages.append(.dataChanged(snapshot(), sync.status)) }
+            if wait.input {
+                let keys = terminal.readKeys()
+                if keys.isEmpty && isStdinGone() {
+                    logger.info("terminal closed; quitting")
+                    break
+                }
+                for key in keys {
+                    messages.append(key == .resize ? .resized(terminal.size) : .key(key))
+                }
+            }
+            for message in messages {
+                for effect in update(&state, message) {
+                    switch effect {
+                    case .quit: running = false
+                    case .refresh: sync.refresh()
+                    case .focus(let app):
+                        sync.focus(app: app)
+                        _ = update(&state, .dataChanged(snapshot(), sync.status))
+                    case .redrawAll: terminal.invalidate()
+                    }
+                }
+            }
+        }
+        logger.info("console stopped")
+    }
+
+    /// Reads what the screen needs from the cache. A failed read keeps the last state.
+    private func snapshot() -> CacheSnapshot {
+        do {
+            let apps = try cache.apps()
+            let app = state.appID ?? apps.first?.id
+            let releases = try app.map { try cache.releases(app: $0) } ?? []
+            return CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
+        } catch {
+            logger.error("cannot read the cache: \(error)")
+            return CacheSnapshot(apps: state.apps, releases: state.releases, releasesApp: state.appID, lastFetched: state.lastFetched)
+        }
+    }
+
+    /// SIGINT, SIGTERM and SIGHUP (the SSH link dropped) end the loop cleanly, so that
+    /// the terminal is always restored.
+    private func installSignalHandlers() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let flag = quitRequested, waker = waker
+            source.setEventHandler {
+                flag.set()
+                waker.wake()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    private func isStdinGone() -> Bool {
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)]
+        return poll(&fds, 1, 0) > 0 && fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+}
+
+private final class QuitFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import PlatformModel
+import Sync
+import TUI
+
+/// The smallest terminal the layout is designed for.
+public let minimumSize = Size(width: 80, height: 24)
+
+/// Draws `state` into a new canvas of `size`: a pure function, so a test sees exactly
+/// what a person would.
+public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
+    var canvas = Canvas(size: size, fill: Cell(symbol: " ", style: theme.style("base")))
+    guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
+        drawTooSmall(&canvas, theme: theme)
+        return canvas
+    }
+    let parts = canvas.bounds.rows([.length(1), .length(1), .fill, .length(1), .length(1)])
+    drawHeader(state, theme: theme, into: &canvas, area: parts[0])
+    Tabs(
+        titles: Pane.allCases.map { "\($0.rawValue + 1) \($0.title)" }, active: state.pane.rawValue,
+        style: theme.style("tab"), activeStyle: theme.style("tab.active")
+    ).render(into: &canvas, area: parts[1])
+    let body = parts[2]
+    switch state.pane {
+    case .releases: drawReleases(state, theme: theme, into: &canvas, area: body)
+    default: drawComingSoon(state.pane, theme: theme, into: &canvas, area: body)
+    }
+    drawFlash(state, theme: theme, into: &canvas, area: parts[3])
+    KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
+        .render(into: &canvas, area: parts[4])
+    if state.showHelp { drawHelp(theme: theme, into: &canvas) }
+    return canvas
+}
+
+// MARK: - Header and status
+
+private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let base = theme.style("header")
+    canvas.fill(area, style: base)
+    var spans: [Span] = [Span(" OpsDeck ", style: theme.style("header.title")), Span("  ")]
+    spans.append(Span(state.server))
+    spans.append(Span("  app "))
+    spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
+    spans.append(Span("  "))
+    spans.append(connectionSpan(state, theme: theme))
+    spans.append(Span("  "))
+    spans.append(freshnessSpan(state, theme: theme))
+    canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
+}
+
+private func connectionSpan(_ state: ConsoleState, theme: Theme) -> Span {
+    switch state.sync.connection {
+    case .connecting: Span("◌ connecting…", style: theme.style("status.warn"))
+    case .online: Span("● online", style: theme.style("status.ok"))
+    case .offline: Span("✕ offline since \(clock(state.sync.since))", style: theme.style("status.crit"))
+    case .refused: Span("✕ refused", style: theme.style("status.crit"))
+    }
+}
+
+private func freshnessSpan(_ state: ConsoleState, theme: Theme) -> Span {
+    guard let fetched = state.lastFetched else { return Span("no data yet", style: theme.style("status.warn")) }
+    let age = max(0, state.now.timeIntervalSince(fetched))
+    let stale = age > 60 || state.sync.connection != .online
+    return Span(
+        "data \(duration(age)) old" + (stale ? " (stale)" : ""),
+        style: theme.style(stale ? "status.warn" : "muted"))
+}
+
+private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    if let flash = state.flash {
+        canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? "flash.error" : "flash.info"))
+        return
+    }
+    let retry = state.sync.nextAttempt.map { "retrying in \(duration(max(0, $0.timeIntervalSince(state.now))))" } ?? "not retrying"
+    let shown = state.lastFetched.map { "showing cached data from \(clock($0))" } ?? "nothing cached yet"
+    switch state.sync.connection {
+    case .offline(let reason), .refused(let reason):
+        canvas.put(" \(reason) — \(shown); \(retry)", x: area.x, y: area.y, width: area.width, style: theme.style("flash.error"))
+    case .connecting:
+        canvas.put(" connecting to \(state.server)… \(shown)", x: area.x, y: area.y, width: area.width, style: theme.style("muted"))
+    case .online:
+        canvas.fill(area, style: theme.style("base"))
+    }
+}
+
+private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
+    var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
+    if state.pane == .releases { hints.append(("↑↓", "select")) }
+    hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
+    return hints
+}
+
+private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
+    let lines = [
+        "Terminal too small: \(canvas.width)×\(canvas.height)",
+        "OpsDeck needs at least \(minimumSize.width)×\(minimumSize.height).",
+        "Enlarge the window, or press q to quit.",
+    ]
+    let top = max(0, (canvas.height - lines.count) / 2)
+    for (index, line) in lines.enumerated() where top + index < canvas.height {
+        canvas.put(line, x: 0, y: top + index, width: canvas.width, style: theme.style(index == 0 ? "flash.error" : "base"), alignment: .center)
+    }
+}
+
+// MARK: - Panes
+
+private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    guard !state.releases.isEmpty else {
+        let text: String
+        switch state.sync.connection {
+        case .online, .connecting: text = state.app == nil ? "Waiting for the platform's app list…" : "No releases for \(state.appID ?? "this app") yet."
+        case .offline, .refused: text = "Nothing cached for \(state.appID ?? "this app"), and the platform cannot be reached."
+        }
+        canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
+        return
+    }
+    let columns = [
+        Table.Column("VERSION", width: .length(12)),
+        Table.Column("BUILD", width: .length(7), alignment: .right),
+        Table.Column("STAGE", width: .length(15)),
+        Table.Column("GRAY %", width: .length(8), alignment: .right),
+        Table.Column("UPDATED", width: .length(16)),
+        Table.Column("NOTES", width: .fill(min: 10)),
+    ]
+    let rows = state.releases.map { release -> [Span] in
+        [
+            Span(release.version, style: Style(attributes: .bold)),
+            Span(String(release.build)),
+            stageSpan(release.stage, theme: theme),
+            Span(grayText(release)),
+            Span(duration(max(0, state.now.timeIntervalSince(release.updatedAt))) + " ago"),
+            Span(release.notes, style: theme.style("muted")),
+        ]
+    }
+    let table = Table(
+        columns: columns, rows: rows, selected: state.selected,
+        styles: .init(header: theme.style("table.header"), row: theme.style("table.row"), selected: theme.style("table.selected")))
+    table.render(into: &canvas, area: Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height))
+}
+
+/// Stage names carry a symbol as well as a colour: colour alone says nothing on a
+/// monochrome terminal or to a colour-blind reader.
+func stageSpan(_ stage: ReleaseStage, theme: Theme) -> Span {
+    switch stage {
+    case .draft: Span("○ draft", style: theme.style("muted"))
+    case .whitelist: Span("◇ whitelist", style: theme.style("accent"))
+    case .gray: Span("◐ gray", style: theme.style("status.warn"))
+    case .full: Span("● full", style: theme.style("status.ok"))
+    case .halted: Span("■ halted", style: theme.style("status.crit"))
+    case .rolledBack: Span("↺ rolled back", style: theme.style("status.crit"))
+    }
+}
+
+func grayText(_ release: Release) -> String {
+    switch release.stage {
+    case .gray, .halted, .full:
+        let percent = release.grayPercent
+        return percent == percent.rounded() ? "\(Int(percent))%" : String(format: "%.2f%%", percent)
+    default:
+        return "—"
+    }
+}
+
+private func drawComingSoon(_ pane: Pane, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let text: String
+    switch pane {
+    case .crashes: text = "Live crash and ANR stream: not in this build yet."
+    case .rollouts: text = "Gray-rollout sliders: not in this build yet."
+    case .breakers: text = "Kill switches and circuit breakers: not in this build yet."
+    case .funnels: text = "User-flow funnels: not in this build yet."
+    case .audit: text = "Audit log: not in this build yet."
+    case .releases: text = ""
+    }
+    canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
+}
+
+private func drawHelp(theme: Theme, into canvas: inout Canvas) {
+    let entries: [(String, String)] = [
+        ("1-6, Tab, Shift-Tab", "switch pane"),
+        ("↑ ↓, j k", "move the selection"),
+        ("PgUp PgDn, g G", "page, first, last"),
+        ("a, A", "next, previous app"),
+        ("Ctrl-R", "refresh now"),
+        ("Ctrl-L", "redraw the screen"),
+        ("?", "this help"),
+        ("q, Ctrl-C", "quit"),
+    ]
+    let width = 50, height = entries.count + 4
+    let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
+    let style = theme.style("header")
+    canvas.fill(box, style: style)
+    canvas.put("Keys", x: box.x, y: box.y + 1, width: box.width, style: style.adding(.bold), alignment: .center)
+    for (index, entry) in entries.enumerated() {
+        canvas.put(entry.0, x: box.x + 3, y: box.y + 3 + index, width: 22, style: theme.style("status.key").over(style))
+        canvas.put(entry.1, x: box.x + 26, y: box.y + 3 + index, width: box.width - 28, style: style)
+    }
+}
+
+// MARK: - Formatting
+
+/// "45s", "12m", "3h", "2d": how long ago, at a glance.
+func duration(_ seconds: TimeInterval) -> String {
+    switch seconds {
+    case ..<60: "\(Int(seconds))s"
+    case ..<3600: "\(Int(seconds / 60))m"
+    case ..<86_400: "\(Int(seconds / 3600))h"
+    default: "\(Int(seconds / 86_400))d"
+    }
+}
+
+/// Wall-clock time in the local zone, "14:03:07".
+func clock(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "HH:mm:ss"
+    return formatter.string(from: date)
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A mobile platform an app bundle is built for.
+public enum Platform: String, Codable, Sendable, CaseIterable {
+    case android
+    case ios
+    case harmony
+}
+
+/// One app bundle on one platform, e.g. `wallet-android`. The platform API's unit of
+/// release, crash grouping and configuration.
+public struct App: Codable, Hashable, Sendable, Identifiable {
+    /// Stable identifier used in URLs (`/v1/apps/{id}`).
+    public var id: String
+    /// Human name, e.g. "Wallet".
+    public var name: String
+    public var platform: Platform
+    /// Android application id or iOS bundle identifier.
+    public var bundleId: String
+
+    public init(id: String, name: String, platform: Platform, bundleId: String) {
+        self.id = id
+        self.name = name
+        self.platform = platform
+        self.bundleId = bundleId
+    }
+}
+
+/// Where a release is in its life: draft -> whitelist -> gray -> full, or stopped.
+public enum ReleaseStage: String, Codable, Sendable, CaseIterable {
+    case draft
+    case whitelist
+    case gray
+    case full
+    case halted
+    case rolledBack = "rolled_back"
+
+    /// Whether devices outside a whitelist can receive this release right now.
+    public var isLive: Bool { self == .gray || self == .full }
+}
+
+/// A release of one app. Its id within the app is its version string.
+public struct Release: Codable, Hashable, Sendable, Identifiable {
+    public var app: String
+    /// Version string, unique within the app; the release's id in URLs.
+    public var version: String
+    public var build: Int
+    public var stage: ReleaseStage
+    /// Share of eligible devices offered this release, 0...100 with 0.01 resolution.
+    public var grayPercent: Double
+    public var notes: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Incremented on every change; the release's ETag. (Named `revision` because
+    /// `version` is already the release's version string.)
+    public var revision: Int
+
+    public var id: String { version }
+
+    public init(
+        app: String, version: String, build: Int, stage: ReleaseStage, grayPercent: Double,
+        notes: String, createdAt: Date, updatedAt: Date, revision: Int
+    ) {
+        self.app = app
+        self.version = version
+        self.build = build
+        self.stage = stage
+        self.grayPercent = grayPercent
+        self.notes = notes
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.revision = revision
+    }
+
+    /// The strong ETag the server sends for this release.
+    public var etag: String { "\"r\(revision)\"" }
+}
+
+/// The answer of `GET /healthz`.
+public struct Health: Codable, Sendable, Equatable {
+    public var status: String
+    public var version: String
+
+    public init(status: String, version: String) {
+        self.status = status
+        self.version = version
+    }
+}

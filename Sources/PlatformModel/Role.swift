@@ -1,0 +1,17 @@
+/// What a bearer token may do. Enforced by the server; the console only mirrors it.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    /// Reads everything, changes nothing.
+    case viewer
+    /// May flip switches and circuit breakers.
+    case support
+    /// May change releases: gray percentage, stage, halt, resume, roll back.
+    case releaseManager = "release-manager"
+    /// May do everything.
+    case admin
+
+    public var mayChangeReleases: Bool { self == .releaseManager || self == .admin }
+    public var mayChangeSwitches: Bool { self == .support || self == .admin }
+
+    private var rank: Int { Role.allCases.firstIndex(of: self)! }
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}

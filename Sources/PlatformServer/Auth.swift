@@ -1,0 +1,95 @@
+import Foundation
+import PlatformModel
+import TOMLKit
+
+/// A bearer token the server accepts, with whom it belongs to and what it may do.
+public struct AccessToken: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: Role
+    public var token: String
+
+    public init(name: String, role: Role, token: String) {
+        self.name = name
+        self.role = role
+        self.token = token
+    }
+
+    /// A fresh admin token for a server started without `--tokens`.
+    public static func generatedAdmin() -> AccessToken {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let text = bytes.map { String(format: "%02x", $0) }.joined()
+        return AccessToken(name: "admin", role: .admin, token: "odk_" + text)
+    }
+}
+
+public enum TokenFileError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read token file \(path): \(reason)"
+        case .invalid(let path, let reason): "token file \(path) is not valid: \(reason)"
+        }
+    }
+}
+
+/// The tokens file: TOML, a list of `[[token]]` tables with `name`, `role`, `token`.
+public enum TokenFile {
+    private struct Document: Decodable {
+        var token: [AccessToken]
+    }
+
+    public static func load(path: String) throws -> [AccessToken] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw TokenFileError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String = "<tokens>") throws -> [AccessToken] {
+        let document: Document
+        do {
+            document = try TOMLDecoder().decode(Document.self, from: text)
+        } catch let error as TOMLParseError {
+            throw TokenFileError.invalid(
+                path: path, reason: "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            let roles = Role.allCases.map(\.rawValue).joined(separator: ", ")
+            throw TokenFileError.invalid(
+                path: path, reason: "each [[token]] needs name, role (\(roles)) and token")
+        }
+        for entry in document.token where entry.token.count < 16 {
+            throw TokenFileError.invalid(path: path, reason: "token of \(entry.name) is shorter than 16 characters")
+        }
+        if Set(document.token.map(\.token)).count != document.token.count {
+            throw TokenFileError.invalid(path: path, reason: "the same token appears twice")
+        }
+        return document.token
+    }
+}
+
+/// Looks tokens up without leaking, through timing, how much of a guess was right.
+struct TokenRegistry: Sendable {
+    let tokens: [AccessToken]
+
+    func identify(_ presented: String) -> AccessToken? {
+        let presentedBytes = Array(presented.utf8)
+        var found: AccessToken?
+        for candidate in tokens where Self.constantTimeEqual(Array(candidate.token.utf8), presentedBytes) {
+            found = candidate
+        }
+        return found
+    }
+
+    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import PlatformModel
+
+/// The demo catalogue a new store is seeded with: a few app bundles and, for each, a
+/// history of releases at every stage, so that each pane has something real to show.
+/// The same seed always gives the same catalogue (dates are relative to `now`).
+public struct Catalogue: Sendable {
+    public var apps: [App]
+    public var releases: [Release]
+
+    public static func demo(seed: UInt64, now: Date = Date()) -> Catalogue {
+        var rng = SeededRandom(seed: seed)
+        let products: [(key: String, name: String, bundle: String, major: Int)] = [
+            ("wallet", "Wallet", "com.opsdeck.wallet", 5),
+            ("merchant", "Merchant", "com.opsdeck.merchant", 3),
+            ("rides", "Rides", "com.opsdeck.rides", 8),
+        ]
+        let platforms: [Platform] = [.android, .ios]
+        var apps: [App] = []
+        var releases: [Release] = []
+        for product in products {
+            for platform in platforms {
+                let app = App(
+                    id: "\(product.key)-\(platform.rawValue)", name: product.name,
+                    platform: platform, bundleId: product.bundle)
+                apps.append(app)
+                releases += history(of: app, major: product.major, rng: &rng, now: now)
+            }
+        }
+        // One bundle on a third platform, with a short history.
+        let harmony = App(id: "wallet-harmony", name: "Wallet", platform: .harmony, bundleId: "com.opsdeck.wallet")
+        apps.append(harmony)
+        releases += history(of: harmony, major: 1, rng: &rng, now: now, length: 3)
+        return Catalogue(apps: apps, releases: releases)
+    }
+
+    /// Oldest first: settled full releases with one rolled back, then the live edge:
+    /// a gray release (sometimes halted), a whitelist build and a draft.
+    private static func history(
+        of app: App, major: Int, rng: inout SeededRandom, now: Date, length: Int = 7
+    ) -> [Release] {
+        let grayChoices: [Double] = [1, 2.5, 5, 10, 12.5, 20, 35, 50]
+        var stages: [ReleaseStage] = [.full, .full, .rolledBack, .full, .gray, .whitelist, .draft]
+        if Bool.random(using: &rng) { stages[4] = .halted }
+        stages = Array(stages.suffix(length))
+        var build = Int.random(in: 400...900, using: &rng)
+        var ageDays = Double(stages.count * 9)
+        var minor = 0
+        var patch = 0
+        return stages.map { stage in
+            build += Int.random(in: 3...40, using: &rng)
+            ageDays -= Double.random(in: 4...10, using: &rng)
+            let created = now.addingTimeInterval(-max(ageDays, 0.2) * 86_400)
+            let updated = min(now, created.addingTimeInterval(Double.random(in: 0.5...3, using: &rng) * 86_400))
+            let version = "\(major).\(minor).\(patch)"
+            if stage == .rolledBack { patch += 1 } else { minor += 1; patch = 0 }
+            let gray: Double
+            switch stage {
+            case .gray, .halted: gray = grayChoices.randomElement(using: &rng)!
+            case .full: gray = 100
+            default: gray = 0
+            }
+            return Release(
+                app: app.id, version: version, build: build, stage: stage, grayPercent: gray,
+                notes: notes(for: stage), createdAt: created, updatedAt: updated,
+                revision: Int.random(in: 1...12, using: &rng))
+        }
+    }
+
+    private static func notes(for stage: ReleaseStage) -> String {
+        switch stage {
+        case .full: "Stability fixes and performance improvements."
+        case .rolledBack: "Rolled back: startup crash on older devices."
+        case .gray: "New checkout flow behind a gray rollout."
+        case .halted: "Halted: crash rate above guardrail."
+        case .whitelist: "Internal testers only."
+        case .draft: "Next release, not yet shipped."
+        }
+    }
+}

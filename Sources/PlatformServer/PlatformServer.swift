@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+import PlatformModel
+
+/// How to run the reference platform server.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port; `onReady` is told which.
+    public var port: Int
+    /// SQLite file of the store; nil keeps it in memory.
+    public var databasePath: String?
+    /// Seed of the demo catalogue put into a new, empty store.
+    public var seed: UInt64
+    public var tokens: [AccessToken]
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String? = nil, seed: UInt64 = 1, tokens: [AccessToken]) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+        self.seed = seed
+        self.tokens = tokens
+    }
+}
+
+/// The reference platform API server (see ../shared/DESIGN.md, "The platform API").
+public struct PlatformServer: Sendable {
+    public static let version = "0.1.0"
+
+    public let configuration: ServerConfiguration
+    public let store: ServerStore
+
+    /// Opens the store and seeds it with the demo catalogue when it is new.
+    public init(configuration: ServerConfiguration) async throws {
+        self.configuration = configuration
+        store = try ServerStore(path: configuration.databasePath)
+        if try await store.isEmpty() {
+            try await store.insert(catalogue: .demo(seed: configuration.seed))
+        }
+    }
+
+    /// Serves until the task is cancelled. `onReady` gets the bound port once listening.
+    public func run(logger: Logger, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "opsdeck-platform/\(Self.version)"),
+            onServerRunning: { channel in
+                await onReady(channel.localAddress?.port ?? configuration.port)
+            },
+            logger: logger)
+        try await app.run()
+    }
+
+    func makeRouter() -> Router<PlatformRequestContext> {
+        let router = Router(context: PlatformRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.get("/healthz") { request, _ in
+            try jsonResponse(Health(status: "ok", version: Self.version), for: request)
+        }
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(registry: TokenRegistry(tokens: configuration.tokens)))
+        let store = store
+        v1.get("apps") { request, _ in
+            try jsonResponse(try await store.apps(), for: request)
+        }
+        v1.get("apps/:app/releases") { request, context in
+            let appID = try context.parameters.require("app")
+            guard try await store.app(id: appID) != nil else {
+                throw ProblemError(.notFound, "no app with id '\(appID)'")
+            }
+            return try jsonResponse(try await store.releases(app: appID), for: request)
+        }
+        return router
+    }
+}
+
+/// A JSON response with a strong ETag over its bytes; answers 304 to a matching
+/// `If-None-Match`, so that polling an unchanged list costs almost nothing.
+func jsonResponse<T: Encodable>(_ value: T, for request: Request) throws -> Response {
+    let data = try WireFormat.encoder().encode(value)
+    let etag = "\"\(fnv1a64(data))\""
+    var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+    if let candidates = request.headers[.ifNoneMatch] {
+        let tags = candidates.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if tags.contains(etag) || tags.contains("*") {
+            return Response(status: .notModified, headers: headers)
+        }
+    }
+    headers[.contentType] = "application/json"
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: a fast, stable content hash for ETags.
+func fnv1a64(_ data: Data) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

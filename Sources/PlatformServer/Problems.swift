@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import PlatformModel
+
+/// A problem+json response (RFC 9457) thrown from a handler.
+struct ProblemError: HTTPResponseError {
+    var problem: Problem
+    var headers: HTTPFields = [:]
+
+    var status: HTTPResponse.Status { .init(code: problem.status) }
+
+    init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
+        problem = Problem(title: status.reasonPhrase, status: status.code, detail: detail)
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var problem = problem
+        problem.instance = problem.instance ?? request.uri.path
+        return Self.response(problem, headers: headers)
+    }
+
+    static func response(_ problem: Problem, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = Problem.mediaType
+        let data = (try? WireFormat.encoder().encode(problem)) ?? Data()
+        return Response(
+            status: .init(code: problem.status), headers: fields,
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error a route throws, and every unmatched path, into problem+json, so
+/// that a client never has to guess what an error body looks like.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ProblemError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let detail: String
+            switch error.status {
+            case .notFound: detail = "no such resource: \(request.method) \(request.uri.path)"
+            case .methodNotAllowed: detail = "\(request.method) is not allowed on \(request.uri.path)"
+            case .contentTooLarge: detail = "the request body is larger than the server accepts"
+            default: detail = error.body ?? error.status.reasonPhrase
+            }
+            var problem = Problem(title: error.status.reasonPhrase, status: error.status.code, detail: detail)
+            problem.instance = request.uri.path
+            return ProblemError.response(problem, headers: error.headers)
+        } catch is DecodingError {
+            var problem = Problem(
+                title: "Bad Request", status: 400, detail: "the request body is not the JSON this endpoint expects")
+            problem.instance = request.uri.path
+            return ProblemError.response(problem)
+        } catch {
+            context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(error)")
+            var problem = Problem(
+                title: "Internal Server Error", status: 500, detail: "the server failed to answer; see its log")
+            problem.instance = request.uri.path
+            return ProblemError.response(problem)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+/// The reference server's own SQLite store. One writer, many readers (WAL for a file;
+/// a single in-memory connection when no file is given).
+public final class ServerStore: Sendable {
+    let db: any DatabaseWriter
+
+    /// Opens (creating if needed) the store at `path`, or an in-memory store when nil.
+    public init(path: String?) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        if let path {
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            db = try DatabasePool(path: path, configuration: config)
+        } else {
+            db = try DatabaseQueue(configuration: config)
+        }
+        try Self.migrator.migrate(db)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: apps and releases") { db in
+            try db.create(table: "apps") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("platform", .text).notNull()
+                t.column("bundleId", .text).notNull()
+                t.column("position", .integer).notNull()
+            }
+            try db.create(table: "releases") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("version", .text).notNull()
+                t.column("build", .integer).notNull()
+                t.column("stage", .text).notNull()
+                // 0...10_000: the gray share in hundredths of a percent, exact.
+                t.column("grayBasisPoints", .integer).notNull()
+                    .check { $0 >= 0 && $0 <= 10_000 }
+                t.column("notes", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("revision", .integer).notNull()
+                t.primaryKey(["app", "version"])
+            }
+        }
+        return migrator
+    }
+
+    /// True when the store holds no apps yet (a new store, to be seeded).
+    public func isEmpty() async throws -> Bool {
+        try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps") ?? 0 } == 0
+    }
+
+    public func insert(catalogue: Catalogue) async throws {
+        try await db.write { db in
+            for (position, app) in catalogue.apps.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
+            }
+            for release in catalogue.releases {
+                try db.execute(
+                    sql: """
+                        INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        release.app, release.version, release.build, release.stage.rawValue,
+                        Int((release.grayPercent * 100).rounded()), release.notes,
+                        release.createdAt, release.updatedAt, release.revision,
+                    ])
+            }
+        }
+    }
+
+    public func apps() async throws -> [App] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map(Self.app(from:))
+        }
+    }
+
+    public func app(id: String) async throws -> App? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id]).map(Self.app(from:))
+        }
+    }
+
+    /// The app's releases, newest first.
+    public func releases(app: String) async throws -> [Release] {
+        try await db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC",
+                arguments: [app]
+            ).map(Self.release(from:))
+        }
+    }
+
+    static func app(from row: Row) -> App {
+        App(
+            id: row["id"], name: row["name"],
+            platform: Platform(rawValue: row["platform"]) ?? .android,
+            bundleId: row["bundleId"])
+    }
+
+    static func release(from row: Row) -> Release {
+        let basisPoints: Int = row["grayBasisPoints"]
+        return Release(
+            app: row["app"], version: row["version"], build: row["build"],
+            stage: ReleaseStage(rawValue: row["stage"]) ?? .draft,
+            grayPercent: Double(basisPoints) / 100,
+            notes: row["notes"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+            revision: row["revision"])
+    }
+}

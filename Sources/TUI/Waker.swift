@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lets any thread wake the UI thread, which sleeps in `poll()` on the terminal and on
+/// this pipe (the self-pipe trick): no busy loop, no timer needed for new data.
+public final class Waker: Sendable {
+    let readFD: Int32
+    let writeFD: Int32
+
+    public init() {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { fatalError("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        readFD = fds[0]
+        writeFD = fds[1]
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+    }
+
+    deinit {
+        close(readFD)
+        close(writeFD)
+    }
+
+    /// Safe from any thread, any number of times; a full pipe already means "awake".
+    public func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeFD, &byte, 1)
+    }
+
+    func drain() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(readFD, &buffer, buffer.count) > 0 {}
+    }
+
+    /// What ended a wait.
+    public struct Wait: Sendable, Equatable {
+        public var input: Bool
+        public var woken: Bool
+        public var timedOut: Bool { !input && !woken }
+    }
+
+    /// Sleeps until `inputFD` is readable, someone calls `wake()`, a signal arrives or
+    /// `timeout` passes (nil: forever).
+    public func wait(input inputFD: Int32, timeout: Duration?) -> Wait {
+        var fds = [
+            pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: readFD, events: Int16(POLLIN), revents: 0),
+        ]
+        let milliseconds: Int32 = timeout.map { duration in
+            let (seconds, attoseconds) = duration.components
+            return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        } ?? -1
+        let ready = poll(&fds, nfds_t(fds.count), milliseconds)
+        guard ready > 0 else { return Wait(input: false, woken: ready < 0 && errno == EINTR) }
+        let woken = fds[1].revents & Int16(POLLIN) != 0
+        if woken { drain() }
+        let input = fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+        return Wait(input: input, woken: woken)
+    }
+}

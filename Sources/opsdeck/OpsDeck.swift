@@ -1,0 +1,225 @@
+import ArgumentParser
+import Cache
+import Console
+import Foundation
+import Logging
+import PlatformServer
+import TUI
+
+@main
+struct OpsDeck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opsdeck",
+        abstract: "A terminal operations console for a mobile app platform.",
+        discussion: """
+            Run `opsdeck demo` to try it against a local reference platform, or
+            `opsdeck --api URL --token TOKEN` against a real one.
+            """,
+        version: PlatformServer.version,
+        subcommands: [ConsoleCommand.self, DemoCommand.self, ServeCommand.self],
+        defaultSubcommand: ConsoleCommand.self)
+}
+
+/// Options every command that draws the console shares.
+struct DisplayOptions: ParsableArguments {
+    @Option(name: .long, help: "Theme name (from Themes/) or path to a .toml theme file.")
+    var theme: String?
+
+    @Option(name: .long, help: "Log file (default: $XDG_STATE_HOME/opsdeck/opsdeck.log).")
+    var log: String?
+
+    /// The theme to use, and a notice when the asked-for one could not be used.
+    /// NO_COLOR (https://no-color.org) selects the monochrome theme.
+    func resolveTheme() -> (Theme, String?) {
+        let environment = ProcessInfo.processInfo.environment
+        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let wanted = noColor ? "mono" : (theme ?? "default")
+        let searchPath = Theme.searchPath()
+        do {
+            return (try Theme.load(wanted, searchPath: searchPath), nil)
+        } catch {
+            return (Theme.fallback, "\(error); using the built-in fallback theme")
+        }
+    }
+
+    func makeLogger(label: String) -> (Logger, LogFile) {
+        let file = LogFile(path: log ?? LogFile.defaultPath())
+        var logger = Logger(label: label) { label in FileLogHandler(label: label, file: file) }
+        logger.logLevel = .info
+        return (logger, file)
+    }
+}
+
+/// Blocks the calling thread until the console quits.
+func runConsole(_ options: ConsoleOptions, logger: Logger) throws {
+    let runtime = try ConsoleRuntime(options: options, logger: logger)
+    runtime.run()
+}
+
+struct ConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The full-screen console (the default command).")
+
+    @Option(name: .long, help: "Platform API address, e.g. http://127.0.0.1:8080 (env OPSDECK_API).")
+    var api: String?
+
+    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
+    var token: String?
+
+    @Option(name: .long, help: "Cache file (env OPSDECK_CACHE; default under $XDG_CACHE_HOME/opsdeck/).")
+    var cache: String?
+
+    @OptionGroup var display: DisplayOptions
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let api = api ?? environment["OPSDECK_API"], !api.isEmpty else {
+            throw ValidationError("no platform address: pass --api URL or set OPSDECK_API (or try `opsdeck demo`)")
+        }
+        let token = token ?? environment["OPSDECK_TOKEN"]
+        let cachePath = cache ?? CacheLocation.path(context: api)
+        let (theme, notice) = display.resolveTheme()
+        let (logger, _) = display.makeLogger(label: "opsdeck.console")
+        do {
+            try runConsole(
+                ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice),
+                logger: logger)
+        } catch let error as ConsoleError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the reference platform API server.",
+        discussion: """
+            Without --tokens, an admin token is generated and printed as the first line
+            of output: `token: TOKEN`. The next line says where the server listens.
+            """)
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(name: .long, help: "SQLite store (created and seeded if new; default: in memory).")
+    var db: String?
+
+    @Option(name: .long, help: "Seed of the demo catalogue put into a new store.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "TOML file of [[token]] tables with name, role and token.")
+    var tokens: String?
+
+    func run() async throws {
+        let (host, port) = try parseListen(listen)
+        let accessTokens: [AccessToken]
+        var printedToken: String?
+        if let tokens {
+            do {
+                accessTokens = try TokenFile.load(path: tokens)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        } else {
+            let admin = AccessToken.generatedAdmin()
+            accessTokens = [admin]
+            printedToken = admin.token
+        }
+        if let printedToken { emit("token: \(printedToken)") }
+        var logger = Logger(label: "opsdeck.server")
+        logger.logLevel = .info
+        let server: PlatformServer
+        do {
+            server = try await PlatformServer(configuration: .init(
+                host: host, port: port, databasePath: db, seed: seed, tokens: accessTokens))
+        } catch {
+            throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
+        }
+        try await server.run(logger: logger) { port in
+            emit("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        }
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start a reference platform on a free loopback port and the console against it.",
+        discussion: "Quitting the console stops the server and removes its temporary store.")
+
+    @Option(name: .long, help: "Seed of the demo catalogue.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Cache file (env OPSDECK_CACHE; default: a temporary one).")
+    var cache: String?
+
+    @OptionGroup var display: DisplayOptions
+
+    func run() async throws {
+        let (theme, notice) = display.resolveTheme()
+        let (logger, logFile) = display.makeLogger(label: "opsdeck.demo")
+        let workspace = FileManager.default.temporaryDirectory
+            .appendingPathComponent("opsdeck-demo-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+
+        let admin = AccessToken.generatedAdmin()
+        let server = try await PlatformServer(configuration: .init(
+            host: "127.0.0.1", port: 0, databasePath: workspace.appendingPathComponent("platform.sqlite").path,
+            seed: seed, tokens: [admin]))
+        var serverLogger = Logger(label: "opsdeck.server") { label in FileLogHandler(label: label, file: logFile) }
+        serverLogger.logLevel = .warning
+
+        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+        let serverTask = Task {
+            do {
+                try await server.run(logger: serverLogger) { port in readyContinuation.yield(port) }
+            } catch {
+                logger.error("demo server stopped: \(error)")
+            }
+            readyContinuation.finish()
+        }
+        defer { serverTask.cancel() }
+        guard let port = await ready.first(where: { _ in true }) else {
+            throw ValidationError("the demo server did not start; see \(logFile.path)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let cachePath = cache ?? environment["OPSDECK_CACHE"] ?? workspace.appendingPathComponent("cache.sqlite").path
+        let options = ConsoleOptions(
+            apiURL: "http://127.0.0.1:\(port)", token: admin.token, cachePath: cachePath, theme: theme,
+            startupNotice: notice)
+        logger.info("demo platform on port \(port), store in \(workspace.path)")
+        // The console blocks its thread in poll(); give it a thread of its own so that
+        // the server's tasks keep the cooperative pool.
+        let failure: String? = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do {
+                    try runConsole(options, logger: logger)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: String(describing: error))
+                }
+            }
+            thread.name = "opsdeck.ui"
+            thread.start()
+        }
+        if let failure { throw ValidationError(failure) }
+    }
+}
+
+/// Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT").
+func parseListen(_ text: String) throws -> (String, Int) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+        throw ValidationError("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got '\(text)')")
+    }
+    var host = String(text[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "127.0.0.1" : host, port)
+}
+
+/// A line on stdout, flushed at once: scripts read the token line before the server ends.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
