@@ -1,0 +1,193 @@
+import Foundation
+import PlatformModel
+import Sync
+import Testing
+import TUI
+@testable import Console
+
+/// The console's update and view, headless: what a person would see after each key.
+@Suite struct ConsoleTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let theme = Theme.fallback
+    static let size = Size(width: 120, height: 40)
+
+    static let apps = [
+        App(id: "wallet-android", name: "Wallet", platform: .android, bundleId: "w"),
+        App(id: "wallet-ios", name: "Wallet", platform: .ios, bundleId: "w"),
+    ]
+
+    static func release(_ version: String, _ stage: ReleaseStage, gray: Double = 0, notes: String = "notes", app: String = "wallet-android") -> Release {
+        Release(
+            app: app, version: version, build: 100, stage: stage, grayPercent: gray, notes: notes,
+            createdAt: now.addingTimeInterval(-86_400), updatedAt: now.addingTimeInterval(-3_600), revision: 1)
+    }
+
+    static let releases = [
+        release("5.3.0", .gray, gray: 12.5), release("5.2.0", .full, gray: 100), release("5.1.1", .halted, gray: 5),
+        release("5.1.0", .rolledBack), release("5.0.0", .draft),
+    ]
+
+    /// A console that has received the cache's first snapshot while online.
+    static func loaded(releases: [Release] = releases, connection: Connection = .online) -> ConsoleState {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: now), now: now)
+        let snapshot = CacheSnapshot(apps: apps, releases: [], releasesApp: nil, lastFetched: now.addingTimeInterval(-4))
+        let effects = update(&state, .dataChanged(snapshot, SyncStatus(connection: connection, since: now)))
+        #expect(effects == [.focus(app: "wallet-android")])
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: apps, releases: releases, releasesApp: "wallet-android", lastFetched: now.addingTimeInterval(-4)),
+            SyncStatus(connection: connection, since: now)))
+        return state
+    }
+
+    static func screen(_ state: ConsoleState, size: Size = size) -> Canvas {
+        view(state, theme: theme, size: size)
+    }
+
+    @Test func releasesPaneShowsEveryReleaseWithStageSymbolAndPercent() {
+        let canvas = Self.screen(Self.loaded())
+        for release in Self.releases { #expect(canvas.contains(release.version)) }
+        #expect(canvas.contains("◐ gray"))
+        #expect(canvas.contains("12.50%"))
+        #expect(canvas.contains("■ halted"))
+        #expect(canvas.contains("↺ rolled back"))
+        #expect(canvas.contains("● online"))
+        #expect(canvas.contains("data 4s old"))
+        #expect(canvas.contains("app wallet-android"))
+        for pane in Pane.allCases { #expect(canvas.contains(pane.title)) }
+    }
+
+    @Test func theSelectionMovesAndIsDrawnReversed() {
+        var state = Self.loaded()
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.character("j")))
+        #expect(state.selected == 2)
+        let canvas = Self.screen(state)
+        let row = canvas.find("5.1.1")!
+        #expect(canvas[row.x, row.y].style.attributes.contains(.reverse))
+        _ = update(&state, .key(.character("G")))
+        #expect(state.selected == Self.releases.count - 1)
+        _ = update(&state, .key(.down))
+        #expect(state.selected == Self.releases.count - 1, "the selection stops at the end")
+        _ = update(&state, .key(.character("g")))
+        #expect(state.selected == 0)
+    }
+
+    @Test func selectionFollowsTheSameReleaseWhenTheListChanges() {
+        var state = Self.loaded()
+        _ = update(&state, .key(.down))  // 5.2.0
+        let newer = [Self.release("5.4.0", .draft)] + Self.releases
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: Self.apps, releases: newer, releasesApp: "wallet-android", lastFetched: Self.now),
+            SyncStatus(connection: .online, since: Self.now)))
+        #expect(state.releases[state.selected].version == "5.2.0")
+    }
+
+    @Test func numberKeysAndTabSwitchPanes() {
+        var state = Self.loaded()
+        _ = update(&state, .key(.character("3")))
+        #expect(state.pane == .rollouts)
+        _ = update(&state, .key(.tab))
+        #expect(state.pane == .breakers)
+        _ = update(&state, .key(.backTab))
+        _ = update(&state, .key(.backTab))
+        #expect(state.pane == .crashes)
+        _ = update(&state, .key(.character("6")))
+        _ = update(&state, .key(.tab))
+        #expect(state.pane == .releases, "Tab wraps around")
+    }
+
+    @Test func quitKeys() {
+        var state = Self.loaded()
+        #expect(update(&state, .key(.character("q"))) == [.quit])
+        #expect(update(&state, .key(.control("c"))) == [.quit])
+    }
+
+    @Test func switchingAppAsksSyncToFocusIt() {
+        var state = Self.loaded()
+        #expect(update(&state, .key(.character("a"))) == [.focus(app: "wallet-ios")])
+        #expect(state.releases.isEmpty, "another app's releases are not shown as this one's")
+        #expect(update(&state, .key(.character("a"))) == [.focus(app: "wallet-android")])
+        #expect(update(&state, .key(.character("A"))) == [.focus(app: "wallet-ios")])
+    }
+
+    @Test func refreshAndRedraw() {
+        var state = Self.loaded()
+        #expect(update(&state, .key(.control("r"))) == [.refresh])
+        #expect(Self.screen(state).contains("refreshing"))
+        #expect(update(&state, .key(.control("l"))) == [.redrawAll])
+    }
+
+    @Test func offlineSaysSoAndShowsTheCachedData() {
+        var state = Self.loaded(connection: .offline(reason: "cannot reach http://127.0.0.1:9/v1/apps: connection refused"))
+        state.sync.nextAttempt = Self.now.addingTimeInterval(8)
+        let canvas = Self.screen(state)
+        #expect(canvas.contains("offline since"))
+        #expect(canvas.contains("(stale)"))
+        #expect(canvas.contains("connection refused"))
+        #expect(canvas.contains("retrying in 8s"))
+        #expect(canvas.contains("5.3.0"), "the cached releases stay on screen")
+    }
+
+    @Test func refusedTokenIsExplained() {
+        let state = Self.loaded(connection: .refused(reason: "the server refused the token; check --token or OPSDECK_TOKEN"))
+        let canvas = Self.screen(state)
+        #expect(canvas.contains("refused"))
+        #expect(canvas.contains("check --token"))
+    }
+
+    @Test func flashesExpire() {
+        var state = Self.loaded()
+        _ = update(&state, .notice("the cache was rebuilt", isError: true))
+        #expect(Self.screen(state).contains("the cache was rebuilt"))
+        _ = update(&state, .tick(Self.now.addingTimeInterval(Flash.lifetime + 1)))
+        #expect(!Self.screen(state).contains("the cache was rebuilt"))
+    }
+
+    @Test func helpOpensAndAnyKeyClosesIt() {
+        var state = Self.loaded()
+        _ = update(&state, .key(.character("?")))
+        #expect(Self.screen(state).contains("redraw the screen"))
+        #expect(update(&state, .key(.character("x"))).isEmpty)
+        #expect(!Self.screen(state).contains("redraw the screen"))
+    }
+
+    @Test func tooSmallTerminalSaysSoInsteadOfDrawingGarbage() {
+        let canvas = Self.screen(Self.loaded(), size: Size(width: 60, height: 20))
+        #expect(canvas.contains("Terminal too small: 60×20"))
+        #expect(!canvas.contains("5.3.0"))
+        let tiny = Self.screen(Self.loaded(), size: Size(width: 5, height: 1))
+        #expect(tiny.size == Size(width: 5, height: 1))
+    }
+
+    @Test func hostileRemoteTextNeverReachesTheCanvasRaw() {
+        let evil = Self.release("6.6.6\u{1B}[2J", .gray, notes: "\u{1B}]0;owned\u{07}\u{202E}txet\u{9B}1m")
+        let canvas = Self.screen(Self.loaded(releases: [evil]))
+        for cell in canvas.cells {
+            for scalar in cell.symbol.unicodeScalars {
+                #expect(scalar.value >= 0x20 && !(0x7F...0x9F).contains(scalar.value), "control in a cell")
+                #expect(scalar != "\u{202E}")
+            }
+        }
+        #expect(canvas.contains("6.6.6"))
+    }
+
+    @Test func emptyStatesSayWhy() {
+        let waiting = Self.screen(Self.loaded(releases: []))
+        #expect(waiting.contains("No releases for wallet-android yet"))
+        let offline = Self.screen(Self.loaded(releases: [], connection: .offline(reason: "x")))
+        #expect(offline.contains("cannot be reached"))
+    }
+
+    @Test func everyShippedThemeDrawsAt80x24And200x60() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Themes").path
+        for name in Theme.available(searchPath: [folder]) {
+            let theme = try Theme.load(name, searchPath: [folder])
+            for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+                let canvas = view(Self.loaded(), theme: theme, size: size)
+                #expect(canvas.contains("5.3.0"), "\(name) at \(size)")
+                #expect(canvas.lines.last?.contains("q quit") == true, "\(name) at \(size)")
+            }
+        }
+    }
+}

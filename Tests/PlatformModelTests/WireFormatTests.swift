@@ -1,0 +1,59 @@
+import Foundation
+import PlatformModel
+import Testing
+
+@Suite struct WireFormatTests {
+    @Test func releasesRoundTripWithMillisecondDates() throws {
+        let created = Date(timeIntervalSince1970: 1_763_000_000.123)
+        let release = Release(
+            app: "wallet-ios", version: "5.2.0", build: 812, stage: .rolledBack, grayPercent: 12.34,
+            notes: "n", createdAt: created, updatedAt: created, revision: 3)
+        let data = try WireFormat.encoder().encode(release)
+        let json = String(decoding: data, as: UTF8.self)
+        #expect(json.contains("\"grayPercent\":12.34"))
+        #expect(json.contains("\"stage\":\"rolled_back\""))
+        #expect(json.contains("\"createdAt\":\"2025-11-13T02:13:20.123Z\""))
+        let back = try WireFormat.decoder().decode(Release.self, from: data)
+        #expect(back == release)
+    }
+
+    @Test func datesWithoutFractionsOrWithOffsetsAreAccepted() {
+        #expect(WireFormat.parseDate("2026-01-02T03:04:05Z") == Date(timeIntervalSince1970: 1_767_323_045))
+        #expect(WireFormat.parseDate("2026-01-02T04:04:05.5+01:00") == Date(timeIntervalSince1970: 1_767_323_045.5))
+        #expect(WireFormat.formatDate(Date(timeIntervalSince1970: -0.25)) == "1969-12-31T23:59:59.750Z")
+    }
+
+    @Test(arguments: ["yesterday", "", "2026-13-02T03:04:05Z", "2026-01-02T03:04:05", "2026-01-02T03:04:05.Z",
+                      "2026-01-02T03:04:05Zjunk", "2026-01-02 03:04:05Z", "\u{1B}[2J-01-02T03:04:05Z"])
+    func malformedDatesAreRejected(text: String) {
+        #expect(WireFormat.parseDate(text) == nil)
+    }
+
+    @Test func problemDetailsDecode() throws {
+        let body = #"{"type":"about:blank","title":"Not Found","status":404,"detail":"no app with id 'x'"}"#
+        let problem = try WireFormat.decoder().decode(Problem.self, from: Data(body.utf8))
+        #expect(problem.status == 404)
+        #expect(problem.description == "Not Found: no app with id 'x'")
+    }
+
+    @Test func unknownStageIsAnError() {
+        let body = #"{"app":"a","version":"1","build":1,"stage":"launched","grayPercent":0,"notes":"","createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05Z","revision":1}"#
+        #expect(throws: DecodingError.self) { try WireFormat.decoder().decode(Release.self, from: Data(body.utf8)) }
+    }
+
+    @Test func rolesPermissions() {
+        #expect(Role.viewer < Role.admin)
+        #expect(!Role.viewer.mayChangeReleases && !Role.viewer.mayChangeSwitches)
+        #expect(Role.support.mayChangeSwitches && !Role.support.mayChangeReleases)
+        #expect(Role.releaseManager.mayChangeReleases && !Role.releaseManager.mayChangeSwitches)
+        #expect(Role.admin.mayChangeReleases && Role.admin.mayChangeSwitches)
+        #expect(Role(rawValue: "release-manager") == .releaseManager)
+    }
+
+    @Test func seededRandomIsDeterministic() {
+        var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42), c = SeededRandom(seed: 43)
+        let first = (0..<5).map { _ in a.next() }
+        #expect(first == (0..<5).map { _ in b.next() })
+        #expect(first != (0..<5).map { _ in c.next() })
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import TUI
+
+@Suite struct ThemeTests {
+    static let themesFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Themes").path
+
+    static var shipped: [String] { Theme.available(searchPath: [themesFolder]) }
+
+    @Test func atLeastDefaultAndMonoShip() {
+        #expect(Self.shipped.contains("default"))
+        #expect(Self.shipped.contains("mono"))
+    }
+
+    @Test(arguments: shipped)
+    func everyShippedThemeDefinesEveryRole(name: String) throws {
+        let theme = try Theme.load(name, searchPath: [Self.themesFolder])
+        for role in Theme.knownRoles {
+            #expect(theme.roles[role] != nil, "\(name) does not define \(role)")
+        }
+    }
+
+    @Test func monoUsesNoColourAtAll() throws {
+        let theme = try Theme.load("mono", searchPath: [Self.themesFolder])
+        for (role, style) in theme.roles {
+            #expect(style.fg == .default && style.bg == .default, "mono role \(role) has a colour")
+        }
+        #expect(theme.style("table.selected").attributes.contains(.reverse))
+    }
+
+    @Test func rolesFallBackAlongDotsThenBase() throws {
+        let theme = try Theme.parse("""
+            [roles]
+            base = { fg = "white" }
+            table = { bold = true }
+            """, name: "t")
+        #expect(theme.style("table.selected") == Style(fg: .indexed(7), attributes: .bold))
+        #expect(theme.style("nothing.here") == Style(fg: .indexed(7)))
+    }
+
+    @Test func colourSyntaxes() throws {
+        let theme = try Theme.parse("""
+            [palette]
+            brand = "#102030"
+            [roles]
+            a = { fg = "brand", bg = "bright-red" }
+            b = { fg = 208, bg = "default" }
+            """, name: "t")
+        #expect(theme.roles["a"] == Style(fg: .rgb(0x10, 0x20, 0x30), bg: .indexed(9)))
+        #expect(theme.roles["b"] == Style(fg: .indexed(208), bg: .default))
+    }
+
+    @Test func badThemesSayWhatIsWrong() {
+        #expect(throws: ThemeError.self) { try Theme.parse("[roles\nbase = {}", name: "t") }
+        do {
+            _ = try Theme.parse("[roles]\nbase = { fg = \"chartreuse-ish\" }", name: "t")
+            Issue.record("an unknown colour was accepted")
+        } catch let error as ThemeError {
+            #expect(error.description.contains("roles.base.fg"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        #expect(throws: ThemeError.self) { try Theme.parse("[roles]\nbase = { sparkle = true }", name: "t") }
+        #expect(throws: ThemeError.self) { try Theme.load("no-such-theme", searchPath: [Self.themesFolder]) }
+    }
+}
+
+@Suite struct ColorDepthTests {
+    @Test func depthFromColourCount() {
+        #expect(ColorDepth(colors: 0) == .monochrome)
+        #expect(ColorDepth(colors: 8) == .ansi8)
+        #expect(ColorDepth(colors: 256) == .palette256)
+        #expect(ColorDepth(colors: 16_777_216) == .truecolor)
+    }
+
+    @Test func rgbDegradesToTheNearestColour() {
+        #expect(ColorDepth.truecolor.number(for: .rgb(0x12, 0x34, 0x56)) == 0x123456)
+        #expect(ColorDepth.palette256.number(for: .rgb(255, 0, 0)) == 196)
+        #expect(ColorDepth.palette256.number(for: .rgb(128, 128, 128)) == 244)
+        #expect(ColorDepth.ansi16.number(for: .rgb(250, 10, 10)) == 9)
+        #expect(ColorDepth.ansi8.number(for: .rgb(250, 10, 10)) == 1)
+        #expect(ColorDepth.ansi16.number(for: .indexed(196)) == 9)
+        #expect(ColorDepth.monochrome.number(for: .rgb(1, 2, 3)) == -1)
+        #expect(ColorDepth.palette256.number(for: .default) == -1)
+    }
+}
