@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
@@ -61,6 +62,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -87,6 +89,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
+        .testTarget(name: "EndToEndTests", dependencies: ["PlatformClient", "PlatformModel"]),
     ]
 )

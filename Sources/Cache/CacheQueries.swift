@@ -7,6 +7,12 @@ public struct SyncRecord: Sendable, Equatable {
     public var resource: String
     public var etag: String?
     public var fetchedAt: Date?
+
+    public init(resource: String, etag: String?, fetchedAt: Date?) {
+        self.resource = resource
+        self.etag = etag
+        self.fetchedAt = fetchedAt
+    }
 }
 
 extension CacheStore {
@@ -43,7 +49,7 @@ extension CacheStore {
                         """,
                     arguments: [
                         app, release.version, release.build, release.stage.rawValue, release.grayPercent,
-                        release.notes, release.createdAt, release.updatedAt, release.revision, position,
+                        release.notes, release.createdAt.unixMilliseconds, release.updatedAt.unixMilliseconds, release.revision, position,
                     ])
             }
             let keep = releases.map(\.version)
@@ -57,7 +63,7 @@ extension CacheStore {
     /// Notes that a resource was confirmed unchanged (HTTP 304) at `date`.
     public func markUnchanged(resource: String, at date: Date) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE sync_state SET fetchedAt = ? WHERE resource = ?", arguments: [date, resource])
+            try db.execute(sql: "UPDATE sync_state SET fetchedAt = ? WHERE resource = ?", arguments: [date.unixMilliseconds, resource])
         }
     }
 
@@ -67,7 +73,7 @@ extension CacheStore {
                 INSERT INTO sync_state (resource, etag, fetchedAt) VALUES (?, ?, ?)
                 ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag, fetchedAt = excluded.fetchedAt
                 """,
-            arguments: [resource, etag, date])
+            arguments: [resource, etag, date.unixMilliseconds])
     }
 
     // MARK: Reads (the UI)
@@ -88,7 +94,8 @@ extension CacheStore {
                 Release(
                     app: row["app"], version: row["version"], build: row["build"],
                     stage: ReleaseStage(rawValue: row["stage"]) ?? .draft, grayPercent: row["grayPercent"],
-                    notes: row["notes"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
+                    notes: row["notes"], createdAt: Date(unixMilliseconds: row["createdAt"]),
+                    updatedAt: Date(unixMilliseconds: row["updatedAt"]),
                     revision: row["revision"])
             }
         }
@@ -97,13 +104,17 @@ extension CacheStore {
     public func syncRecord(resource: String) throws -> SyncRecord? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource]).map { row in
-                SyncRecord(resource: row["resource"], etag: row["etag"], fetchedAt: row["fetchedAt"])
+                SyncRecord(
+                    resource: row["resource"], etag: row["etag"],
+                    fetchedAt: (row["fetchedAt"] as Int64?).map(Date.init(unixMilliseconds:)))
             }
         }
     }
 
     /// The newest moment any resource was confirmed current: the age of what is shown.
     public func lastFetched() throws -> Date? {
-        try pool.read { db in try Date.fetchOne(db, sql: "SELECT MAX(fetchedAt) FROM sync_state") }
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(fetchedAt) FROM sync_state").map(Date.init(unixMilliseconds:))
+        }
     }
 }

@@ -86,8 +86,9 @@ public final class CacheStore: Sendable {
                 t.column("stage", .text).notNull()
                 t.column("grayPercent", .double).notNull()
                 t.column("notes", .text).notNull()
-                t.column("createdAt", .datetime).notNull()
-                t.column("updatedAt", .datetime).notNull()
+                // Times are Unix milliseconds: exact, compact and cheap to compare.
+                t.column("createdAt", .integer).notNull()
+                t.column("updatedAt", .integer).notNull()
                 t.column("revision", .integer).notNull()
                 t.column("position", .integer).notNull()
                 t.primaryKey(["app", "version"])
@@ -95,10 +96,19 @@ public final class CacheStore: Sendable {
             try db.create(table: "sync_state") { t in
                 t.primaryKey("resource", .text)
                 t.column("etag", .text)
-                t.column("fetchedAt", .datetime)
+                t.column("fetchedAt", .integer)
             }
         }
         return migrator
+    }
+}
+
+extension Date {
+    /// Unix milliseconds, the cache's time format.
+    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
 }
 

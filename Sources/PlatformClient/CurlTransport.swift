@@ -120,6 +120,8 @@ public final class CurlTransport {
             return .badResponse(url: url, reason: "the answer is larger than \(Self.maximumBodySize >> 20) MiB")
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
+        case CURLE_UNSUPPORTED_PROTOCOL where detail.contains("HTTP/0.9"), CURLE_WEIRD_SERVER_REPLY:
+            return .badResponse(url: url, reason: "the server's reply is not HTTP")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             return .invalidURL(url)
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -138,8 +140,6 @@ public final class CurlTransport {
             return .badResponse(url: url, reason: "the connection broke mid-answer" + (osReason.map { " (\($0))" } ?? ""))
         case CURLE_BAD_CONTENT_ENCODING:
             return .badResponse(url: url, reason: "the answer's compression is corrupt")
-        case CURLE_WEIRD_SERVER_REPLY:
-            return .badResponse(url: url, reason: "the server's reply is not HTTP")
         default:
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             return .unreachable(url: url, reason: text)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PlatformModel
+import ServiceLifecycle
 
 /// How to run the reference platform server.
 public struct ServerConfiguration: Sendable {
@@ -39,8 +40,12 @@ public struct PlatformServer: Sendable {
         }
     }
 
-    /// Serves until the task is cancelled. `onReady` gets the bound port once listening.
-    public func run(logger: Logger, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Serves until the task is cancelled or, when `stopOnSignals`, SIGINT/SIGTERM
+    /// arrives; either way the server shuts down gracefully (requests in flight finish,
+    /// idle keep-alive connections close). `onReady` gets the bound port once listening.
+    public func run(
+        logger: Logger, stopOnSignals: Bool = false, onReady: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let app = Application(
             router: makeRouter(),
             configuration: .init(
@@ -50,7 +55,16 @@ public struct PlatformServer: Sendable {
                 await onReady(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
-        try await app.run()
+        let group = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [], logger: logger))
+        // Cancelling the caller must mean a graceful shutdown, not a cancellation of the
+        // server's connections mid-write: run the group outside this task's cancellation.
+        let runner = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await runner.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     func makeRouter() -> Router<PlatformRequestContext> {

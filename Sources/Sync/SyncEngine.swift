@@ -221,6 +221,13 @@ public final class SyncEngine: Sendable {
     }
 }
 
+extension SyncEngine {
+    /// `backoff` in seconds, for tests of its bounds.
+    public static func backoffForTesting(failures: Int, ceiling: Duration) -> Double {
+        backoff(failures: failures, ceiling: ceiling).seconds
+    }
+}
+
 extension Connection {
     /// Offline for one reason and then another is still the same outage.
     func isSameKind(as other: Connection) -> Bool {

@@ -137,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
         }
-        try await server.run(logger: logger) { port in
+        try await server.run(logger: logger, stopOnSignals: true) { port in
             emit("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
     }

@@ -1,0 +1,170 @@
+import Foundation
+import XCTest
+
+/// Runs the real `opsdeck` binary: as a server process, and as a console inside a real
+/// terminal (a private tmux server), whose screen tests read with `capture-pane`.
+enum Harness {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        ProcessInfo.processInfo.environment["OPSDECK_BIN"] ?? root.appendingPathComponent(".build/debug/opsdeck").path
+    }
+
+    static func temporaryFolder() -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-e2e-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Runs a command to completion and returns its stdout (stderr is folded in on failure).
+    ///
+    /// posix_spawn and waitpid rather than Foundation's Process: Process learns of the
+    /// exit through a descriptor the child inherits, and a tmux server daemonised by the
+    /// command keeps that open for ever. Output goes to files for the same reason.
+    @discardableResult
+    static func run(_ arguments: [String], allowFailure: Bool = false) throws -> String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-run-\(UUID().uuidString)").path
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LANG"] = "C.UTF-8"
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        guard spawned == 0 else { throw Failure("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+        if exitCode != 0 && !allowFailure {
+            let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+            throw Failure("\(arguments.joined(separator: " ")) exited \(exitCode): \(errors)")
+        }
+        return output
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// `opsdeck serve` as a child process.
+final class ServerProcess {
+    let process = Process()
+    let token: String
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(database: String, port: Int = 0) throws {
+        process.executableURL = URL(fileURLWithPath: Harness.binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--db", database]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The contract: first line `token: TOKEN`, then `listening on http://HOST:PORT`.
+        var lines: [String] = []
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while lines.count < 2 && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        guard lines.count >= 2, lines[0].hasPrefix("token: "),
+              let portText = lines[1].split(separator: ":").last, let bound = Int(portText)
+        else {
+            process.terminate()
+            throw Harness.Failure("opsdeck serve did not announce token and port; printed: \(lines)")
+        }
+        token = String(lines[0].dropFirst("token: ".count))
+        self.port = bound
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// A private tmux server with one window running a command.
+final class Terminal {
+    let socket = "opsdeck-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    /// Where the command's exit status is written when it ends.
+    private let statusFile = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-e2e-status-\(UUID().uuidString)").path
+
+    init(command: String, width: Int = 120, height: Int = 40) throws {
+        // The shell records the exit status itself: tmux's own pane_dead_status is
+        // sometimes never set when the terminal closes before the process is reaped.
+        let wrapped = "\(command); echo $? > \(statusFile)"
+        try tmux(["-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", "\(width)", "-y", "\(height)", wrapped,
+                  ";", "set-option", "-t", "main", "remain-on-exit", "on"])
+    }
+
+    deinit {
+        _ = try? tmux(["kill-server"], allowFailure: true)
+        unlink(statusFile)
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String], allowFailure: Bool = false) throws -> String {
+        try Harness.run(["tmux", "-u", "-L", socket] + arguments, allowFailure: allowFailure)
+    }
+
+    func screen() throws -> String {
+        try tmux(["capture-pane", "-p", "-t", "main"])
+    }
+
+    func send(_ keys: String...) throws {
+        try tmux(["send-keys", "-t", "main"] + keys)
+    }
+
+    /// Waits until every needle is on screen; fails the test with the screen otherwise.
+    @discardableResult
+    func waitFor(_ needles: [String], timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var text = ""
+        while Date() < deadline {
+            text = try screen()
+            if needles.allSatisfy(text.contains) { return text }
+            usleep(100_000)
+        }
+        let missing = needles.filter { !text.contains($0) }
+        XCTFail("not on screen after \(Int(timeout)) s: \(missing)\n\(text)", file: file, line: line)
+        throw Harness.Failure("screen wait failed")
+    }
+
+    /// The command's exit status (128 + N for signal N) once it has ended, else nil.
+    func exitStatus() -> Int32? {
+        guard let text = try? String(contentsOfFile: statusFile, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func waitForExit(timeout: TimeInterval = 10) throws -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = exitStatus() { return status }
+            usleep(100_000)
+        }
+        return nil
+    }
+}

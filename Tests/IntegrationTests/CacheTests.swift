@@ -1,0 +1,108 @@
+import Cache
+import Foundation
+import GRDB
+import PlatformModel
+import XCTest
+
+/// The cache on real SQLite files.
+final class CacheTests: XCTestCase {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func release(_ version: String, _ stage: ReleaseStage = .full, app: String = "a") -> Release {
+        Release(app: app, version: version, build: 1, stage: stage, grayPercent: stage == .full ? 100 : 0, notes: "n",
+                createdAt: now, updatedAt: now, revision: 1)
+    }
+
+    func testReleasesAreReplacedInServerOrderAndSurviveReopening() throws {
+        let path = temporaryPath("cache.sqlite")
+        do {
+            let cache = try CacheStore(path: path)
+            XCTAssertNil(cache.recoveryNote)
+            try cache.replaceApps([App(id: "a", name: "A", platform: .ios, bundleId: "b")], etag: "\"1\"", at: now)
+            try cache.replaceReleases(app: "a", [release("2.0"), release("1.0")], etag: "\"x\"", at: now)
+            try cache.replaceReleases(app: "a", [release("3.0", .gray), release("2.0")], etag: "\"y\"", at: now.addingTimeInterval(5))
+        }
+        let reopened = try CacheStore(path: path)
+        XCTAssertEqual(try reopened.releases(app: "a").map(\.version), ["3.0", "2.0"], "1.0 is gone: the list is authoritative")
+        XCTAssertEqual(try reopened.releases(app: "a").first?.stage, .gray)
+        XCTAssertEqual(try reopened.syncRecord(resource: CacheStore.releasesResource(app: "a"))?.etag, "\"y\"")
+        XCTAssertEqual(try reopened.lastFetched(), now.addingTimeInterval(5))
+        XCTAssertEqual(try reopened.apps().map(\.id), ["a"])
+    }
+
+    func testUnchangedMarksFreshnessOnly() throws {
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        try cache.replaceApps([], etag: "\"e\"", at: now)
+        try cache.markUnchanged(resource: CacheStore.appsResource(), at: now.addingTimeInterval(60))
+        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.appsResource()), SyncRecord(resource: "apps", etag: "\"e\"", fetchedAt: now.addingTimeInterval(60)))
+    }
+
+    func testCorruptFileIsMovedAsideAndRebuilt() throws {
+        let path = temporaryPath("cache.sqlite")
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: path))
+        let cache = try CacheStore(path: path)
+        let note = try XCTUnwrap(cache.recoveryNote)
+        XCTAssertTrue(note.contains("moved aside"), note)
+        try cache.replaceApps([App(id: "a", name: "A", platform: .ios, bundleId: "b")], etag: nil, at: now)
+        XCTAssertEqual(try cache.apps().count, 1)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        XCTAssertTrue(files.contains { $0.hasPrefix("cache.sqlite.broken-") }, "the bad file is kept for a post-mortem: \(files)")
+    }
+
+    func testTruncatedCacheIsRebuilt() throws {
+        let path = temporaryPath("cache.sqlite")
+        do {
+            let cache = try CacheStore(path: path)
+            try cache.replaceReleases(app: "a", (0..<500).map { release("1.\($0)") }, etag: nil, at: now)
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: path))
+        try? FileManager.default.removeItem(atPath: path + "-wal")
+        let cache = try CacheStore(path: path)
+        XCTAssertNotNil(cache.recoveryNote)
+        XCTAssertNoThrow(try cache.releases(app: "a"))
+    }
+
+    func testForeignDatabaseIsNotTakenOver() throws {
+        let path = temporaryPath("cache.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('precious')")
+        }
+        let cache = try CacheStore(path: path)
+        XCTAssertTrue(cache.recoveryNote?.contains("not an OpsDeck cache") == true, cache.recoveryNote ?? "no note")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            .first { $0.hasPrefix("cache.sqlite.broken-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
+        let kept = try DatabaseQueue(path: URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(aside!).path)
+        XCTAssertEqual(try kept.read { try String.fetchOne($0, sql: "SELECT name FROM users") }, "precious", "nothing of the foreign file is lost")
+    }
+
+    func testTwoConsolesOnOneFile() throws {
+        let path = temporaryPath("cache.sqlite")
+        let first = try CacheStore(path: path)
+        let second = try CacheStore(path: path)
+        let group = DispatchGroup()
+        let batches = (0..<2).map { index in (0..<50).map { release("1.\($0)", app: "app\(index)") } }
+        let now = now
+        for (index, cache) in [first, second].enumerated() {
+            let batch = batches[index]
+            DispatchQueue.global().async(group: group) {
+                for release in batch {
+                    try? cache.replaceReleases(app: "app\(index)", [release], etag: nil, at: now)
+                }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(try first.releases(app: "app1").map(\.version), ["1.49"])
+        XCTAssertEqual(try second.releases(app: "app0").map(\.version), ["1.49"])
+    }
+
+    func testLocation() {
+        XCTAssertEqual(CacheLocation.path(context: "http://h:1", environment: ["OPSDECK_CACHE": "/x/c.sqlite", "HOME": "/home/u"]), "/x/c.sqlite")
+        XCTAssertEqual(CacheLocation.path(context: "http://127.0.0.1:8080", environment: ["XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"]), "/xdg/opsdeck/127.0.0.1_8080.sqlite")
+        XCTAssertEqual(CacheLocation.path(context: "https://ops.example.com/api/", environment: ["HOME": "/home/u"]), "/home/u/.cache/opsdeck/ops.example.com_api.sqlite")
+        XCTAssertEqual(CacheLocation.path(context: "http://h", environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"]), "/home/u/.cache/opsdeck/h.sqlite", "a relative XDG path is ignored, as the spec says")
+        XCTAssertEqual(CacheLocation.fileName("../../etc/passwd"), ".._.._etc_passwd")
+        XCTAssertFalse(CacheLocation.fileName("../../etc/passwd").contains("/"))
+    }
+}

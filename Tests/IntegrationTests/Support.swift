@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import PlatformServer
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real reference server, in this process, on a free loopback port, with a
+/// temporary SQLite store. Tests call it with the real libcurl client from their own
+/// (blocking) thread.
+final class TestServer: Sendable {
+    let port: Int
+    let token: String
+    let databasePath: String
+    let server: PlatformServer
+    private let task: Task<Void, Never>
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a server; blocks the calling (non-async) thread until it listens.
+    static func start(tokens: [AccessToken]? = nil, databasePath: String? = nil, port: Int = 0) throws -> TestServer {
+        let admin = AccessToken.generatedAdmin()
+        let path = databasePath ?? temporaryPath("platform.sqlite")
+        let configuration = ServerConfiguration(port: port, databasePath: path, seed: 7, tokens: tokens ?? [admin])
+        let result = Mutex<Result<(PlatformServer, Int), any Error>?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        let task = Task {
+            do {
+                let server = try await PlatformServer(configuration: configuration)
+                try await server.run(logger: Logger(label: "test.server") { _ in SwiftLogNoOpLogHandler() }) { port in
+                    result.withLock { $0 = .success((server, port)) }
+                    ready.signal()
+                }
+            } catch is CancellationError {
+            } catch {
+                result.withLock { $0 = .failure(error) }
+                ready.signal()
+            }
+        }
+        guard ready.wait(timeout: .now() + 30) == .success else {
+            task.cancel()
+            throw TestFailure("the server did not start within 30 s")
+        }
+        let (server, boundPort) = try result.withLock { try $0!.get() }
+        return TestServer(port: boundPort, token: (tokens?.first ?? admin).token, databasePath: path, server: server, task: task)
+    }
+
+    private init(port: Int, token: String, databasePath: String, server: PlatformServer, task: Task<Void, Never>) {
+        self.port = port
+        self.token = token
+        self.databasePath = databasePath
+        self.server = server
+        self.task = task
+    }
+
+    /// Stops the server and waits until its port no longer accepts connections.
+    func stop() {
+        task.cancel()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, canConnect(port: port) { usleep(20_000) }
+    }
+
+    deinit { task.cancel() }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func temporaryPath(_ name: String) -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent(name).path
+}
+
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// A misbehaving HTTP peer on loopback: accepts connections and answers each with what
+/// `reply` returns (or nothing, to stall), to test the client against faults a real
+/// server cannot be made to produce on demand.
+final class RawServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let stopped = Flag()
+
+    init(reply: @escaping @Sendable (_ request: String) -> [UInt8]?) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listener = fd
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else { throw TestFailure("cannot listen") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let stopped = stopped
+        let thread = Thread {
+            while !stopped.isSet {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                let count = read(client, &buffer, buffer.count)
+                let request = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+                if let bytes = reply(request) {
+                    _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                    close(client)
+                } else {
+                    // Stall: hold the connection open, say nothing, until stopped.
+                    while !stopped.isSet { usleep(20_000) }
+                    close(client)
+                }
+            }
+        }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.set()
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    static func http(status: String, contentType: String = "application/json", body: String) -> [UInt8] {
+        Array("HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+    }
+}
+
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

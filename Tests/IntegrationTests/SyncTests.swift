@@ -1,0 +1,102 @@
+import Cache
+import Foundation
+import Logging
+import PlatformModel
+import Sync
+import XCTest
+
+/// The sync engine, the real server and a real cache file, including outages.
+final class SyncTests: XCTestCase {
+    func waitUntil(_ what: String, timeout: TimeInterval = 20, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(50_000)
+        }
+        XCTFail("timed out waiting until \(what)")
+        throw TestFailure("timed out waiting until \(what)")
+    }
+
+    func engine(_ url: String, token: String?, cache: CacheStore) -> SyncEngine {
+        SyncEngine(
+            settings: .init(apiURL: url, token: token, interval: .milliseconds(200), maximumBackoff: .milliseconds(400)),
+            cache: cache, logger: Logger(label: "test.sync") { _ in SwiftLogNoOpLogHandler() }, onChange: {})
+    }
+
+    func testCacheEndsUpWithEveryAppAndRelease() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, token: server.token, cache: cache)
+        sync.start()
+        defer { sync.stop() }
+        let apps = try server.blockingApps()
+        try waitUntil("every app's releases are cached") {
+            try apps.allSatisfy { try !cache.releases(app: $0.id).isEmpty } && sync.status.connection == .online
+        }
+        for app in apps {
+            XCTAssertEqual(try cache.releases(app: app.id), try server.blockingReleases(app.id))
+        }
+    }
+
+    func testOutageIsReportedAndRecoveredFrom() throws {
+        let database = temporaryPath("platform.sqlite")
+        let server = try TestServer.start(databasePath: database)
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, token: server.token, cache: cache)
+        sync.start()
+        defer { sync.stop() }
+        try waitUntil("online") { sync.status.connection == .online }
+        server.stop()
+        try waitUntil("offline") {
+            if case .offline(let reason) = sync.status.connection { return reason.contains("connection refused") }
+            return false
+        }
+        let outageStart = sync.status.since
+        XCTAssertFalse(try cache.apps().isEmpty, "an outage keeps what was cached")
+        let restarted = try TestServer.start(tokens: [.init(name: "admin", role: .admin, token: server.token)], databasePath: database, port: server.port)
+        defer { restarted.stop() }
+        try waitUntil("online again") { sync.status.connection == .online }
+        XCTAssertGreaterThanOrEqual(sync.status.since, outageStart)
+    }
+
+    func testRefusedTokenIsNotAnOutage() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, token: "wrong-token-wrong-token", cache: cache)
+        sync.start()
+        defer { sync.stop() }
+        try waitUntil("refused") {
+            if case .refused(let reason) = sync.status.connection { return reason.contains("refused the token") }
+            return false
+        }
+    }
+
+    func testBackoffGrowsWithJitterUpToTheCeiling() {
+        let ceiling = Duration.seconds(30)
+        for failures in 1...12 {
+            let delay = SyncEngine.backoffForTesting(failures: failures, ceiling: ceiling)
+            let full = min(pow(2, Double(failures - 1)), 30)
+            XCTAssertGreaterThanOrEqual(delay, full / 2 - 0.001)
+            XCTAssertLessThanOrEqual(delay, full + 0.001)
+        }
+    }
+}
+
+extension TestServer {
+    func blockingApps() throws -> [App] {
+        try PlatformClientFactory.make(url, token).apps().value!
+    }
+
+    func blockingReleases(_ app: String) throws -> [Release] {
+        try PlatformClientFactory.make(url, token).releases(app: app).value!
+    }
+}
+
+import PlatformClient
+enum PlatformClientFactory {
+    static func make(_ url: String, _ token: String) throws -> PlatformClient {
+        try PlatformClient(baseURL: url, token: token)
+    }
+}
