@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test clean
 
 # Installs only what is missing, so that a ready machine pays nothing.
 deps:

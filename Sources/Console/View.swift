@@ -71,7 +71,10 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
         canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? "flash.error" : "flash.info"))
         return
     }
-    let retry = state.sync.nextAttempt.map { "retrying in \(duration(max(0, $0.timeIntervalSince(state.now))))" } ?? "not retrying"
+    let retry = state.sync.nextAttempt.map { next -> String in
+        let wait = next.timeIntervalSince(state.now)
+        return wait < 1 ? "retrying now" : "retrying in \(duration(wait))"
+    } ?? "not retrying"
     let shown = state.lastFetched.map { "showing cached data from \(clock($0))" } ?? "nothing cached yet"
     switch state.sync.connection {
     case .offline(let reason), .refused(let reason):
@@ -135,7 +138,43 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
     let table = Table(
         columns: columns, rows: rows, selected: state.selected,
         styles: .init(header: theme.style("table.header"), row: theme.style("table.row"), selected: theme.style("table.selected")))
-    table.render(into: &canvas, area: Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height))
+    let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
+    let detailHeight = 5
+    // The selected release in full below the table, when there is room for both.
+    if inner.height >= state.releases.count + 1 + detailHeight + 1 || inner.height >= 16 {
+        let parts = inner.rows([.fill, .length(detailHeight)])
+        table.render(into: &canvas, area: parts[0])
+        drawReleaseDetail(state.releases[state.selected], now: state.now, theme: theme, into: &canvas, area: parts[1])
+    } else {
+        table.render(into: &canvas, area: inner)
+    }
+}
+
+private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let rule = theme.style("muted")
+    let title = " \(release.version) (build \(release.build)) "
+    canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
+    canvas.put(title, x: area.x + 2, y: area.y, style: theme.style("accent").adding(.bold))
+    let label = theme.style("muted")
+    func field(_ name: String, _ value: [Span], x: Int, y: Int, width: Int) {
+        canvas.put(name, x: x, y: y, width: 9, style: label)
+        canvas.put(spans: value, x: x + 9, y: y, maxWidth: width - 9, base: theme.style("base"))
+    }
+    let half = area.width / 2
+    var stage = stageSpan(release.stage, theme: theme)
+    if release.stage == .gray || release.stage == .halted { stage.text += " at \(grayText(release))" }
+    field("Stage", [stage], x: area.x, y: area.y + 1, width: half)
+    field("Revision", [Span("\(release.revision)")], x: area.x + half, y: area.y + 1, width: area.width - half)
+    field("Created", [Span(timestamp(release.createdAt, now: now))], x: area.x, y: area.y + 2, width: half)
+    field("Updated", [Span(timestamp(release.updatedAt, now: now))], x: area.x + half, y: area.y + 2, width: area.width - half)
+    field("Notes", [Span(release.notes)], x: area.x, y: area.y + 3, width: area.width)
+}
+
+/// "2026-11-21 14:03 (3h ago)", local time.
+func timestamp(_ date: Date, now: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    return "\(formatter.string(from: date)) (\(duration(max(0, now.timeIntervalSince(date)))) ago)"
 }
 
 /// Stage names carry a symbol as well as a colour: colour alone says nothing on a

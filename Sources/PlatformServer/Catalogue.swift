@@ -44,14 +44,19 @@ public struct Catalogue: Sendable {
         if Bool.random(using: &rng) { stages[4] = .halted }
         stages = Array(stages.suffix(length))
         var build = Int.random(in: 400...900, using: &rng)
-        var ageDays = Double(stages.count * 9)
+        // Ages from the newest back: the live edge is hours to days old, history weeks.
+        var ages: [Double] = []
+        var age = Double.random(in: 0.1...1.5, using: &rng)
+        for _ in stages {
+            ages.insert(age, at: 0)
+            age += Double.random(in: 3...9, using: &rng)
+        }
         var minor = 0
         var patch = 0
-        return stages.map { stage in
+        return zip(stages, ages).map { stage, ageDays in
             build += Int.random(in: 3...40, using: &rng)
-            ageDays -= Double.random(in: 4...10, using: &rng)
-            let created = now.addingTimeInterval(-max(ageDays, 0.2) * 86_400)
-            let updated = min(now, created.addingTimeInterval(Double.random(in: 0.5...3, using: &rng) * 86_400))
+            let created = now.addingTimeInterval(-ageDays * 86_400)
+            let updated = min(now, created.addingTimeInterval(Double.random(in: 0.05...0.9, using: &rng) * ageDays * 86_400))
             let version = "\(major).\(minor).\(patch)"
             if stage == .rolledBack { patch += 1 } else { minor += 1; patch = 0 }
             let gray: Double

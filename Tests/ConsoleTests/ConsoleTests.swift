@@ -96,6 +96,16 @@ import TUI
         #expect(state.pane == .releases, "Tab wraps around")
     }
 
+    @Test func theSelectedReleaseIsShownInFullBelowTheTable() {
+        var state = Self.loaded()
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.down))
+        let canvas = Self.screen(state)
+        #expect(canvas.contains("5.1.1 (build 100)"))
+        #expect(canvas.contains("■ halted at 5%"))
+        #expect(canvas.contains("(1h ago)"))
+    }
+
     @Test func quitKeys() {
         var state = Self.loaded()
         #expect(update(&state, .key(.character("q"))) == [.quit])
