@@ -120,15 +120,18 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
     let columns = [
         Table.Column("VERSION", width: .length(12)),
         Table.Column("BUILD", width: .length(7), alignment: .right),
+        Table.Column("PLATFORM", width: .length(9)),
         Table.Column("STAGE", width: .length(15)),
         Table.Column("GRAY %", width: .length(8), alignment: .right),
         Table.Column("UPDATED", width: .length(16)),
         Table.Column("NOTES", width: .fill(min: 10)),
     ]
+    let platform = state.app.map { platformName($0.platform) } ?? "—"
     let rows = state.releases.map { release -> [Span] in
         [
             Span(release.version, style: Style(attributes: .bold)),
             Span(String(release.build)),
+            Span(platform),
             stageSpan(release.stage, theme: theme),
             Span(grayText(release)),
             Span(duration(max(0, state.now.timeIntervalSince(release.updatedAt))) + " ago"),
@@ -187,6 +190,14 @@ func stageSpan(_ stage: ReleaseStage, theme: Theme) -> Span {
     case .full: Span("● full", style: theme.style("status.ok"))
     case .halted: Span("■ halted", style: theme.style("status.crit"))
     case .rolledBack: Span("↺ rolled back", style: theme.style("status.crit"))
+    }
+}
+
+func platformName(_ platform: Platform) -> String {
+    switch platform {
+    case .android: "Android"
+    case .ios: "iOS"
+    case .harmony: "HarmonyOS"
     }
 }
 

@@ -53,6 +53,8 @@ import TUI
         #expect(canvas.contains("● online"))
         #expect(canvas.contains("data 4s old"))
         #expect(canvas.contains("app wallet-android"))
+        #expect(canvas.contains("PLATFORM"))
+        #expect(canvas.contains("Android"))
         for pane in Pane.allCases { #expect(canvas.contains(pane.title)) }
     }
 
@@ -104,6 +106,21 @@ import TUI
         #expect(canvas.contains("5.1.1 (build 100)"))
         #expect(canvas.contains("■ halted at 5%"))
         #expect(canvas.contains("(1h ago)"))
+    }
+
+    @Test func framesOnTheHeadlessBackendFollowTheState() {
+        let backend = HeadlessBackend(size: Size(width: 100, height: 30))
+        var state = Self.loaded()
+        backend.draw(view(state, theme: Self.theme, size: backend.size))
+        let first = backend.frame!
+        _ = update(&state, .key(.character("2")))
+        backend.draw(view(state, theme: Self.theme, size: backend.size))
+        #expect(backend.frames == 2)
+        #expect(backend.frame!.contains("Live crash and ANR stream"))
+        #expect(!first.contains("Live crash and ANR stream"))
+        #expect(!backend.frame!.changes(since: first).isEmpty)
+        let again = view(state, theme: Self.theme, size: backend.size)
+        #expect(again.changes(since: backend.frame).isEmpty, "the same state draws the same frame: nothing to write")
     }
 
     @Test func quitKeys() {
