@@ -49,6 +49,46 @@ public final class PlatformClient {
         try get("/v1/apps/\(Self.segment(app))/releases", as: [Release].self, etag: etag)
     }
 
+    public func release(app: String, version: String) throws(PlatformError) -> Release {
+        try get("/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))", as: Release.self, etag: nil).value!
+    }
+
+    /// Changes a release's gray percentage and/or stage. `ifMatch` is the ETag of the
+    /// release as the person saw it; a retry must reuse `idempotencyKey`.
+    public func patchRelease(app: String, version: String, _ patch: ReleasePatch, ifMatch: String, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Release {
+        try mutate("PATCH", "/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+    }
+
+    public enum ReleaseAction: String, Sendable {
+        case halt, resume, rollback
+    }
+
+    public func perform(_ action: ReleaseAction, app: String, version: String, reason: String, ifMatch: String, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Release {
+        try mutate("POST", "/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))/\(action.rawValue)",
+                   body: ReasonBody(reason: reason), ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+    }
+
+    /// The audit log after `since` (nil: from the start).
+    public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
+        var query = "?limit=\(limit)"
+        if let since { query += "&since=\(Self.segment(since))" }
+        return try get("/v1/audit" + query, as: FeedPage<AuditEntry>.self, etag: nil).value!
+    }
+
+    private func mutate<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, body: Body, ifMatch: String, idempotencyKey: String) throws(PlatformError) -> Answer {
+        let data: Data
+        do {
+            data = try WireFormat.encoder().encode(body)
+        } catch {
+            throw .badResponse(url: baseURL + path, reason: "cannot encode the request: \(error)")
+        }
+        let exchange = try send(method, path, headers: [
+            "Accept": "application/json", "Content-Type": "application/json",
+            "If-Match": ifMatch, "Idempotency-Key": idempotencyKey,
+        ], body: data)
+        return try decode(Answer.self, from: exchange, path: path)
+    }
+
     /// GET `path` and decode the JSON answer; with `etag`, a 304 gives `.notModified`.
     public func get<T: Decodable & Sendable>(_ path: String, as type: T.Type, etag: String?) throws(PlatformError) -> Fetched<T> {
         var headers = ["Accept": "application/json"]
@@ -73,6 +113,8 @@ public final class PlatformClient {
             throw .forbidden(detail: problem(in: exchange)?.detail)
         case 404:
             throw .notFound(detail: problem(in: exchange)?.detail)
+        case 412:
+            throw .changedMeanwhile(detail: problem(in: exchange)?.detail, current: currentMember(of: exchange))
         default:
             throw .http(status: exchange.status, problem: problem(in: exchange))
         }
@@ -82,29 +124,19 @@ public final class PlatformClient {
         do {
             return try WireFormat.decoder().decode(T.self, from: exchange.body)
         } catch {
-            let reason: String
-            switch error {
-            case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
-                reason = "the body is not JSON"
-            case DecodingError.keyNotFound(let key, let context):
-                reason = "field '\(Self.path(context.codingPath + [key]))' is missing"
-            case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-                 DecodingError.dataCorrupted(let context):
-                reason = "field '\(Self.path(context.codingPath))' has an unexpected value"
-            default:
-                reason = "the body cannot be read"
-            }
-            throw .badResponse(url: baseURL + path, reason: reason)
+            throw .badResponse(url: baseURL + path, reason: WireFormat.explain(error))
         }
+    }
+
+    /// The `current` member of a 412 problem: the resource as it is now.
+    private func currentMember(of exchange: HTTPExchange) -> Data? {
+        guard let object = try? JSONSerialization.jsonObject(with: exchange.body) as? [String: Any],
+              let current = object["current"] else { return nil }
+        return try? JSONSerialization.data(withJSONObject: current)
     }
 
     private func problem(in exchange: HTTPExchange) -> Problem? {
         try? WireFormat.decoder().decode(Problem.self, from: exchange.body)
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            .trimmingCharacters(in: CharacterSet(charactersIn: "."))
     }
 
     /// Percent-encodes one path segment (app ids and versions are user data).

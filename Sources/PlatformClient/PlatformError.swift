@@ -1,3 +1,4 @@
+import Foundation
 import PlatformModel
 
 /// Everything that can go wrong talking to the platform, each case carrying what an
@@ -15,6 +16,9 @@ public enum PlatformError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 403: the token is known but its role may not do this.
     case forbidden(detail: String?)
     case notFound(detail: String?)
+    /// 412: someone changed the resource since it was read; nothing was changed.
+    /// `current` is the resource as the server has it now (JSON), when it sent it.
+    case changedMeanwhile(detail: String?, current: Data?)
     /// Any other HTTP error, with the server's problem+json when it sent one.
     case http(status: Int, problem: Problem?)
     /// The request was cancelled locally (the console is quitting).
@@ -37,6 +41,10 @@ public enum PlatformError: Error, Equatable, Sendable, CustomStringConvertible {
             "not allowed for this token's role" + (detail.map { ": \($0)" } ?? "")
         case .notFound(let detail):
             "not found" + (detail.map { ": \($0)" } ?? "")
+        case .changedMeanwhile(let detail, _):
+            "someone else changed it first" + (detail.map { ": \($0)" } ?? "")
+        case .http(let status, let problem) where (400..<500).contains(status):
+            "the server refused (\(status)): " + (problem?.detail ?? problem?.title ?? "no reason given")
         case .http(let status, let problem):
             "the server answered \(status)" + (problem.map { ": \($0.description)" } ?? "")
         case .cancelled:

@@ -108,3 +108,26 @@ extension Int64 {
         self - floorDiv(divisor) * divisor
     }
 }
+
+extension WireFormat {
+    /// What is wrong with a JSON document, in words: which field, and how.
+    public static func explain(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "the body is not JSON"
+        case DecodingError.keyNotFound(let key, let context):
+            return "field '\(path(context.codingPath + [key]))' is missing"
+        case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
+            let wanted = type == String.self ? "a string" : (type == Bool.self ? "true or false" : (type == Double.self || type == Int.self ? "a number" : "another type"))
+            return "field '\(path(context.codingPath))' must be \(wanted)"
+        case DecodingError.dataCorrupted(let context):
+            return "field '\(path(context.codingPath))' has an unexpected value"
+        default:
+            return "the body cannot be read"
+        }
+    }
+}

@@ -53,6 +53,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var problem = Problem(title: error.status.reasonPhrase, status: error.status.code, detail: detail)
             problem.instance = request.uri.path
             return ProblemError.response(problem, headers: error.headers)
+        } catch let error as any HTTPResponseError {
+            return try error.response(from: request, context: context)
         } catch is DecodingError {
             var problem = Problem(
                 title: "Bad Request", status: 400, detail: "the request body is not the JSON this endpoint expects")

@@ -48,6 +48,30 @@ public final class ServerStore: Sendable {
                 t.primaryKey(["app", "version"])
             }
         }
+        migrator.registerMigration("v2: audit log and idempotency keys") { db in
+            try db.create(table: "audit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .integer).notNull()  // Unix ms
+                t.column("actor", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("before", .text)  // JSON
+                t.column("after", .text)  // JSON
+                t.column("reason", .text).notNull()
+            }
+            // A mutation's first answer, replayed to a retry carrying the same key.
+            try db.create(table: "idempotency") { t in
+                t.column("actor", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("body", .blob).notNull()
+                t.column("etag", .text)
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["actor", "key"])
+            }
+        }
         return migrator
     }
 

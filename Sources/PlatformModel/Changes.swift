@@ -1,0 +1,118 @@
+import Foundation
+
+/// The body of `PATCH /v1/apps/{app}/releases/{release}`: a new gray percentage, a new
+/// stage, or both (moving into gray at a given percentage). A reason is required.
+public struct ReleasePatch: Codable, Sendable, Equatable {
+    public var grayPercent: Double?
+    public var stage: ReleaseStage?
+    public var reason: String
+
+    public init(grayPercent: Double? = nil, stage: ReleaseStage? = nil, reason: String) {
+        self.grayPercent = grayPercent
+        self.stage = stage
+        self.reason = reason
+    }
+}
+
+/// The body of the halt, resume and rollback actions.
+public struct ReasonBody: Codable, Sendable, Equatable {
+    public var reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+}
+
+/// One change, as the audit log keeps it: who, when, what, before, after and why.
+public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
+    /// Increasing; the feed's cursor.
+    public var id: Int64
+    public var at: Date
+    /// The token's name, or `system` for changes the platform made itself.
+    public var actor: String
+    public var role: String
+    /// e.g. `release.gray`, `release.stage`, `release.halt`.
+    public var action: String
+    /// e.g. `wallet-ios/5.2.0`.
+    public var target: String
+    public var before: JSONValue?
+    public var after: JSONValue?
+    public var reason: String
+
+    public init(id: Int64, at: Date, actor: String, role: String, action: String, target: String, before: JSONValue?, after: JSONValue?, reason: String) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.target = target
+        self.before = before
+        self.after = after
+        self.reason = reason
+    }
+}
+
+/// A page of a feed: items after the cursor, oldest first, and the cursor to ask from
+/// next time (the same cursor when nothing is new).
+public struct FeedPage<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String
+
+    public init(items: [Item], nextCursor: String) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+extension ReleaseStage {
+    /// The stages a release may move to from this one by a stage change. Halting,
+    /// resuming and rolling back are their own actions, listed here too so that a
+    /// console can tell which actions apply.
+    public var nextStages: Set<ReleaseStage> {
+        switch self {
+        case .draft: [.whitelist, .gray]
+        case .whitelist: [.gray, .halted, .draft]
+        case .gray: [.full, .halted, .rolledBack]
+        case .halted: [.gray, .rolledBack]
+        case .full: [.rolledBack]
+        case .rolledBack: []
+        }
+    }
+
+    public var canHalt: Bool { self == .whitelist || self == .gray }
+    public var canResume: Bool { self == .halted }
+    public var canRollBack: Bool { self == .gray || self == .full || self == .halted }
+}
+
+/// Gray-release bucketing: a device's place in a release's rollout is a stable hash of
+/// (app, release, device) into 10,000 buckets, and a device is in an N % rollout when
+/// its bucket is below N × 100. So raising the percentage only ever adds devices, and a
+/// device gets the same answer every time (the idea behind Unleash's stickiness).
+public enum Bucketing {
+    public static let buckets = 10_000
+
+    public static func bucket(app: String, release: String, device: String) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(app)\u{0}\(release)\u{0}\(device)".utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        // Finalise (murmur3's fmix64) so that nearby ids spread over all buckets.
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
+        return Int(hash % UInt64(buckets))
+    }
+
+    /// Whether `device` is among the first `grayPercent` % of devices for this release.
+    public static func includes(app: String, release: String, device: String, grayPercent: Double) -> Bool {
+        bucket(app: app, release: release, device: device) < basisPoints(grayPercent)
+    }
+
+    /// A percentage as hundredths of a percent (the resolution of a rollout).
+    public static func basisPoints(_ percent: Double) -> Int {
+        Int((percent * 100).rounded())
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Hummingbird
+import PlatformModel
+
+/// A response worth replaying: what a mutation answered the first time.
+struct StoredResponse: Sendable {
+    var status: Int
+    var body: Data
+    var etag: String?
+
+    func response() -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let etag { headers[.eTag] = etag }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// What every mutation carries besides its body.
+struct MutationContext: Sendable {
+    var caller: AccessToken
+    var ifMatch: String?
+    var idempotencyKey: String?
+    /// Method, path and body hash: a key reused for another request is refused.
+    var fingerprint: String
+    var now: Date
+}
+
+/// A 412 body: the problem plus the resource as it is now, so the client can show the
+/// person what changed and ask again (RFC 9457 extension member `current`).
+private struct ConflictProblem<Current: Encodable>: Encodable {
+    var type = "about:blank"
+    var title = "Precondition Failed"
+    var status = 412
+    var detail: String
+    var instance: String
+    var current: Current
+}
+
+extension ServerStore {
+    /// Applies `change` to one release in a single transaction: idempotency replay,
+    /// If-Match check, the change, the audit entry and the idempotency record commit
+    /// together or not at all.
+    func mutateRelease(
+        app: String, version: String, context: MutationContext, reason: String,
+        change: @escaping @Sendable (Release) throws -> (Release, action: String)
+    ) async throws -> StoredResponse {
+        let reason = try Self.validReason(reason)
+        return try await db.write { db in
+            if let replay = try Self.replay(db, context) { return replay }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version]) else {
+                throw ProblemError(.notFound, "no release '\(version)' in app '\(app)'")
+            }
+            let before = Self.release(from: row)
+            try Self.checkPrecondition(context.ifMatch, etag: before.etag, current: before, instance: "/v1/apps/\(app)/releases/\(version)")
+            var (after, action) = try change(before)
+            after.revision = before.revision + 1
+            after.updatedAt = context.now
+            try db.execute(
+                sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
+                arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), after.updatedAt, after.revision, app, version])
+            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: action,
+                           target: "\(app)/\(version)", before: before, after: after, reason: reason)
+            let stored = StoredResponse(status: 200, body: try WireFormat.encoder().encode(after), etag: after.etag)
+            try Self.remember(db, context, stored)
+            return stored
+        }
+    }
+
+    public func release(app: String, version: String) async throws -> Release? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version])
+                .map(Self.release(from:))
+        }
+    }
+
+    /// Audit entries after `cursor`, oldest first.
+    public func audit(after cursor: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]).map { row in
+                let decoder = WireFormat.decoder()
+                func json(_ column: String) -> JSONValue? {
+                    (row[column] as String?).flatMap { try? decoder.decode(JSONValue.self, from: Data($0.utf8)) }
+                }
+                return AuditEntry(
+                    id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
+                    actor: row["actor"], role: row["role"], action: row["action"], target: row["target"],
+                    before: json("before"), after: json("after"), reason: row["reason"])
+            }
+        }
+    }
+
+    // MARK: Pieces of a mutation
+
+    static func validReason(_ reason: String) throws -> String {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ProblemError(.badRequest, "a reason is required: say why, for the audit log") }
+        guard trimmed.count <= 500 else { throw ProblemError(.badRequest, "the reason is longer than 500 characters") }
+        return trimmed
+    }
+
+    /// `If-Match` must name the current ETag: a stale one means someone else changed
+    /// the resource since the caller looked, and nothing is overwritten.
+    static func checkPrecondition(_ ifMatch: String?, etag: String, current: some Encodable, instance: String) throws {
+        guard let ifMatch else {
+            throw ProblemError(.init(code: 428), "this change needs an If-Match header with the current ETag (\(etag)); GET the resource first")
+        }
+        let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard tags.contains(etag) || tags.contains("*") else {
+            let body = ConflictProblem(
+                detail: "the resource changed since you read it (now \(etag), you sent \(ifMatch)); nothing was changed",
+                instance: instance, current: current)
+            throw PreconditionFailed(body: (try? WireFormat.encoder().encode(body)) ?? Data(), etag: etag)
+        }
+    }
+
+    static func replay(_ db: Database, _ context: MutationContext) throws -> StoredResponse? {
+        guard let key = context.idempotencyKey else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE actor = ? AND key = ?", arguments: [context.caller.name, key]) else {
+            return nil
+        }
+        guard row["fingerprint"] == context.fingerprint else {
+            throw ProblemError(.unprocessableContent, "Idempotency-Key '\(key)' was already used for a different request")
+        }
+        return StoredResponse(status: row["status"], body: row["body"], etag: row["etag"])
+    }
+
+    static func remember(_ db: Database, _ context: MutationContext, _ response: StoredResponse) throws {
+        guard let key = context.idempotencyKey else { return }
+        try db.execute(
+            sql: "INSERT INTO idempotency (actor, key, fingerprint, status, body, etag, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [context.caller.name, key, context.fingerprint, response.status, response.body, response.etag,
+                        Int64(context.now.timeIntervalSince1970 * 1000)])
+    }
+
+    static func audit<T: Encodable>(_ db: Database, at: Date, actor: String, role: String, action: String, target: String, before: T?, after: T?, reason: String) throws {
+        let encoder = WireFormat.encoder()
+        func json(_ value: T?) throws -> String? {
+            try value.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        }
+        try db.execute(
+            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action, target, try json(before), try json(after), reason])
+    }
+}
+
+/// 412 with the current state in the body; thrown out of the write transaction.
+struct PreconditionFailed: HTTPResponseError {
+    var body: Data
+    var etag: String
+    var status: HTTPResponse.Status { .preconditionFailed }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: status, headers: [.contentType: Problem.mediaType, .eTag: etag],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
