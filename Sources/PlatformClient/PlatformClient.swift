@@ -68,6 +68,15 @@ public final class PlatformClient {
                    body: ReasonBody(reason: reason), ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    public func switches(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<[Switch]> {
+        try get("/v1/apps/\(Self.segment(app))/switches", as: [Switch].self, etag: etag)
+    }
+
+    /// Turns a kill switch or circuit breaker on or off.
+    public func patchSwitch(app: String, key: String, _ patch: SwitchPatch, ifMatch: String, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Switch {
+        try mutate("PATCH", "/v1/apps/\(Self.segment(app))/switches/\(Self.segment(key))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"

@@ -7,6 +7,7 @@ import PlatformModel
 public struct Catalogue: Sendable {
     public var apps: [App]
     public var releases: [Release]
+    public var switches: [Switch] = []
 
     public static func demo(seed: UInt64, now: Date = Date()) -> Catalogue {
         var rng = SeededRandom(seed: seed)
@@ -31,7 +32,10 @@ public struct Catalogue: Sendable {
         let harmony = App(id: "wallet-harmony", name: "Wallet", platform: .harmony, bundleId: "com.opsdeck.wallet")
         apps.append(harmony)
         releases += history(of: harmony, major: 1, rng: &rng, now: now, length: 3)
-        return Catalogue(apps: apps, releases: releases)
+        let switches = apps.flatMap { app in
+            Self.switches(of: app, newest: releases.first { $0.app == app.id }?.version, rng: &rng, now: now)
+        }
+        return Catalogue(apps: apps, releases: releases, switches: switches)
     }
 
     /// Oldest first: settled full releases with one rolled back, then the live edge:
@@ -69,6 +73,25 @@ public struct Catalogue: Sendable {
                 app: app.id, version: version, build: build, stage: stage, grayPercent: gray,
                 notes: notes(for: stage), createdAt: created, updatedAt: updated,
                 revision: Int.random(in: 1...12, using: &rng))
+        }
+    }
+
+    /// The switches support staff flip during incidents.
+    private static func switches(of app: App, newest: String?, rng: inout SeededRandom, now: Date) -> [Switch] {
+        let people = ["mei.lin", "omar.haddad", "sara.k", "system"]
+        let templates: [(String, String, SwitchKind, Bool, SwitchScope)] = [
+            ("new-checkout", "New checkout flow", .killSwitch, true, SwitchScope(minVersion: newest)),
+            ("pay-api", "Calls to the payments API", .circuitBreaker, true, SwitchScope()),
+            ("recommendations", "Home-feed recommendations service", .circuitBreaker, true, SwitchScope(percent: 100)),
+            ("live-chat", "In-app support chat", .killSwitch, Bool.random(using: &rng), SwitchScope()),
+            ("hd-images", "HD images on cellular networks", .killSwitch, true, SwitchScope(platforms: [app.platform], percent: 50)),
+        ]
+        return templates.map { key, description, kind, enabled, scope in
+            Switch(
+                app: app.id, key: key, description: description, kind: kind, enabled: enabled, scope: scope,
+                updatedBy: people.randomElement(using: &rng)!,
+                updatedAt: now.addingTimeInterval(-Double.random(in: 0.1...20, using: &rng) * 86_400),
+                revision: Int.random(in: 1...6, using: &rng))
         }
     }
 

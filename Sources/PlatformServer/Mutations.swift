@@ -38,33 +38,62 @@ private struct ConflictProblem<Current: Encodable>: Encodable {
 }
 
 extension ServerStore {
-    /// Applies `change` to one release in a single transaction: idempotency replay,
-    /// If-Match check, the change, the audit entry and the idempotency record commit
-    /// together or not at all.
-    func mutateRelease(
-        app: String, version: String, context: MutationContext, reason: String,
-        change: @escaping @Sendable (Release) throws -> (Release, action: String)
+    /// How one kind of resource is read and written inside a mutation's transaction.
+    struct MutableResource<Resource: Encodable & Sendable>: Sendable {
+        /// e.g. "wallet-ios/5.2.0": the audit log's target.
+        var target: String
+        /// The resource's URL path, for problem instances.
+        var instance: String
+        var notFound: String
+        var load: @Sendable (Database) throws -> Resource?
+        var etag: @Sendable (Resource) -> String
+        /// Stamps the new revision, time and actor on the changed resource.
+        var stamp: @Sendable (_ changed: Resource, _ before: Resource, _ now: Date, _ actor: String) -> Resource
+        var save: @Sendable (Database, Resource) throws -> Void
+    }
+
+    /// Applies `change` in a single transaction: idempotency replay, If-Match check, the
+    /// change, the audit entry and the idempotency record commit together or not at all.
+    func mutate<Resource: Encodable & Sendable>(
+        _ resource: MutableResource<Resource>, context: MutationContext, reason: String,
+        change: @escaping @Sendable (Resource) throws -> (Resource, action: String)
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version]) else {
-                throw ProblemError(.notFound, "no release '\(version)' in app '\(app)'")
-            }
-            let before = Self.release(from: row)
-            try Self.checkPrecondition(context.ifMatch, etag: before.etag, current: before, instance: "/v1/apps/\(app)/releases/\(version)")
-            var (after, action) = try change(before)
-            after.revision = before.revision + 1
-            after.updatedAt = context.now
-            try db.execute(
-                sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
-                arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), after.updatedAt, after.revision, app, version])
+            guard let before = try resource.load(db) else { throw ProblemError(.notFound, resource.notFound) }
+            try Self.checkPrecondition(context.ifMatch, etag: resource.etag(before), current: before, instance: resource.instance)
+            let (changed, action) = try change(before)
+            let after = resource.stamp(changed, before, context.now, context.caller.name)
+            try resource.save(db, after)
             try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: action,
-                           target: "\(app)/\(version)", before: before, after: after, reason: reason)
-            let stored = StoredResponse(status: 200, body: try WireFormat.encoder().encode(after), etag: after.etag)
+                           target: resource.target, before: before, after: after, reason: reason)
+            let stored = StoredResponse(status: 200, body: try WireFormat.encoder().encode(after), etag: resource.etag(after))
             try Self.remember(db, context, stored)
             return stored
         }
+    }
+
+    static func releaseResource(app: String, version: String) -> MutableResource<Release> {
+        MutableResource(
+            target: "\(app)/\(version)", instance: "/v1/apps/\(app)/releases/\(version)",
+            notFound: "no release '\(version)' in app '\(app)'",
+            load: { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version])
+                    .map(Self.release(from:))
+            },
+            etag: \.etag,
+            stamp: { changed, before, now, _ in
+                var after = changed
+                after.revision = before.revision + 1
+                after.updatedAt = now
+                return after
+            },
+            save: { db, after in
+                try db.execute(
+                    sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
+                    arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), after.updatedAt, after.revision, app, version])
+            })
     }
 
     public func release(app: String, version: String) async throws -> Release? {

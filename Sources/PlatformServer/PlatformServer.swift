@@ -86,6 +86,7 @@ public struct PlatformServer: Sendable {
             return try jsonResponse(try await store.releases(app: appID), for: request)
         }
         addReleaseRoutes(to: v1)
+        addSwitchRoutes(to: v1)
         return router
     }
 }

@@ -92,10 +92,8 @@ extension PlatformServer {
         }
         v1.patch("apps/:app/releases/:release") { request, context in
             let (patch, mutation) = try await mutationInput(ReleasePatch.self, request: request, context: context, allowed: \.mayChangeReleases)
-            return try await store.mutateRelease(
-                app: try context.parameters.require("app"), version: try context.parameters.require("release"),
-                context: mutation, reason: patch.reason
-            ) { try ReleaseRules.patch($0, patch) }.response()
+            let resource = ServerStore.releaseResource(app: try context.parameters.require("app"), version: try context.parameters.require("release"))
+            return try await store.mutate(resource, context: mutation, reason: patch.reason) { try ReleaseRules.patch($0, patch) }.response()
         }
         let actions: [(String, @Sendable (Release) throws -> (Release, action: String))] = [
             ("halt", ReleaseRules.halt), ("resume", ReleaseRules.resume), ("rollback", ReleaseRules.rollBack),
@@ -103,10 +101,8 @@ extension PlatformServer {
         for (name, rule) in actions {
             v1.post("apps/:app/releases/:release/\(name)") { request, context in
                 let (body, mutation) = try await mutationInput(ReasonBody.self, request: request, context: context, allowed: \.mayChangeReleases)
-                return try await store.mutateRelease(
-                    app: try context.parameters.require("app"), version: try context.parameters.require("release"),
-                    context: mutation, reason: body.reason, change: rule
-                ).response()
+                let resource = ServerStore.releaseResource(app: try context.parameters.require("app"), version: try context.parameters.require("release"))
+                return try await store.mutate(resource, context: mutation, reason: body.reason, change: rule).response()
             }
         }
         v1.get("audit") { request, _ in

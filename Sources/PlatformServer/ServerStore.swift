@@ -72,6 +72,23 @@ public final class ServerStore: Sendable {
                 t.primaryKey(["actor", "key"])
             }
         }
+        migrator.registerMigration("v3: switches") { db in
+            try db.create(table: "switches") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("enabled", .boolean).notNull()
+                t.column("platforms", .text).notNull()  // JSON array
+                t.column("minVersion", .text)
+                t.column("maxVersion", .text)
+                t.column("percentBasisPoints", .integer).notNull()
+                t.column("updatedBy", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("revision", .integer).notNull()
+                t.primaryKey(["app", "key"])
+            }
+        }
         return migrator
     }
 
@@ -87,6 +104,7 @@ public final class ServerStore: Sendable {
                     sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
                     arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
             }
+            for item in catalogue.switches { try Self.save(db, item) }
             for release in catalogue.releases {
                 try db.execute(
                     sql: """
@@ -122,6 +140,37 @@ public final class ServerStore: Sendable {
                 arguments: [app]
             ).map(Self.release(from:))
         }
+    }
+
+    /// The app's switches, by key.
+    public func switches(app: String) async throws -> [Switch] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app]).map(Self.switchItem(from:))
+        }
+    }
+
+    static func switchItem(from row: Row) -> Switch {
+        let platforms = (try? JSONDecoder().decode([Platform].self, from: Data((row["platforms"] as String).utf8))) ?? []
+        let basisPoints: Int = row["percentBasisPoints"]
+        return Switch(
+            app: row["app"], key: row["key"], description: row["description"],
+            kind: SwitchKind(rawValue: row["kind"]) ?? .killSwitch, enabled: row["enabled"],
+            scope: SwitchScope(platforms: platforms, minVersion: row["minVersion"], maxVersion: row["maxVersion"], percent: Double(basisPoints) / 100),
+            updatedBy: row["updatedBy"], updatedAt: row["updatedAt"], revision: row["revision"])
+    }
+
+    /// Inserts or replaces one switch.
+    static func save(_ db: Database, _ item: Switch) throws {
+        let platforms = String(decoding: try JSONEncoder().encode(item.scope.platforms), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO switches (app, key, description, kind, enabled, platforms, minVersion, maxVersion,
+                    percentBasisPoints, updatedBy, updatedAt, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [item.app, item.key, item.description, item.kind.rawValue, item.enabled, platforms,
+                        item.scope.minVersion, item.scope.maxVersion, Bucketing.basisPoints(item.scope.percent),
+                        item.updatedBy, item.updatedAt, item.revision])
     }
 
     static func app(from row: Row) -> App {
