@@ -77,6 +77,33 @@ public final class PlatformClient {
         try mutate("PATCH", "/v1/apps/\(Self.segment(app))/switches/\(Self.segment(key))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    /// Sends a device's batch of sessions and crashes (the SDK's and the simulator's call).
+    public func send(_ batch: SDKBatch) throws(PlatformError) -> IngestReceipt {
+        let data: Data
+        do {
+            data = try WireFormat.encoder().encode(batch)
+        } catch {
+            throw .badResponse(url: baseURL + "/v1/sdk/events", reason: "cannot encode the batch: \(error)")
+        }
+        let exchange = try send("POST", "/v1/sdk/events", headers: ["Accept": "application/json", "Content-Type": "application/json"], body: data)
+        return try decode(IngestReceipt.self, from: exchange, path: "/v1/sdk/events")
+    }
+
+    /// Crash and ANR events after `since` (nil: from the first), oldest first.
+    public func crashEvents(app: String, since: String? = nil, limit: Int = 500) throws(PlatformError) -> FeedPage<CrashEvent> {
+        var query = "?limit=\(limit)"
+        if let since { query += "&since=\(Self.segment(since))" }
+        return try get("/v1/apps/\(Self.segment(app))/crashes/events" + query, as: FeedPage<CrashEvent>.self, etag: nil).value!
+    }
+
+    public func crashIssues(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<[CrashIssue]> {
+        try get("/v1/apps/\(Self.segment(app))/crashes/issues", as: [CrashIssue].self, etag: etag)
+    }
+
+    public func crashIssue(app: String, fingerprint: String) throws(PlatformError) -> CrashIssueDetail {
+        try get("/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))", as: CrashIssueDetail.self, etag: nil).value!
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"

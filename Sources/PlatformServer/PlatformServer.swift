@@ -79,14 +79,11 @@ public struct PlatformServer: Sendable {
             try jsonResponse(try await store.apps(), for: request)
         }
         v1.get("apps/:app/releases") { request, context in
-            let appID = try context.parameters.require("app")
-            guard try await store.app(id: appID) != nil else {
-                throw ProblemError(.notFound, "no app with id '\(appID)'")
-            }
-            return try jsonResponse(try await store.releases(app: appID), for: request)
+            try jsonResponse(try await store.releases(app: try await requireApp(context, store)), for: request)
         }
         addReleaseRoutes(to: v1)
         addSwitchRoutes(to: v1)
+        addCrashRoutes(to: v1)
         return router
     }
 }

@@ -106,14 +106,8 @@ extension PlatformServer {
             }
         }
         v1.get("audit") { request, _ in
-            let since = try request.uri.queryParameters.get("since").map { text -> Int64 in
-                guard let value = Int64(text), value >= 0 else { throw ProblemError(.badRequest, "since must be a cursor from nextCursor (got '\(text)')") }
-                return value
-            } ?? 0
-            let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
-                guard let value = Int(text), (1...1000).contains(value) else { throw ProblemError(.badRequest, "limit must be 1 to 1000 (got '\(text)')") }
-                return value
-            } ?? 100
+            let since = try cursor(request, "since") ?? 0
+            let limit = try boundedInt(request, "limit", range: 1...1000) ?? 100
             let items = try await store.audit(after: since, limit: limit)
             return try jsonResponse(FeedPage(items: items, nextCursor: String(items.last?.id ?? since)), for: request)
         }

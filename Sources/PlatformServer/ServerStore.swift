@@ -89,6 +89,64 @@ public final class ServerStore: Sendable {
                 t.primaryKey(["app", "key"])
             }
         }
+        migrator.registerMigration("v4: sessions, crash events and issues") { db in
+            try db.create(table: "sessions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("app", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("device", .text).notNull()
+                t.column("startedAt", .integer).notNull()  // Unix ms
+                t.column("durationSeconds", .double).notNull()
+                t.column("crashed", .boolean).notNull()
+            }
+            try db.create(index: "sessions_by_app_time", on: "sessions", columns: ["app", "startedAt"])
+            try db.create(table: "crash_issues") { t in
+                t.column("app", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("exceptionType", .text).notNull()
+                t.column("culprit", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("firstSeen", .integer).notNull()
+                t.column("lastSeen", .integer).notNull()
+                t.column("count", .integer).notNull()
+                t.column("resolved", .boolean).notNull().defaults(to: false)
+                t.column("regressed", .boolean).notNull().defaults(to: false)
+                t.primaryKey(["app", "fingerprint"])
+            }
+            try db.create(table: "crash_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("app", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("deviceId", .text).notNull()
+                t.column("os", .text).notNull()
+                t.column("osVersion", .text).notNull()
+                t.column("model", .text).notNull()
+                t.column("city", .text)
+                t.column("network", .text)
+                t.column("exceptionType", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("frames", .text).notNull()  // JSON
+                t.column("at", .integer).notNull()  // Unix ms
+            }
+            try db.create(index: "crash_events_by_app", on: "crash_events", columns: ["app", "id"])
+            try db.create(index: "crash_events_by_issue", on: "crash_events", columns: ["app", "fingerprint", "id"])
+            try db.create(table: "issue_devices") { t in
+                t.column("app", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("device", .text).notNull()
+                t.primaryKey(["app", "fingerprint", "device"])
+            }
+            try db.create(table: "issue_releases") { t in
+                t.column("app", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("count", .integer).notNull()
+                t.primaryKey(["app", "fingerprint", "release"])
+            }
+        }
         return migrator
     }
 

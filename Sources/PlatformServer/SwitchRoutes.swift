@@ -28,8 +28,7 @@ extension PlatformServer {
     func addSwitchRoutes(to v1: RouterGroup<PlatformRequestContext>) {
         let store = store
         v1.get("apps/:app/switches") { request, context in
-            let app = try context.parameters.require("app")
-            guard try await store.app(id: app) != nil else { throw ProblemError(.notFound, "no app with id '\(app)'") }
+            let app = try await requireApp(context, store)
             return try jsonResponse(try await store.switches(app: app), for: request)
         }
         v1.patch("apps/:app/switches/:key") { request, context in

@@ -1,0 +1,225 @@
+import Foundation
+
+public enum CrashKind: String, Codable, Sendable, CaseIterable {
+    case crash
+    /// Application Not Responding: the main thread was blocked too long.
+    case anr
+}
+
+public struct StackFrame: Codable, Hashable, Sendable {
+    public var symbol: String
+    public var file: String?
+    public var line: Int?
+    /// Whether the frame is the app's own code (not the OS or a library): grouping
+    /// looks at these.
+    public var inApp: Bool
+
+    public init(symbol: String, file: String? = nil, line: Int? = nil, inApp: Bool) {
+        self.symbol = symbol
+        self.file = file
+        self.line = line
+        self.inApp = inApp
+    }
+}
+
+/// What a device knows about itself, sent with every event.
+public struct DeviceInfo: Codable, Hashable, Sendable {
+    public var id: String
+    public var os: Platform
+    public var osVersion: String
+    public var model: String
+    public var city: String?
+    public var network: String?
+
+    public init(id: String, os: Platform, osVersion: String, model: String, city: String? = nil, network: String? = nil) {
+        self.id = id
+        self.os = os
+        self.osVersion = osVersion
+        self.model = model
+        self.city = city
+        self.network = network
+    }
+}
+
+/// A crash or ANR as stored: the server assigns `id`, increasing, the feeds' cursor.
+public struct CrashEvent: Codable, Hashable, Sendable, Identifiable {
+    public var id: Int64
+    public var app: String
+    public var release: String
+    public var kind: CrashKind
+    public var device: DeviceInfo
+    public var exceptionType: String
+    public var message: String
+    public var frames: [StackFrame]
+    /// The issue the event was grouped into.
+    public var fingerprint: String
+    /// When it happened on the device.
+    public var at: Date
+
+    public init(id: Int64, app: String, release: String, kind: CrashKind, device: DeviceInfo, exceptionType: String, message: String, frames: [StackFrame], fingerprint: String, at: Date) {
+        self.id = id
+        self.app = app
+        self.release = release
+        self.kind = kind
+        self.device = device
+        self.exceptionType = exceptionType
+        self.message = message
+        self.frames = frames
+        self.fingerprint = fingerprint
+        self.at = at
+    }
+}
+
+public enum IssueStatus: String, Codable, Sendable, CaseIterable {
+    /// First seen within the last day.
+    case new
+    case ongoing
+    /// Seen again after being resolved.
+    case regressed
+    case resolved
+}
+
+/// Crash events grouped by fingerprint (exception type plus the top in-app frames).
+public struct CrashIssue: Codable, Hashable, Sendable, Identifiable {
+    public var app: String
+    public var fingerprint: String
+    public var kind: CrashKind
+    public var exceptionType: String
+    /// The first in-app frame: where to look.
+    public var culprit: String
+    public var message: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var count: Int
+    public var affectedDevices: Int
+    public var releases: [String]
+    public var status: IssueStatus
+
+    public var id: String { fingerprint }
+
+    public init(app: String, fingerprint: String, kind: CrashKind, exceptionType: String, culprit: String, message: String, firstSeen: Date, lastSeen: Date, count: Int, affectedDevices: Int, releases: [String], status: IssueStatus) {
+        self.app = app
+        self.fingerprint = fingerprint
+        self.kind = kind
+        self.exceptionType = exceptionType
+        self.culprit = culprit
+        self.message = message
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.affectedDevices = affectedDevices
+        self.releases = releases
+        self.status = status
+    }
+}
+
+/// What devices send to `POST /v1/sdk/events`, in batches.
+public struct SDKBatch: Codable, Sendable, Equatable {
+    public var app: String
+    public var release: String
+    public var device: DeviceInfo
+    public var sessions: [SDKSession]
+    public var crashes: [SDKCrash]
+
+    public init(app: String, release: String, device: DeviceInfo, sessions: [SDKSession] = [], crashes: [SDKCrash] = []) {
+        self.app = app
+        self.release = release
+        self.device = device
+        self.sessions = sessions
+        self.crashes = crashes
+    }
+
+    public var eventCount: Int { sessions.count + crashes.count }
+}
+
+public struct SDKSession: Codable, Sendable, Equatable {
+    public var startedAt: Date
+    public var durationSeconds: Double
+    /// Whether the session ended in a crash.
+    public var crashed: Bool
+
+    public init(startedAt: Date, durationSeconds: Double, crashed: Bool) {
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.crashed = crashed
+    }
+}
+
+public struct SDKCrash: Codable, Sendable, Equatable {
+    public var kind: CrashKind
+    public var exceptionType: String
+    public var message: String
+    public var frames: [StackFrame]
+    public var at: Date
+
+    public init(kind: CrashKind, exceptionType: String, message: String, frames: [StackFrame], at: Date) {
+        self.kind = kind
+        self.exceptionType = exceptionType
+        self.message = message
+        self.frames = frames
+        self.at = at
+    }
+}
+
+/// The answer of `POST /v1/sdk/events`.
+public struct IngestReceipt: Codable, Sendable, Equatable {
+    public var accepted: Int
+    /// Server ids given to the batch's crashes, in order.
+    public var crashIds: [Int64]
+
+    public init(accepted: Int, crashIds: [Int64]) {
+        self.accepted = accepted
+        self.crashIds = crashIds
+    }
+}
+
+public enum CrashGrouping {
+    /// How many in-app frames from the top decide the group.
+    public static let framesConsidered = 3
+
+    /// Exception type plus the top in-app frames (symbols only: line numbers move from
+    /// build to build), hashed. Without in-app frames, the top frames whatever they are.
+    public static func fingerprint(kind: CrashKind, exceptionType: String, frames: [StackFrame]) -> String {
+        let inApp = frames.filter(\.inApp)
+        let chosen = (inApp.isEmpty ? frames : inApp).prefix(framesConsidered).map(\.symbol)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ([kind.rawValue, exceptionType] + chosen).joined(separator: "\n").utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The first in-app frame, else the top frame: where an engineer starts reading.
+    public static func culprit(_ frames: [StackFrame]) -> String {
+        (frames.first(where: \.inApp) ?? frames.first)?.symbol ?? "(no stack)"
+    }
+}
+
+/// One issue in full: the issue, its newest event with the stack, and where it happens.
+public struct CrashIssueDetail: Codable, Sendable, Equatable {
+    public struct Share: Codable, Sendable, Equatable {
+        public var key: String
+        public var count: Int
+
+        public init(key: String, count: Int) {
+            self.key = key
+            self.count = count
+        }
+    }
+
+    public var issue: CrashIssue
+    public var latest: CrashEvent?
+    public var byOSVersion: [Share]
+    public var byModel: [Share]
+    public var byRelease: [Share]
+
+    public init(issue: CrashIssue, latest: CrashEvent?, byOSVersion: [Share], byModel: [Share], byRelease: [Share]) {
+        self.issue = issue
+        self.latest = latest
+        self.byOSVersion = byOSVersion
+        self.byModel = byModel
+        self.byRelease = byRelease
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+/// Limits that keep one device from filling the store.
+enum IngestLimits {
+    static let eventsPerBatch = 1000
+    static let framesPerCrash = 100
+    static let textLength = 2000
+}
+
+extension ServerStore {
+    /// Stores a device's batch in one transaction; crashes are grouped into issues as
+    /// they arrive. Returns the ids given to the crashes.
+    func ingest(_ batch: SDKBatch) async throws -> IngestReceipt {
+        try await db.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [batch.app]) == 1 else {
+                throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
+            }
+            let session = try db.cachedStatement(sql: """
+                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for item in batch.sessions {
+                try session.execute(arguments: [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds,
+                                                max(0, item.durationSeconds), item.crashed])
+            }
+            var ids: [Int64] = []
+            ids.reserveCapacity(batch.crashes.count)
+            for crash in batch.crashes {
+                ids.append(try Self.store(crash, of: batch, in: db))
+            }
+            return IngestReceipt(accepted: batch.eventCount, crashIds: ids)
+        }
+    }
+
+    private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: Database) throws -> Int64 {
+        let frames = Array(crash.frames.prefix(IngestLimits.framesPerCrash))
+        let fingerprint = CrashGrouping.fingerprint(kind: crash.kind, exceptionType: crash.exceptionType, frames: frames)
+        let at = crash.at.unixMilliseconds
+        let message = String(crash.message.prefix(IngestLimits.textLength))
+        let device = batch.device
+        try db.cachedStatement(sql: """
+            INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
+                exceptionType, message, frames, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id, device.os.rawValue, device.osVersion,
+                device.model, device.city, device.network, crash.exceptionType, message,
+                String(decoding: try JSONEncoder().encode(frames), as: UTF8.self), at,
+            ])
+        let id = db.lastInsertedRowID
+        // A resolved issue that happens again has regressed.
+        try db.cachedStatement(sql: """
+            INSERT INTO crash_issues (app, fingerprint, kind, exceptionType, culprit, message, firstSeen, lastSeen, count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+            ON CONFLICT (app, fingerprint) DO UPDATE SET
+                count = count + 1, lastSeen = MAX(lastSeen, excluded.lastSeen), firstSeen = MIN(firstSeen, excluded.firstSeen),
+                message = excluded.message, regressed = regressed OR resolved, resolved = 0
+            """).execute(arguments: [
+                batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType, CrashGrouping.culprit(frames), message, at, at,
+            ])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO issue_devices (app, fingerprint, device) VALUES (?, ?, ?)")
+            .execute(arguments: [batch.app, fingerprint, device.id])
+        try db.cachedStatement(sql: """
+            INSERT INTO issue_releases (app, fingerprint, release, count) VALUES (?, ?, ?, 1)
+            ON CONFLICT (app, fingerprint, release) DO UPDATE SET count = count + 1
+            """).execute(arguments: [batch.app, fingerprint, batch.release])
+        return id
+    }
+
+    /// Crash and ANR events of `app` after `cursor`, oldest first.
+    func crashEvents(app: String, after cursor: Int64, limit: Int) async throws -> [CrashEvent] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM crash_events WHERE app = ? AND id > ? ORDER BY id LIMIT ?",
+                             arguments: [app, cursor, limit]).map(Self.crashEvent(from:))
+        }
+    }
+
+    /// The app's issues, most recently seen first.
+    func crashIssues(app: String, now: Date) async throws -> [CrashIssue] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
+                       (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
+                            WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
+                FROM crash_issues i WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint
+                """, arguments: [app]).map { Self.crashIssue(from: $0, now: now) }
+        }
+    }
+
+    func crashIssueDetail(app: String, fingerprint: String, now: Date) async throws -> CrashIssueDetail? {
+        try await db.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
+                       (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
+                            WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
+                FROM crash_issues i WHERE i.app = ? AND i.fingerprint = ?
+                """, arguments: [app, fingerprint]) else { return nil }
+            let latest = try Row.fetchOne(db, sql: "SELECT * FROM crash_events WHERE app = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1",
+                                          arguments: [app, fingerprint]).map(Self.crashEvent(from:))
+            func shares(_ column: String) throws -> [CrashIssueDetail.Share] {
+                try Row.fetchAll(db, sql: """
+                    SELECT \(column) AS key, COUNT(*) AS count FROM crash_events WHERE app = ? AND fingerprint = ?
+                    GROUP BY \(column) ORDER BY count DESC, key LIMIT 10
+                    """, arguments: [app, fingerprint]).map { CrashIssueDetail.Share(key: $0["key"], count: $0["count"]) }
+            }
+            return CrashIssueDetail(
+                issue: Self.crashIssue(from: row, now: now), latest: latest,
+                byOSVersion: try shares("os || ' ' || osVersion"), byModel: try shares("model"), byRelease: try shares("release"))
+        }
+    }
+
+    static func crashEvent(from row: Row) -> CrashEvent {
+        let frames = (try? JSONDecoder().decode([StackFrame].self, from: Data((row["frames"] as String).utf8))) ?? []
+        return CrashEvent(
+            id: row["id"], app: row["app"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
+            device: DeviceInfo(id: row["deviceId"], os: Platform(rawValue: row["os"]) ?? .android, osVersion: row["osVersion"],
+                               model: row["model"], city: row["city"], network: row["network"]),
+            exceptionType: row["exceptionType"], message: row["message"], frames: frames, fingerprint: row["fingerprint"],
+            at: Date(unixMilliseconds: row["at"]))
+    }
+
+    static func crashIssue(from row: Row, now: Date) -> CrashIssue {
+        let firstSeen = Date(unixMilliseconds: row["firstSeen"])
+        let status: IssueStatus
+        if row["resolved"] as Bool {
+            status = .resolved
+        } else if row["regressed"] as Bool {
+            status = .regressed
+        } else {
+            status = now.timeIntervalSince(firstSeen) < 86_400 ? .new : .ongoing
+        }
+        let releases = (try? JSONDecoder().decode([String].self, from: Data((row["releases"] as String? ?? "[]").utf8))) ?? []
+        return CrashIssue(
+            app: row["app"], fingerprint: row["fingerprint"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
+            exceptionType: row["exceptionType"], culprit: row["culprit"], message: row["message"], firstSeen: firstSeen,
+            lastSeen: Date(unixMilliseconds: row["lastSeen"]), count: row["count"], affectedDevices: row["devices"],
+            releases: releases, status: status)
+    }
+}
+
+extension Date {
+    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}

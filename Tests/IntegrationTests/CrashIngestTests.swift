@@ -1,0 +1,107 @@
+import Foundation
+import PlatformClient
+import PlatformModel
+import PlatformServer
+import XCTest
+
+/// Crash and ANR ingestion, grouping and feeds over real HTTP.
+final class CrashIngestTests: XCTestCase {
+    var server: TestServer!
+    var client: PlatformClient!
+    let now = Date()
+
+    override func setUpWithError() throws {
+        server = try TestServer.start()
+        client = try PlatformClient(baseURL: server.url, token: server.token)
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    func device(_ n: Int, model: String = "Pixel 8") -> DeviceInfo {
+        DeviceInfo(id: "device-\(n)", os: .android, osVersion: "14", model: model, city: "Hangzhou", network: "wifi")
+    }
+
+    func crash(_ type: String, _ top: String, line: Int = 10, kind: CrashKind = .crash) -> SDKCrash {
+        SDKCrash(kind: kind, exceptionType: type, message: "boom at line \(line)", frames: [
+            StackFrame(symbol: "libc.abort", inApp: false),
+            StackFrame(symbol: top, file: "Checkout.kt", line: line, inApp: true),
+            StackFrame(symbol: "com.opsdeck.MainActivity.onCreate", file: "MainActivity.kt", line: 3, inApp: true),
+        ], at: now)
+    }
+
+    func testCrashesAreGroupedByExceptionAndInAppFrames() throws {
+        _ = try client.send(SDKBatch(app: "wallet-android", release: "5.3.0", device: device(1), crashes: [
+            crash("NullPointerException", "com.opsdeck.Checkout.pay", line: 10),
+            crash("NullPointerException", "com.opsdeck.Checkout.pay", line: 99),  // same issue: lines move between builds
+            crash("IllegalStateException", "com.opsdeck.Cart.load"),
+        ]))
+        _ = try client.send(SDKBatch(app: "wallet-android", release: "5.2.1", device: device(2, model: "Galaxy S23"), crashes: [
+            crash("NullPointerException", "com.opsdeck.Checkout.pay"),
+            crash("ANR", "com.opsdeck.Feed.render", kind: .anr),
+        ]))
+        let issues = try XCTUnwrap(client.crashIssues(app: "wallet-android").value)
+        XCTAssertEqual(issues.count, 3)
+        let npe = try XCTUnwrap(issues.first { $0.exceptionType == "NullPointerException" })
+        XCTAssertEqual(npe.count, 3)
+        XCTAssertEqual(npe.affectedDevices, 2)
+        XCTAssertEqual(npe.releases, ["5.2.1", "5.3.0"])
+        XCTAssertEqual(npe.culprit, "com.opsdeck.Checkout.pay")
+        XCTAssertEqual(npe.status, .new)
+        XCTAssertEqual(issues.first { $0.kind == .anr }?.culprit, "com.opsdeck.Feed.render")
+
+        let detail = try client.crashIssue(app: "wallet-android", fingerprint: npe.fingerprint)
+        XCTAssertEqual(detail.latest?.frames.map(\.symbol), ["libc.abort", "com.opsdeck.Checkout.pay", "com.opsdeck.MainActivity.onCreate"])
+        XCTAssertEqual(detail.byModel.map(\.key), ["Pixel 8", "Galaxy S23"])
+        XCTAssertEqual(detail.byModel.map(\.count), [2, 1])
+        XCTAssertEqual(detail.byOSVersion, [.init(key: "android 14", count: 3)])
+        XCTAssertEqual(Set(detail.byRelease.map(\.key)), ["5.3.0", "5.2.1"])
+    }
+
+    func testTheEventFeedPagesExactlyByCursor() throws {
+        var sent: [Int64] = []
+        for round in 0..<5 {
+            let receipt = try client.send(SDKBatch(
+                app: "wallet-ios", release: "5.3.0", device: device(round),
+                sessions: [SDKSession(startedAt: now, durationSeconds: 30, crashed: true)],
+                crashes: (0..<7).map { crash("E\($0 % 3)", "f\($0)") }))
+            XCTAssertEqual(receipt.accepted, 8)
+            sent += receipt.crashIds
+        }
+        XCTAssertEqual(sent, sent.sorted(), "ids increase")
+        var seen: [Int64] = []
+        var cursor: String?
+        repeat {
+            let page = try client.crashEvents(app: "wallet-ios", since: cursor, limit: 4)
+            seen += page.items.map(\.id)
+            if page.items.isEmpty { break }
+            XCTAssertTrue(page.items.allSatisfy { $0.app == "wallet-ios" })
+            cursor = page.nextCursor
+        } while true
+        XCTAssertEqual(seen, sent, "every event once, in order")
+        XCTAssertTrue(try client.crashEvents(app: "wallet-android").items.isEmpty, "feeds are per app")
+    }
+
+    func testBadBatchesAreRefusedWholeWithReasons() throws {
+        XCTAssertThrowsError(try client.send(SDKBatch(app: "no-such-app", release: "1", device: device(1), crashes: [crash("E", "f")]))) { error in
+            guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(problem?.detail?.contains("no app") == true)
+        }
+        XCTAssertThrowsError(try client.send(SDKBatch(app: "wallet-ios", release: "1", device: DeviceInfo(id: "", os: .ios, osVersion: "17", model: "iPhone"), crashes: [crash("E", "f")])))
+        let tooMany = SDKBatch(app: "wallet-ios", release: "1", device: device(1), sessions: Array(repeating: SDKSession(startedAt: now, durationSeconds: 1, crashed: false), count: 1001))
+        XCTAssertThrowsError(try client.send(tooMany)) { error in
+            guard case PlatformError.http(413, _) = error else { return XCTFail("got \(error)") }
+        }
+        XCTAssertTrue(try client.crashEvents(app: "wallet-ios").items.isEmpty, "nothing of a refused batch is stored")
+    }
+
+    func testHostileTextIsStoredAsDataAndReturnedIntact() throws {
+        let evil = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}"
+        _ = try client.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: device(1), crashes: [
+            SDKCrash(kind: .crash, exceptionType: "Evil\(evil)", message: evil, frames: [StackFrame(symbol: evil, inApp: true)], at: now),
+        ]))
+        let event = try XCTUnwrap(client.crashEvents(app: "wallet-ios").items.first)
+        XCTAssertEqual(event.message, evil, "the server stores what it got; the console sanitises on display")
+    }
+}
