@@ -53,11 +53,21 @@ public final class CurlTransport {
 
     /// Performs one request. Throws `PlatformError` for transport failures only; any
     /// HTTP status comes back as an exchange for the caller to interpret.
-    public func perform(method: String, url: String, headers: [String: String], body: Data? = nil) throws(PlatformError) -> HTTPExchange {
+    ///
+    /// With `stream`, a 2xx body is not collected but handed over chunk by chunk as it
+    /// arrives (Server-Sent Events); `stream` returns false to stop. There is then no
+    /// total timeout, only `idleTimeout`: the connection fails when less than one byte
+    /// arrives in that many seconds.
+    public func perform(
+        method: String, url: String, headers: [String: String], body: Data? = nil,
+        idleTimeout: Double = 45, stream: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(PlatformError) -> HTTPExchange {
         if cancelled.isSet { throw .cancelled }
         curl_easy_reset(handle)
 
         let sink = ResponseSink(cancelled: cancelled)
+        sink.handle = handle
+        sink.stream = stream
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -75,7 +85,12 @@ public final class CurlTransport {
                     opsdeck_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
                     opsdeck_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
                     opsdeck_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000))
-                    opsdeck_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000))
+                    if stream == nil {
+                        opsdeck_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000))
+                    } else {
+                        opsdeck_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+                        opsdeck_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(idleTimeout.rounded(.up))))
+                    }
                     opsdeck_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
                     opsdeck_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
                     opsdeck_curl_setopt_str(handle, CURLOPT_PROTOCOLS_STR, "http,https")
@@ -102,6 +117,12 @@ public final class CurlTransport {
         }
         withExtendedLifetime(sink) {}
 
+        if code == CURLE_WRITE_ERROR && sink.streamStopped {
+            // The stream's consumer said stop: a normal end, not an error.
+            var status = 0
+            opsdeck_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            return HTTPExchange(status: status, headers: sink.headers, body: sink.body)
+        }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw transportError(code, url: url, detail: detail, sink: sink)
@@ -118,6 +139,8 @@ public final class CurlTransport {
         switch code {
         case CURLE_ABORTED_BY_CALLBACK where sink.overflowed, CURLE_WRITE_ERROR where sink.overflowed:
             return .badResponse(url: url, reason: "the answer is larger than \(Self.maximumBodySize >> 20) MiB")
+        case CURLE_WRITE_ERROR where sink.streamStopped:
+            return .cancelled
         case CURLE_ABORTED_BY_CALLBACK:
             return .cancelled
         case CURLE_UNSUPPORTED_PROTOCOL where detail.contains("HTTP/0.9"), CURLE_WEIRD_SERVER_REPLY:
@@ -168,6 +191,16 @@ private final class ResponseSink {
     var headers: [String: String] = [:]
     var overflowed = false
     let cancelled: CancelFlag
+    var handle: UnsafeMutableRawPointer?
+    var stream: ((UnsafeRawBufferPointer) -> Bool)?
+    var streamStopped = false
+    /// Whether this response is a success whose body goes to `stream`.
+    lazy var streaming: Bool = {
+        guard stream != nil, let handle else { return false }
+        var status = 0
+        opsdeck_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return (200..<300).contains(status)
+    }()
 
     init(cancelled: CancelFlag) {
         self.cancelled = cancelled
@@ -181,6 +214,12 @@ private func responseSink(_ userdata: UnsafeMutableRawPointer?) -> ResponseSink 
 private let responseBodyCallback: opsdeck_curl_data_cb = { data, size, count, userdata in
     let sink = responseSink(userdata)
     let length = size * count
+    if sink.streaming {
+        guard let data, length > 0 else { return length }
+        if sink.stream!(UnsafeRawBufferPointer(start: data, count: length)) { return length }
+        sink.streamStopped = true
+        return 0
+    }
     guard sink.body.count + length <= CurlTransport.maximumBodySize else {
         sink.overflowed = true
         return 0  // makes libcurl fail the transfer with CURLE_WRITE_ERROR

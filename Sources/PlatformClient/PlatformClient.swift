@@ -104,6 +104,43 @@ public final class PlatformClient {
         try get("/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))", as: CrashIssueDetail.self, etag: nil).value!
     }
 
+    /// Follows the live crash/ANR stream of `app` until `onEvent` returns false, the
+    /// connection ends, or `cancel()`. Resumes after `lastEventID` when given. Returns
+    /// the id of the last event seen, for the next reconnect.
+    @discardableResult
+    public func followCrashes(app: String, lastEventID: String?, idleTimeout: Double = 45, onEvent: (CrashEvent) -> Bool) throws(PlatformError) -> String? {
+        let path = "/v1/apps/\(Self.segment(app))/crashes/stream"
+        var headers = ["Accept": "text/event-stream"]
+        if let lastEventID { headers["Last-Event-ID"] = lastEventID }
+        var parser = ServerSentEventParser()
+        var lastSeen = lastEventID
+        var decodeFailure: PlatformError?
+        let decoder = WireFormat.decoder()
+        // The transport holds the chunk handler only for the duration of this call.
+        let result: Result<Void, PlatformError> = withoutActuallyEscaping(onEvent) { onEvent in
+            Result { () throws(PlatformError) in
+                _ = try send("GET", path, headers: headers, idleTimeout: idleTimeout) { chunk in
+                    for message in parser.feed(chunk) {
+                        do {
+                            let event = try decoder.decode(CrashEvent.self, from: Data(message.data.utf8))
+                            lastSeen = message.id ?? lastSeen
+                            if !onEvent(event) { return false }
+                        } catch {
+                            decodeFailure = .badResponse(
+                                url: self.baseURL + path,
+                                reason: "stream event \(message.id ?? "?"): \(WireFormat.explain(error))")
+                            return false
+                        }
+                    }
+                    return true
+                }
+            }
+        }
+        try result.get()
+        if let decodeFailure { throw decodeFailure }
+        return lastSeen
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"
@@ -135,11 +172,14 @@ public final class PlatformClient {
     }
 
     /// Sends one request and maps HTTP error statuses to `PlatformError`.
-    func send(_ method: String, _ path: String, headers: [String: String], body: Data? = nil) throws(PlatformError) -> HTTPExchange {
+    func send(
+        _ method: String, _ path: String, headers: [String: String], body: Data? = nil,
+        idleTimeout: Double = 45, stream: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(PlatformError) -> HTTPExchange {
         let url = baseURL + path
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
-        let exchange = try transport.perform(method: method, url: url, headers: headers, body: body)
+        let exchange = try transport.perform(method: method, url: url, headers: headers, body: body, idleTimeout: idleTimeout, stream: stream)
         switch exchange.status {
         case 200..<300, 304:
             return exchange

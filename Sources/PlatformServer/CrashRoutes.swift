@@ -5,6 +5,7 @@ import PlatformModel
 extension PlatformServer {
     func addCrashRoutes(to v1: RouterGroup<PlatformRequestContext>) {
         let store = store
+        let signal = crashSignal
         // Device-facing: the SDK (and the simulator) send batches of sessions and crashes.
         v1.post("sdk/events") { request, context in
             var request = request
@@ -17,6 +18,7 @@ extension PlatformServer {
             }
             try validate(batch)
             let receipt = try await store.ingest(batch)
+            if !receipt.crashIds.isEmpty { signal.signal() }
             return try jsonResponse(receipt, for: request)
         }
         v1.get("apps/:app/crashes/events") { request, context in

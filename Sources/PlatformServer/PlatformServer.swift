@@ -30,6 +30,8 @@ public struct PlatformServer: Sendable {
 
     public let configuration: ServerConfiguration
     public let store: ServerStore
+    /// Wakes live crash streams when events arrive.
+    let crashSignal = CrashSignal()
 
     /// Opens the store and seeds it with the demo catalogue when it is new.
     public init(configuration: ServerConfiguration) async throws {
@@ -84,6 +86,7 @@ public struct PlatformServer: Sendable {
         addReleaseRoutes(to: v1)
         addSwitchRoutes(to: v1)
         addCrashRoutes(to: v1)
+        addCrashStreamRoute(to: v1)
         return router
     }
 }

@@ -150,3 +150,11 @@ final class Flag: Sendable {
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
 }
+
+/// A value shared between a test and a thread it starts.
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+    var current: Value { value.withLock { $0 } }
+}
