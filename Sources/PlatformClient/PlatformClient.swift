@@ -141,6 +141,16 @@ public final class PlatformClient {
         return lastSeen
     }
 
+    /// The device-facing check: which release to move to, and the switch values.
+    public func check(app: String, device: DeviceInfo, version: String) throws(PlatformError) -> UpgradeAnswer {
+        var fields = [("app", app), ("device", device.id), ("version", version), ("os", device.os.rawValue),
+                      ("osVersion", device.osVersion), ("model", device.model)]
+        if let city = device.city { fields.append(("city", city)) }
+        if let network = device.network { fields.append(("network", network)) }
+        let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        return try get("/v1/sdk/check?" + query, as: UpgradeAnswer.self, etag: nil).value!
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"
@@ -213,6 +223,13 @@ public final class PlatformClient {
 
     private func problem(in exchange: HTTPExchange) -> Problem? {
         try? WireFormat.decoder().decode(Problem.self, from: exchange.body)
+    }
+
+    /// Percent-encodes one query value.
+    static func queryValue(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     /// Percent-encodes one path segment (app ids and versions are user data).

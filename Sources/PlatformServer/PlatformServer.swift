@@ -87,6 +87,7 @@ public struct PlatformServer: Sendable {
         addSwitchRoutes(to: v1)
         addCrashRoutes(to: v1)
         addCrashStreamRoute(to: v1)
+        addSDKCheckRoute(to: v1)
         return router
     }
 }
