@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel",
+                "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel", "Simulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

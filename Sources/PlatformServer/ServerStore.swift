@@ -12,6 +12,9 @@ public final class ServerStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
+        // WAL with synchronous=NORMAL cannot corrupt the store; a power cut may lose the
+        // last commits, which a reference platform can afford for its ingest rate.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         if let path {
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(
@@ -148,6 +151,14 @@ public final class ServerStore: Sendable {
             }
         }
         return migrator
+    }
+
+    /// How many sessions and crash/ANR events the store holds (all apps).
+    public func eventCounts() async throws -> (sessions: Int, crashes: Int) {
+        try await db.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM crash_events") ?? 0)
+        }
     }
 
     /// True when the store holds no apps yet (a new store, to be seeded).

@@ -4,6 +4,7 @@ import Console
 import Foundation
 import Logging
 import PlatformServer
+import Simulator
 import TUI
 
 @main
@@ -16,7 +17,7 @@ struct OpsDeck: AsyncParsableCommand {
             `opsdeck --api URL --token TOKEN` against a real one.
             """,
         version: PlatformServer.version,
-        subcommands: [ConsoleCommand.self, DemoCommand.self, ServeCommand.self],
+        subcommands: [ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self],
         defaultSubcommand: ConsoleCommand.self)
 }
 
@@ -112,6 +113,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "TOML file of [[token]] tables with name, role and token.")
     var tokens: String?
 
+    @Flag(name: .long, help: "Also run the simulated device fleet against this server.")
+    var simulate = false
+
+    @Option(name: .long, help: "With --simulate: events per second.")
+    var rate: Double = 30
+
     func run() async throws {
         let (host, port) = try parseListen(listen)
         let accessTokens: [AccessToken]
@@ -137,8 +144,15 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
         }
+        let simulate = simulate, rate = rate, seed = seed, fleetLogger = logger
         try await server.run(logger: logger, stopOnSignals: true) { port in
-            emit("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            emit("listening on \(url)")
+            if simulate {
+                let connectHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+                startFleet(apiURL: "http://\(connectHost.contains(":") ? "[\(connectHost)]" : connectHost):\(port)",
+                           token: accessTokens[0].token, rate: rate, seed: seed, logger: fleetLogger)
+            }
         }
     }
 }
@@ -191,6 +205,8 @@ struct DemoCommand: AsyncParsableCommand {
             apiURL: "http://127.0.0.1:\(port)", token: admin.token, cachePath: cachePath, theme: theme,
             startupNotice: notice)
         logger.info("demo platform on port \(port), store in \(workspace.path)")
+        let fleet = startFleet(apiURL: "http://127.0.0.1:\(port)", token: admin.token, rate: 25, seed: seed, logger: serverLogger)
+        defer { fleet.stop() }
         // The console blocks its thread in poll(); give it a thread of its own so that
         // the server's tasks keep the cooperative pool.
         let failure: String? = await withCheckedContinuation { continuation in
@@ -207,6 +223,80 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if let failure { throw ValidationError(failure) }
     }
+}
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the simulated device fleet against a platform server.",
+        discussion: "Prints what it sent every 5 seconds; stops on Ctrl-C or after --events.")
+
+    @Option(name: .long, help: "Platform API address (env OPSDECK_API).")
+    var api: String?
+
+    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
+    var token: String?
+
+    @Option(name: .long, help: "How many devices.")
+    var devices: Int = 500
+
+    @Option(name: .long, help: "Events (sessions, crashes, ANRs) per second.")
+    var rate: Double = 50
+
+    @Option(name: .long, help: "Seed: the same seed gives the same fleet and events.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Stop after this many events.")
+    var events: Int?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let api = api ?? environment["OPSDECK_API"], let token = token ?? environment["OPSDECK_TOKEN"] else {
+            throw ValidationError("the simulator needs --api URL and --token TOKEN (or OPSDECK_API and OPSDECK_TOKEN)")
+        }
+        let fleet = Fleet(configuration: .init(apiURL: api, token: token, devices: devices, rate: rate, seed: seed))
+        let started = Date()
+        let reporter = DispatchSource.makeTimerSource(queue: .global())
+        reporter.schedule(deadline: .now() + 5, repeating: 5)
+        reporter.setEventHandler { report(fleet.statistics, since: started) }
+        reporter.resume()
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { fleet.stop() }
+        interrupt.resume()
+        do {
+            try fleet.run(limit: events)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        reporter.cancel()
+        report(fleet.statistics, since: started)
+    }
+}
+
+private func report(_ stats: Fleet.Statistics, since started: Date) {
+    let seconds = max(0.001, Date().timeIntervalSince(started))
+    var line = "sent \(stats.events) events (\(stats.sessions) sessions, \(stats.crashes) crashes, \(stats.anrs) ANRs) "
+    line += "in \(Int(seconds)) s, \(String(format: "%.0f", Double(stats.events) / seconds))/s; "
+    line += "\(stats.checks) checks, \(stats.upgrades) upgrades, \(stats.failures) failures"
+    if let error = stats.lastError { line += "; last error: \(error)" }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Runs a fleet on a thread of its own (it blocks on HTTP); logs how it ends.
+@discardableResult
+func startFleet(apiURL: String, token: String, rate: Double, seed: UInt64, logger: Logger) -> Fleet {
+    let fleet = Fleet(configuration: .init(apiURL: apiURL, token: token, devices: 400, rate: rate, seed: seed))
+    let thread = Thread {
+        do {
+            try fleet.run()
+        } catch {
+            logger.error("the simulated fleet stopped: \(error)")
+        }
+    }
+    thread.name = "opsdeck.fleet"
+    thread.start()
+    return fleet
 }
 
 /// Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT").
