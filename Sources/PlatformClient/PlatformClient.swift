@@ -151,6 +151,14 @@ public final class PlatformClient {
         return try get("/v1/sdk/check?" + query, as: UpgradeAnswer.self, etag: nil).value!
     }
 
+    /// A release's (or, with nil, the app's) health per step over [from, to).
+    public func metrics(app: String, release: String?, from: Date, to: Date, stepSeconds: Int = 60) throws(PlatformError) -> MetricsSeries {
+        var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to)), ("step", String(stepSeconds))]
+        if let release { fields.append(("release", release)) }
+        let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        return try get("/v1/apps/\(Self.segment(app))/metrics?" + query, as: MetricsSeries.self, etag: nil).value!
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"

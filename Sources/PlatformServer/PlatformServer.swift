@@ -88,6 +88,7 @@ public struct PlatformServer: Sendable {
         addCrashRoutes(to: v1)
         addCrashStreamRoute(to: v1)
         addSDKCheckRoute(to: v1)
+        addMetricsRoute(to: v1)
         return router
     }
 }

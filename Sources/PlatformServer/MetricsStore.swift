@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import Hummingbird
+import PlatformModel
+
+extension ServerStore {
+    /// Per-step health of one release (or the whole app) over [from, to).
+    func metrics(app: String, release: String?, from: Date, to: Date, step: Int) async throws -> MetricsSeries {
+        let start = from.unixMilliseconds, end = to.unixMilliseconds, stepMs = Int64(step) * 1000
+        return try await db.read { db in
+            let count = Int((end - start + stepMs - 1) / stepMs)
+            struct Bucket { var sessions = 0, crashed = 0, devices = 0, crashedDevices = 0, allDevices = 0, crashes = 0, anrs = 0 }
+            var buckets = Array(repeating: Bucket(), count: count)
+            var total = Bucket()
+            let releaseFilter = release == nil ? "" : " AND release = :release"
+            var arguments: StatementArguments = ["app": app, "start": start, "end": end, "step": stepMs]
+            if let release { arguments += ["release": release] }
+            // Sessions, crashed sessions, devices and crashed devices per step.
+            let sessionRows = try Row.fetchAll(db, sql: """
+                SELECT (startedAt - :start) / :step AS bucket, COUNT(*) AS sessions, SUM(crashed) AS crashed,
+                       COUNT(DISTINCT device) AS devices, COUNT(DISTINCT CASE WHEN crashed THEN device END) AS crashedDevices
+                FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end\(releaseFilter)
+                GROUP BY bucket
+                """, arguments: arguments)
+            for row in sessionRows {
+                let index: Int = row["bucket"]
+                guard buckets.indices.contains(index) else { continue }
+                buckets[index].sessions = row["sessions"]
+                buckets[index].crashed = row["crashed"] ?? 0
+                buckets[index].devices = row["devices"]
+                buckets[index].crashedDevices = row["crashedDevices"]
+            }
+            let totalRow = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS sessions, SUM(crashed) AS crashed, COUNT(DISTINCT device) AS devices,
+                       COUNT(DISTINCT CASE WHEN crashed THEN device END) AS crashedDevices
+                FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end\(releaseFilter)
+                """, arguments: arguments)!
+            total.sessions = totalRow["sessions"]
+            total.crashed = totalRow["crashed"] ?? 0
+            total.devices = totalRow["devices"]
+            total.crashedDevices = totalRow["crashedDevices"]
+            if release != nil {
+                // Adoption: this release's devices among all the app's active devices.
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT (startedAt - :start) / :step AS bucket, COUNT(DISTINCT device) AS devices
+                    FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end GROUP BY bucket
+                    """, arguments: arguments) {
+                    let index: Int = row["bucket"]
+                    if buckets.indices.contains(index) { buckets[index].allDevices = row["devices"] }
+                }
+                total.allDevices = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(DISTINCT device) FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end
+                    """, arguments: arguments) ?? 0
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT (at - :start) / :step AS bucket, SUM(kind = 'crash') AS crashes, SUM(kind = 'anr') AS anrs
+                FROM crash_events WHERE app = :app AND at >= :start AND at < :end\(releaseFilter) GROUP BY bucket
+                """, arguments: arguments) {
+                let index: Int = row["bucket"]
+                guard buckets.indices.contains(index) else { continue }
+                buckets[index].crashes = row["crashes"]
+                buckets[index].anrs = row["anrs"]
+                total.crashes += buckets[index].crashes
+                total.anrs += buckets[index].anrs
+            }
+            func point(_ bucket: Bucket, at: Date) -> MetricsPoint {
+                func percent(_ part: Int, of whole: Int) -> Double? {
+                    whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 100
+                }
+                return MetricsPoint(
+                    at: at, sessions: bucket.sessions, crashes: bucket.crashes, anrs: bucket.anrs,
+                    crashFreeSessions: percent(bucket.sessions - bucket.crashed, of: bucket.sessions),
+                    crashFreeUsers: percent(bucket.devices - bucket.crashedDevices, of: bucket.devices),
+                    adoption: release == nil ? nil : percent(bucket.devices, of: bucket.allDevices))
+            }
+            let points = buckets.enumerated().map { index, bucket in
+                point(bucket, at: Date(unixMilliseconds: start + Int64(index) * stepMs))
+            }
+            return MetricsSeries(app: app, release: release, from: from, to: to, stepSeconds: step, points: points,
+                                 total: point(total, at: from))
+        }
+    }
+}
+
+extension PlatformServer {
+    func addMetricsRoute(to v1: RouterGroup<PlatformRequestContext>) {
+        let store = store
+        v1.get("apps/:app/metrics") { request, context in
+            let app = try await requireApp(context, store)
+            let query = request.uri.queryParameters
+            func date(_ name: String) throws -> Date? {
+                try query.get(name).map { text in
+                    guard let date = WireFormat.parseDate(text) else {
+                        throw ProblemError(.badRequest, "\(name) must be an ISO 8601 time like 2026-11-22T03:00:00Z (got '\(text)')")
+                    }
+                    return date
+                }
+            }
+            let step = try boundedInt(request, "step", range: 60...86_400) ?? 60
+            let to = try date("to") ?? Date()
+            let from = try date("from") ?? to.addingTimeInterval(-3600)
+            guard from < to else { throw ProblemError(.badRequest, "from must be before to") }
+            guard to.timeIntervalSince(from) / Double(step) <= 1440 else {
+                throw ProblemError(.badRequest, "at most 1440 steps per request: widen step or narrow the range")
+            }
+            let release = query.get("release").flatMap { $0.isEmpty ? nil : $0 }
+            if let release, try await store.release(app: app, version: release) == nil {
+                throw ProblemError(.notFound, "no release '\(release)' in app '\(app)'")
+            }
+            return try jsonResponse(try await store.metrics(app: app, release: release, from: from, to: to, step: step), for: request)
+        }
+    }
+}
