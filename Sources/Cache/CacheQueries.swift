@@ -40,16 +40,21 @@ extension CacheStore {
             for (position, release) in releases.enumerated() {
                 try db.execute(
                     sql: """
-                        INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position,
+                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (app, version) DO UPDATE SET
                             build = excluded.build, stage = excluded.stage, grayPercent = excluded.grayPercent,
                             notes = excluded.notes, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt,
-                            revision = excluded.revision, position = excluded.position
+                            revision = excluded.revision, position = excluded.position,
+                            guardrailMaxCrashRate = excluded.guardrailMaxCrashRate,
+                            guardrailMinSessions = excluded.guardrailMinSessions,
+                            guardrailWindowMinutes = excluded.guardrailWindowMinutes
                         """,
                     arguments: [
                         app, release.version, release.build, release.stage.rawValue, release.grayPercent,
                         release.notes, release.createdAt.unixMilliseconds, release.updatedAt.unixMilliseconds, release.revision, position,
+                        release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
                     ])
             }
             let keep = releases.map(\.version)
@@ -96,7 +101,11 @@ extension CacheStore {
                     stage: ReleaseStage(rawValue: row["stage"]) ?? .draft, grayPercent: row["grayPercent"],
                     notes: row["notes"], createdAt: Date(unixMilliseconds: row["createdAt"]),
                     updatedAt: Date(unixMilliseconds: row["updatedAt"]),
-                    revision: row["revision"])
+                    revision: row["revision"],
+                    guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
+                        Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 0,
+                                  windowMinutes: row["guardrailWindowMinutes"] ?? 10)
+                    })
             }
         }
     }

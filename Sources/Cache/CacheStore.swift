@@ -99,6 +99,13 @@ public final class CacheStore: Sendable {
                 t.column("fetchedAt", .integer)
             }
         }
+        migrator.registerMigration("v2: release guardrails") { db in
+            try db.alter(table: "releases") { t in
+                t.add(column: "guardrailMaxCrashRate", .double)
+                t.add(column: "guardrailMinSessions", .integer)
+                t.add(column: "guardrailWindowMinutes", .integer)
+            }
+        }
         return migrator
     }
 }

@@ -54,13 +54,16 @@ public struct Release: Codable, Hashable, Sendable, Identifiable {
     /// Incremented on every change; the release's ETag. (Named `revision` because
     /// `version` is already the release's version string.)
     public var revision: Int
+    /// Halts the release by itself when its crash rate goes over the limit.
+    public var guardrail: Guardrail?
 
     public var id: String { version }
 
     public init(
         app: String, version: String, build: Int, stage: ReleaseStage, grayPercent: Double,
-        notes: String, createdAt: Date, updatedAt: Date, revision: Int
+        notes: String, createdAt: Date, updatedAt: Date, revision: Int, guardrail: Guardrail? = nil
     ) {
+        self.guardrail = guardrail
         self.app = app
         self.version = version
         self.build = build
@@ -74,6 +77,21 @@ public struct Release: Codable, Hashable, Sendable, Identifiable {
 
     /// The strong ETag the server sends for this release.
     public var etag: String { "\"r\(revision)\"" }
+}
+
+/// A crash-rate limit on a live release: when, over the last `windowMinutes`, at least
+/// `minSessions` sessions ran it and more than `maxCrashRate` % of them crashed, the
+/// platform halts the release itself and says so in the audit log (actor `system`).
+public struct Guardrail: Codable, Hashable, Sendable {
+    public var maxCrashRate: Double
+    public var minSessions: Int
+    public var windowMinutes: Int
+
+    public init(maxCrashRate: Double, minSessions: Int, windowMinutes: Int = 10) {
+        self.maxCrashRate = maxCrashRate
+        self.minSessions = minSessions
+        self.windowMinutes = windowMinutes
+    }
 }
 
 /// The answer of `GET /healthz`.

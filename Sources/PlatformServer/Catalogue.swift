@@ -69,10 +69,14 @@ public struct Catalogue: Sendable {
             case .full: gray = 100
             default: gray = 0
             }
+            // Live releases carry a guardrail; Wallet's is strict enough that the demo's
+            // checkout spike trips it, the others leave the spike for a person to act on.
+            let guardrail = stage == .gray || stage == .full
+                ? Guardrail(maxCrashRate: app.id.hasPrefix("wallet") ? 5 : 12, minSessions: 150) : nil
             return Release(
                 app: app.id, version: version, build: build, stage: stage, grayPercent: gray,
                 notes: notes(for: stage), createdAt: created, updatedAt: updated,
-                revision: Int.random(in: 1...12, using: &rng))
+                revision: Int.random(in: 1...12, using: &rng), guardrail: guardrail)
         }
     }
 

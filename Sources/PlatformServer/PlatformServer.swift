@@ -57,8 +57,17 @@ public struct PlatformServer: Sendable {
                 await onReady(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [], logger: logger))
+        // A service that ends must not cancel the others (that would cut connections
+        // mid-write): the group only ever shuts down gracefully.
+        let guardrails = GuardrailService(store: store, interval: .seconds(5), logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: guardrails, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            logger: logger)
+        groupConfiguration.gracefulShutdownSignals = stopOnSignals ? [.sigterm, .sigint] : []
+        let group = ServiceGroup(configuration: groupConfiguration)
         // Cancelling the caller must mean a graceful shutdown, not a cancellation of the
         // server's connections mid-write: run the group outside this task's cancellation.
         let runner = Task { try await group.run() }

@@ -150,6 +150,13 @@ public final class ServerStore: Sendable {
                 t.primaryKey(["app", "fingerprint", "release"])
             }
         }
+        migrator.registerMigration("v5: release guardrails") { db in
+            try db.alter(table: "releases") { t in
+                t.add(column: "guardrailMaxCrashRate", .double)
+                t.add(column: "guardrailMinSessions", .integer)
+                t.add(column: "guardrailWindowMinutes", .integer)
+            }
+        }
         return migrator
     }
 
@@ -177,13 +184,15 @@ public final class ServerStore: Sendable {
             for release in catalogue.releases {
                 try db.execute(
                     sql: """
-                        INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision,
+                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         release.app, release.version, release.build, release.stage.rawValue,
                         Int((release.grayPercent * 100).rounded()), release.notes,
                         release.createdAt, release.updatedAt, release.revision,
+                        release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
                     ])
             }
         }
@@ -256,6 +265,9 @@ public final class ServerStore: Sendable {
             stage: ReleaseStage(rawValue: row["stage"]) ?? .draft,
             grayPercent: Double(basisPoints) / 100,
             notes: row["notes"], createdAt: row["createdAt"], updatedAt: row["updatedAt"],
-            revision: row["revision"])
+            revision: row["revision"],
+            guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
+                Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 100, windowMinutes: row["guardrailWindowMinutes"] ?? 10)
+            })
     }
 }

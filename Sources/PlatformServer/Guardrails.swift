@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import Logging
+import PlatformModel
+import ServiceLifecycle
+
+extension ServerStore {
+    /// Halts every gray release whose guardrail is breached, as the `system` actor, with
+    /// the figures in the audit reason. Returns what it halted ("app/version").
+    @discardableResult
+    public func enforceGuardrails(now: Date = Date()) async throws -> [String] {
+        try await db.write { db in
+            var halted: [String] = []
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE stage = 'gray' AND guardrailMaxCrashRate IS NOT NULL")
+            for row in rows {
+                let release = Self.release(from: row)
+                guard let guardrail = release.guardrail else { continue }
+                let since = now.addingTimeInterval(-Double(guardrail.windowMinutes) * 60).unixMilliseconds
+                let counts = try Row.fetchOne(db, sql: """
+                    SELECT COUNT(*) AS sessions, COALESCE(SUM(crashed), 0) AS crashed FROM sessions
+                    WHERE app = ? AND release = ? AND startedAt >= ?
+                    """, arguments: [release.app, release.version, since])!
+                let sessions: Int = counts["sessions"], crashed: Int = counts["crashed"]
+                guard sessions >= guardrail.minSessions else { continue }
+                let rate = Double(crashed) / Double(sessions) * 100
+                guard rate > guardrail.maxCrashRate else { continue }
+                var after = release
+                after.stage = .halted
+                after.revision += 1
+                after.updatedAt = now
+                try db.execute(sql: "UPDATE releases SET stage = 'halted', revision = ?, updatedAt = ? WHERE app = ? AND version = ?",
+                               arguments: [after.revision, after.updatedAt, release.app, release.version])
+                let reason = String(format: "guardrail: crash rate %.2f%% over the last %d min (%d of %d sessions) is above %.2f%%",
+                                    rate, guardrail.windowMinutes, crashed, sessions, guardrail.maxCrashRate)
+                try Self.audit(db, at: now, actor: "system", role: "system", action: "release.guardrail_halt",
+                               target: "\(release.app)/\(release.version)", before: release, after: after, reason: reason)
+                halted.append("\(release.app)/\(release.version)")
+            }
+            return halted
+        }
+    }
+}
+
+/// Checks guardrails every few seconds while the server runs.
+struct GuardrailService: Service {
+    let store: ServerStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        // A graceful shutdown cancels the loop; that is its normal end, not a failure.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    for release in try await store.enforceGuardrails() {
+                        logger.warning("guardrail halted \(release)")
+                    }
+                } catch {
+                    logger.error("guardrail check failed: \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import PlatformClient
+import PlatformModel
+import PlatformServer
+import XCTest
+
+/// The server halting a gray release by itself when its crash rate breaches its guardrail.
+final class GuardrailTests: XCTestCase {
+    func sendSessions(_ client: PlatformClient, app: String, release: String, total: Int, crashed: Int) throws {
+        var remainingCrashes = crashed
+        for batch in 0..<(total / 50) {
+            let sessions = (0..<50).map { _ -> SDKSession in
+                defer { remainingCrashes -= 1 }
+                return SDKSession(startedAt: Date(), durationSeconds: 10, crashed: remainingCrashes > 0)
+            }
+            _ = try client.send(SDKBatch(app: app, release: release,
+                                         device: DeviceInfo(id: "g\(batch)", os: .android, osVersion: "14", model: "Pixel 8"),
+                                         sessions: sessions))
+        }
+    }
+
+    func grayRelease(_ client: PlatformClient, prefix: String) throws -> Release {
+        for app in try client.apps().value! where app.id.hasPrefix(prefix) {
+            if let release = try client.releases(app: app.id).value!.first(where: { $0.stage == .gray }) { return release }
+        }
+        throw TestFailure("no gray \(prefix) release")
+    }
+
+    func testABreachHaltsTheReleaseAsTheSystemWithTheFigures() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let gray = try grayRelease(client, prefix: "wallet")
+        let guardrail = try XCTUnwrap(gray.guardrail)
+        XCTAssertEqual(guardrail.maxCrashRate, 5)
+        try sendSessions(client, app: gray.app, release: gray.version, total: 200, crashed: 8)  // 4 %: under
+        XCTAssertEqual(try enforce(server), [])
+        try sendSessions(client, app: gray.app, release: gray.version, total: 200, crashed: 20)  // now 7 %
+        XCTAssertEqual(try enforce(server), ["\(gray.app)/\(gray.version)"])
+        XCTAssertEqual(try client.release(app: gray.app, version: gray.version).stage, .halted)
+        let entry = try XCTUnwrap(client.audit().items.last)
+        XCTAssertEqual(entry.actor, "system")
+        XCTAssertEqual(entry.action, "release.guardrail_halt")
+        XCTAssertTrue(entry.reason.contains("28 of 400 sessions"), entry.reason)
+        XCTAssertEqual(try enforce(server), [], "a halted release is not halted twice")
+    }
+
+    func testTooFewSessionsDecideNothing() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let gray = try grayRelease(client, prefix: "wallet")
+        try sendSessions(client, app: gray.app, release: gray.version, total: 100, crashed: 50)
+        XCTAssertEqual(try enforce(server), [])
+    }
+
+    func testTheRunningServerEnforcesByItself() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let gray = try grayRelease(client, prefix: "wallet")
+        try sendSessions(client, app: gray.app, release: gray.version, total: 200, crashed: 40)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try client.release(app: gray.app, version: gray.version).stage == .gray { usleep(200_000) }
+        XCTAssertEqual(try client.release(app: gray.app, version: gray.version).stage, .halted)
+    }
+
+    func enforce(_ server: TestServer) throws -> [String] {
+        let result = Locked<[String]?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let store = server.server.store
+        Task {
+            let halted = try? await store.enforceGuardrails()
+            result.update { $0 = halted }
+            done.signal()
+        }
+        done.wait()
+        return try XCTUnwrap(result.current)
+    }
+}
