@@ -159,6 +159,17 @@ public final class PlatformClient {
         return try get("/v1/apps/\(Self.segment(app))/metrics?" + query, as: MetricsSeries.self, etag: nil).value!
     }
 
+    public func funnels(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<[FunnelDefinition]> {
+        try get("/v1/apps/\(Self.segment(app))/funnels", as: [FunnelDefinition].self, etag: etag)
+    }
+
+    public func funnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool = false) throws(PlatformError) -> FunnelReport {
+        var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to))]
+        if byRelease { fields.append(("breakdown", "version")) }
+        let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        return try get("/v1/apps/\(Self.segment(app))/funnels/\(Self.segment(funnel))/report?" + query, as: FunnelReport.self, etag: nil).value!
+    }
+
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"

@@ -120,16 +120,29 @@ public struct SDKBatch: Codable, Sendable, Equatable {
     public var device: DeviceInfo
     public var sessions: [SDKSession]
     public var crashes: [SDKCrash]
+    public var funnelSteps: [SDKFunnelStep]
 
-    public init(app: String, release: String, device: DeviceInfo, sessions: [SDKSession] = [], crashes: [SDKCrash] = []) {
+    public init(app: String, release: String, device: DeviceInfo, sessions: [SDKSession] = [], crashes: [SDKCrash] = [], funnelSteps: [SDKFunnelStep] = []) {
         self.app = app
         self.release = release
         self.device = device
         self.sessions = sessions
         self.crashes = crashes
+        self.funnelSteps = funnelSteps
     }
 
-    public var eventCount: Int { sessions.count + crashes.count }
+    /// Each list may be left out of the JSON when empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        app = try container.decode(String.self, forKey: .app)
+        release = try container.decode(String.self, forKey: .release)
+        device = try container.decode(DeviceInfo.self, forKey: .device)
+        sessions = try container.decodeIfPresent([SDKSession].self, forKey: .sessions) ?? []
+        crashes = try container.decodeIfPresent([SDKCrash].self, forKey: .crashes) ?? []
+        funnelSteps = try container.decodeIfPresent([SDKFunnelStep].self, forKey: .funnelSteps) ?? []
+    }
+
+    public var eventCount: Int { sessions.count + crashes.count + funnelSteps.count }
 }
 
 public struct SDKSession: Codable, Sendable, Equatable {

@@ -8,6 +8,7 @@ public struct Catalogue: Sendable {
     public var apps: [App]
     public var releases: [Release]
     public var switches: [Switch] = []
+    public var funnels: [FunnelDefinition] = []
 
     public static func demo(seed: UInt64, now: Date = Date()) -> Catalogue {
         var rng = SeededRandom(seed: seed)
@@ -35,7 +36,10 @@ public struct Catalogue: Sendable {
         let switches = apps.flatMap { app in
             Self.switches(of: app, newest: releases.first { $0.app == app.id }?.version, rng: &rng, now: now)
         }
-        return Catalogue(apps: apps, releases: releases, switches: switches)
+        let funnels = apps.flatMap { app in
+            DemoFunnels.all.map { FunnelDefinition(app: app.id, id: $0.id, name: $0.name, steps: $0.steps, windowMinutes: $0.windowMinutes) }
+        }
+        return Catalogue(apps: apps, releases: releases, switches: switches, funnels: funnels)
     }
 
     /// Oldest first: settled full releases with one rolled back, then the live edge:
@@ -110,3 +114,4 @@ public struct Catalogue: Sendable {
         }
     }
 }
+

@@ -24,6 +24,10 @@ extension ServerStore {
                 try session.execute(arguments: [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds,
                                                 max(0, item.durationSeconds), item.crashed])
             }
+            let step = try db.cachedStatement(sql: "INSERT INTO funnel_events (app, release, device, name, at) VALUES (?, ?, ?, ?, ?)")
+            for item in batch.funnelSteps {
+                try step.execute(arguments: [batch.app, batch.release, batch.device.id, String(item.name.prefix(100)), item.at.unixMilliseconds])
+            }
             var ids: [Int64] = []
             ids.reserveCapacity(batch.crashes.count)
             for crash in batch.crashes {

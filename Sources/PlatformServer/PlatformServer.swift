@@ -98,6 +98,7 @@ public struct PlatformServer: Sendable {
         addCrashStreamRoute(to: v1)
         addSDKCheckRoute(to: v1)
         addMetricsRoute(to: v1)
+        addFunnelRoutes(to: v1)
         return router
     }
 }

@@ -157,6 +157,24 @@ public final class ServerStore: Sendable {
                 t.add(column: "guardrailWindowMinutes", .integer)
             }
         }
+        migrator.registerMigration("v6: funnels") { db in
+            try db.create(table: "funnels") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("id", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("steps", .text).notNull()  // JSON array of event names
+                t.column("windowMinutes", .integer).notNull()
+                t.primaryKey(["app", "id"])
+            }
+            try db.create(table: "funnel_events") { t in
+                t.column("app", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("device", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("at", .integer).notNull()  // Unix ms
+            }
+            try db.create(index: "funnel_events_by_name", on: "funnel_events", columns: ["app", "name", "at"])
+        }
         return migrator
     }
 
@@ -181,6 +199,12 @@ public final class ServerStore: Sendable {
                     arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
             }
             for item in catalogue.switches { try Self.save(db, item) }
+            for funnel in catalogue.funnels {
+                try db.execute(
+                    sql: "INSERT INTO funnels (app, id, name, steps, windowMinutes) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [funnel.app, funnel.id, funnel.name,
+                                String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self), funnel.windowMinutes])
+            }
             for release in catalogue.releases {
                 try db.execute(
                     sql: """

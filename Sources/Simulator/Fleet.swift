@@ -33,12 +33,13 @@ public final class Fleet: Sendable {
         public var sessions = 0
         public var crashes = 0
         public var anrs = 0
+        public var funnelSteps = 0
         public var checks = 0
         public var upgrades = 0
         public var failures = 0
         public var lastError: String?
 
-        public var events: Int { sessions + crashes + anrs }
+        public var events: Int { sessions + crashes + anrs + funnelSteps }
     }
 
     public let configuration: Configuration
@@ -100,6 +101,7 @@ public final class Fleet: Sendable {
     private func record(_ batch: SDKBatch) {
         stats.withLock { stats in
             stats.sessions += batch.sessions.count
+            stats.funnelSteps += batch.funnelSteps.count
             for crash in batch.crashes {
                 if crash.kind == .anr { stats.anrs += 1 } else { stats.crashes += 1 }
             }
@@ -174,6 +176,32 @@ struct SimulatedDevice {
             sessions.append(SDKSession(startedAt: now.addingTimeInterval(-Double.random(in: 5...600, using: &rng)),
                                        durationSeconds: Double.random(in: 5...600, using: &rng), crashed: crashed))
         }
-        return SDKBatch(app: app, release: version, device: info, sessions: sessions, crashes: crashes)
+        return SDKBatch(app: app, release: version, device: info, sessions: sessions, crashes: crashes,
+                        funnelSteps: funnelWalk(rng: &rng, now: now))
+    }
+
+    /// Sometimes a walk through a funnel, stopping at each step with some chance. When
+    /// the `pay-api` breaker is open, payments fail fast and almost nobody gets to `paid`.
+    func funnelWalk(rng: inout SeededRandom, now: Date) -> [SDKFunnelStep] {
+        let roll = Double.random(in: 0..<1, using: &rng)
+        let funnel: DemoFunnels.Funnel
+        var carryOn: [Double]
+        if roll < 0.3 {
+            funnel = DemoFunnels.checkout
+            carryOn = [0.72, 0.81, 0.88, (switches["pay-api"] ?? true) ? 0.96 : 0.05]
+        } else if roll < 0.4 {
+            funnel = DemoFunnels.signup
+            carryOn = [0.64, 0.7, 0.83, 0.91]
+        } else {
+            return []
+        }
+        var at = now.addingTimeInterval(-Double.random(in: 60...900, using: &rng))
+        var steps = [SDKFunnelStep(name: funnel.steps[0], at: at)]
+        for (index, chance) in carryOn.enumerated() {
+            guard Double.random(in: 0..<1, using: &rng) < chance else { break }
+            at = at.addingTimeInterval(Double.random(in: 3...90, using: &rng))
+            steps.append(SDKFunnelStep(name: funnel.steps[index + 1], at: at))
+        }
+        return steps
     }
 }

@@ -276,7 +276,7 @@ struct SimulateCommand: ParsableCommand {
 
 private func report(_ stats: Fleet.Statistics, since started: Date) {
     let seconds = max(0.001, Date().timeIntervalSince(started))
-    var line = "sent \(stats.events) events (\(stats.sessions) sessions, \(stats.crashes) crashes, \(stats.anrs) ANRs) "
+    var line = "sent \(stats.events) events (\(stats.sessions) sessions, \(stats.crashes) crashes, \(stats.anrs) ANRs, \(stats.funnelSteps) funnel steps) "
     line += "in \(Int(seconds)) s, \(String(format: "%.0f", Double(stats.events) / seconds))/s; "
     line += "\(stats.checks) checks, \(stats.upgrades) upgrades, \(stats.failures) failures"
     if let error = stats.lastError { line += "; last error: \(error)" }
