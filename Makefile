@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test api-check clean
 
 # Installs only what is missing, so that a ready machine pays nothing.
 deps:
@@ -24,8 +24,13 @@ build: deps
 demo: build
 	$(BIN) demo
 
+# The OpenAPI document must be valid OpenAPI 3.1 (the validator comes from PyPI).
+api-check:
+	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openapi-spec-validator
+	python3 -m openapi_spec_validator Sources/PlatformServer/openapi.json
+
 # Builds the binary first: the end-to-end tests drive it in tmux.
-test: build
+test: build api-check
 	$(SWIFT) test
 
 clean:

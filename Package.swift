@@ -64,7 +64,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            // The API's OpenAPI 3.1 description, served at /openapi.json.
+            resources: [.copy("openapi.json")]
         ),
         .target(
             name: "Simulator",

@@ -78,11 +78,21 @@ public struct PlatformServer: Sendable {
         }
     }
 
+    /// The OpenAPI 3.1 description of this API (Sources/PlatformServer/openapi.json).
+    public static let openAPIDocument: Data? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { try? Data(contentsOf: $0) }
+
     func makeRouter() -> Router<PlatformRequestContext> {
         let router = Router(context: PlatformRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.get("/healthz") { request, _ in
             try jsonResponse(Health(status: "ok", version: Self.version), for: request)
+        }
+        router.get("/openapi.json") { _, _ in
+            guard let document = Self.openAPIDocument else {
+                throw ProblemError(.internalServerError, "the OpenAPI document is missing from this build")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(registry: TokenRegistry(tokens: configuration.tokens)))
         let store = store
