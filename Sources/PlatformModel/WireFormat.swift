@@ -71,7 +71,12 @@ public enum WireFormat {
                 index += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { milliseconds *= 10 }
+            // ".5" is 500 ms; digits past the third are dropped.
+            var scale = digits
+            while scale < 3 {
+                milliseconds *= 10
+                scale += 1
+            }
         }
         var offset: Int64 = 0
         guard index < bytes.count else { return nil }

@@ -71,7 +71,7 @@ extension PlatformServer {
             }
             let to = try date("to") ?? Date()
             let from = try date("from") ?? to.addingTimeInterval(-86_400)
-            guard from < to else { throw ProblemError(.badRequest, "from must be before to") }
+            guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
             guard to.timeIntervalSince(from) <= 31 * 86_400 else { throw ProblemError(.badRequest, "a report covers at most 31 days") }
             let breakdown = query.get("breakdown")
             guard breakdown == nil || breakdown == "version" else {

@@ -99,7 +99,7 @@ extension PlatformServer {
             let step = try boundedInt(request, "step", range: 60...86_400) ?? 60
             let to = try date("to") ?? Date()
             let from = try date("from") ?? to.addingTimeInterval(-3600)
-            guard from < to else { throw ProblemError(.badRequest, "from must be before to") }
+            guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
             guard to.timeIntervalSince(from) / Double(step) <= 1440 else {
                 throw ProblemError(.badRequest, "at most 1440 steps per request: widen step or narrow the range")
             }

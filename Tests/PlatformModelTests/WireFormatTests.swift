@@ -21,6 +21,8 @@ import Testing
         #expect(WireFormat.parseDate("2026-01-02T03:04:05Z") == Date(timeIntervalSince1970: 1_767_323_045))
         #expect(WireFormat.parseDate("2026-01-02T04:04:05.5+01:00") == Date(timeIntervalSince1970: 1_767_323_045.5))
         #expect(WireFormat.formatDate(Date(timeIntervalSince1970: -0.25)) == "1969-12-31T23:59:59.750Z")
+        // Found by fuzzing the API: more than three fraction digits crashed the parser.
+        #expect(WireFormat.parseDate("2026-01-02T03:04:05.123456789Z") == Date(timeIntervalSince1970: 1_767_323_045.123))
     }
 
     @Test(arguments: ["yesterday", "", "2026-13-02T03:04:05Z", "2026-01-02T03:04:05", "2026-01-02T03:04:05.Z",
