@@ -84,7 +84,8 @@ public struct PlatformServer: Sendable {
 
     func makeRouter() -> Router<PlatformRequestContext> {
         let router = Router(context: PlatformRequestContext.self)
-        router.add(middleware: ProblemMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ProblemMiddleware(routes: routes))
         router.get("/healthz") { request, _ in
             try jsonResponse(Health(status: "ok", version: Self.version), for: request)
         }
@@ -109,6 +110,7 @@ public struct PlatformServer: Sendable {
         addSDKCheckRoute(to: v1)
         addMetricsRoute(to: v1)
         addFunnelRoutes(to: v1)
+        routes.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PlatformModel
+import Synchronization
 
 /// A problem+json response (RFC 9457) thrown from a handler.
 struct ProblemError: HTTPResponseError {
@@ -31,9 +32,41 @@ struct ProblemError: HTTPResponseError {
     }
 }
 
+/// Which methods each route path answers, to tell "no such resource" (404) from "not
+/// with this method" (405 with `Allow`). Filled once the routes are registered.
+final class RouteTable: Sendable {
+    private let routes = Mutex<[(segments: [Substring], methods: Set<String>)]>([])
+
+    func record(_ descriptions: [(path: String, method: String)]) {
+        var table: [String: Set<String>] = [:]
+        for description in descriptions { table[description.path, default: []].insert(description.method) }
+        routes.withLock { routes in
+            routes = table.map { (Self.segments($0.key), $0.value) }
+        }
+    }
+
+    /// The methods allowed on `path`, or nil when no route matches it at all.
+    func allowedMethods(for path: String) -> Set<String>? {
+        let wanted = Self.segments(path)
+        let matches = routes.withLock { routes in
+            routes.filter { route in
+                route.segments.count == wanted.count
+                    && zip(route.segments, wanted).allSatisfy { ($0.hasPrefix("{") && $0.hasSuffix("}")) || $0 == $1 }
+            }
+        }
+        return matches.isEmpty ? nil : matches.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+}
+
 /// Turns every error a route throws, and every unmatched path, into problem+json, so
 /// that a client never has to guess what an error body looks like.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(
         _ request: Request, context: Context,
         next: (Request, Context) async throws -> Response
@@ -42,6 +75,16 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ProblemError {
             return try error.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            if let allowed = routes.allowedMethods(for: request.uri.path), !allowed.contains(request.method.rawValue) {
+                let list = allowed.sorted().joined(separator: ", ")
+                var problem = Problem(title: "Method Not Allowed", status: 405, detail: "\(request.method) is not allowed on \(request.uri.path) (allowed: \(list))")
+                problem.instance = request.uri.path
+                return ProblemError.response(problem, headers: [.allow: list])
+            }
+            var problem = Problem(title: "Not Found", status: 404, detail: "no such resource: \(request.method) \(request.uri.path)")
+            problem.instance = request.uri.path
+            return ProblemError.response(problem)
         } catch let error as HTTPError {
             let detail: String
             switch error.status {

@@ -55,3 +55,16 @@ final class OpenAPIContractTests: XCTestCase {
         }
     }
 }
+
+final class MethodNotAllowedTests: XCTestCase {
+    func testAKnownPathWithAnotherMethodIs405WithAllow() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let transport = CurlTransport()
+        let auth = ["Authorization": "Bearer \(server.token)"]
+        let trace = try transport.perform(method: "DELETE", url: server.url + "/v1/apps/wallet-ios/releases/5.3.0", headers: auth)
+        XCTAssertEqual(trace.status, 405)
+        XCTAssertEqual(trace.headers["allow"], "GET, PATCH")
+        XCTAssertEqual(try transport.perform(method: "GET", url: server.url + "/v1/no/such/thing", headers: auth).status, 404)
+    }
+}
