@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test api-check clean
+.PHONY: deps build demo test api-check bench clean
 
 # Installs only what is missing, so that a ready machine pays nothing.
 deps:
@@ -32,6 +32,12 @@ api-check:
 # Builds the binary first: the end-to-end tests drive it in tmux.
 test: build api-check
 	$(SWIFT) test
+
+# Release build, then figures: upgrade-check throughput and latency, ingestion rate.
+bench: deps
+	$(SWIFT) build -c release --product opsdeck
+	$(SWIFT) build -c release --product opsdeck-bench
+	.build/release/opsdeck-bench --seconds 10 --threads 4
 
 clean:
 	rm -rf .build

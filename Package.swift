@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "opsdeck", targets: ["opsdeck"]),
+        .executable(name: "opsdeck-bench", targets: ["opsdeck-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -80,6 +81,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // `make bench`: figures for the platform on loopback (not run by the tests).
+        .executableTarget(name: "opsdeck-bench", dependencies: ["PlatformClient", "PlatformModel"]),
 
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(name: "PlatformModelTests", dependencies: ["PlatformModel"]),
