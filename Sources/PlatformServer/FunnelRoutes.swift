@@ -70,9 +70,9 @@ extension PlatformServer {
                 }
             }
             let to = try date("to") ?? Date()
-            let from = try date("from") ?? to.addingTimeInterval(-86_400)
+            // A report covers at most the 31 days up to `to`; the answer's `from` says so.
+            let from = max(try date("from") ?? to.addingTimeInterval(-86_400), to.addingTimeInterval(-31 * 86_400))
             guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
-            guard to.timeIntervalSince(from) <= 31 * 86_400 else { throw ProblemError(.badRequest, "a report covers at most 31 days") }
             let breakdown = query.get("breakdown")
             guard breakdown == nil || breakdown == "version" else {
                 throw ProblemError(.badRequest, "breakdown can only be 'version' (got '\(breakdown!)')")

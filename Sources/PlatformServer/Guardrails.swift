@@ -9,7 +9,8 @@ extension ServerStore {
     /// the figures in the audit reason. Returns what it halted ("app/version").
     @discardableResult
     public func enforceGuardrails(now: Date = Date()) async throws -> [String] {
-        try await db.write { db in
+        defer { snapshots.invalidateAll() }
+        return try await db.write { db in
             var halted: [String] = []
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE stage = 'gray' AND guardrailMaxCrashRate IS NOT NULL")
             for row in rows {

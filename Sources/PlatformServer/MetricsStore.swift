@@ -96,13 +96,14 @@ extension PlatformServer {
                     return date
                 }
             }
-            let step = try boundedInt(request, "step", range: 60...86_400) ?? 60
+            var step = try boundedInt(request, "step", range: 60...86_400) ?? 60
             let to = try date("to") ?? Date()
             let from = try date("from") ?? to.addingTimeInterval(-3600)
             guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
-            guard to.timeIntervalSince(from) / Double(step) <= 1440 else {
-                throw ProblemError(.badRequest, "at most 1440 steps per request: widen step or narrow the range")
-            }
+            // At most 1440 points: a wider range gets a coarser step (the answer says
+            // which), as dashboards do, rather than a refusal.
+            let span = to.timeIntervalSince(from)
+            if span / Double(step) > 1440 { step = Int((span / 1440).rounded(.up)) }
             let release = query.get("release").flatMap { $0.isEmpty ? nil : $0 }
             if let release, try await store.release(app: app, version: release) == nil {
                 throw ProblemError(.notFound, "no release '\(release)' in app '\(app)'")

@@ -59,6 +59,7 @@ extension ServerStore {
         change: @escaping @Sendable (Resource) throws -> (Resource, action: String)
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
+        defer { snapshots.invalidateAll() }
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard let before = try resource.load(db) else { throw ProblemError(.notFound, resource.notFound) }
@@ -131,7 +132,7 @@ extension ServerStore {
     /// `If-Match` must name the current ETag: a stale one means someone else changed
     /// the resource since the caller looked, and nothing is overwritten.
     static func checkPrecondition(_ ifMatch: String?, etag: String, current: some Encodable, instance: String) throws {
-        guard let ifMatch else {
+        guard let ifMatch, !ifMatch.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ProblemError(.init(code: 428), "this change needs an If-Match header with the current ETag (\(etag)); GET the resource first")
         }
         let tags = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -18,13 +18,12 @@ extension PlatformServer {
             guard let os = Platform(rawValue: try required("os")) else {
                 throw ProblemError(.badRequest, "os must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard try await store.app(id: app) != nil else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            let releases = try await store.releases(app: app)
-            let offer = UpgradePolicy.offer(releases: releases, app: app, device: device, current: version).map {
+            guard let snapshot = try await store.snapshot(app: app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
+            let offer = UpgradePolicy.offer(releases: snapshot.releases, app: app, device: device, current: version).map {
                 UpgradeAnswer.Offer(version: $0.version, build: $0.build, stage: $0.stage, notes: $0.notes)
             }
             var switches: [String: Bool] = [:]
-            for item in try await store.switches(app: app) {
+            for item in snapshot.switches {
                 switches[item.key] = UpgradePolicy.value(of: item, os: os, version: version, device: device)
             }
             let answer = UpgradeAnswer(app: app, device: device, current: version, offer: offer, switches: switches)

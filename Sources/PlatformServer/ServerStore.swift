@@ -6,6 +6,8 @@ import PlatformModel
 /// a single in-memory connection when no file is given).
 public final class ServerStore: Sendable {
     let db: any DatabaseWriter
+    /// What the upgrade check reads; every write to releases or switches clears it.
+    let snapshots = SnapshotCache()
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when nil.
     public init(path: String?) throws {
@@ -192,6 +194,7 @@ public final class ServerStore: Sendable {
     }
 
     public func insert(catalogue: Catalogue) async throws {
+        defer { snapshots.invalidateAll() }
         try await db.write { db in
             for (position, app) in catalogue.apps.enumerated() {
                 try db.execute(

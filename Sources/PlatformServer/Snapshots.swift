@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import PlatformModel
+import Synchronization
+
+/// What the device-facing check needs of one app, kept in memory: the check is the
+/// hottest endpoint (every device, every launch) and the data changes only on mutations.
+struct AppSnapshot: Sendable {
+    var releases: [Release]
+    var switches: [Switch]
+}
+
+/// A cache of `AppSnapshot`s that mutations invalidate. A generation counter keeps a
+/// read that started before a change from storing what it read after the change.
+final class SnapshotCache: Sendable {
+    private struct State {
+        var snapshots: [String: AppSnapshot] = [:]
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    func cached(_ app: String) -> (AppSnapshot?, generation: Int) {
+        state.withLock { ($0.snapshots[app], $0.generation) }
+    }
+
+    func store(_ snapshot: AppSnapshot, for app: String, readAt generation: Int) {
+        state.withLock { state in
+            if state.generation == generation { state.snapshots[app] = snapshot }
+        }
+    }
+
+    func invalidateAll() {
+        state.withLock { state in
+            state.snapshots.removeAll()
+            state.generation += 1
+        }
+    }
+}
+
+extension ServerStore {
+    /// The app's releases and switches, from memory when nothing changed since; nil
+    /// when there is no such app.
+    func snapshot(app: String) async throws -> AppSnapshot? {
+        let (cached, generation) = snapshots.cached(app)
+        if let cached { return cached }
+        let fresh: AppSnapshot? = try await db.read { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [app]) == 1 else { return nil }
+            let releases = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC", arguments: [app])
+                .map(Self.release(from:))
+            let switches = try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app])
+                .map(Self.switchItem(from:))
+            return AppSnapshot(releases: releases, switches: switches)
+        }
+        if let fresh { snapshots.store(fresh, for: app, readAt: generation) }
+        return fresh
+    }
+}
