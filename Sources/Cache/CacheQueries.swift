@@ -41,20 +41,22 @@ extension CacheStore {
                 try db.execute(
                     sql: """
                         INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position,
-                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes, targeting)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (app, version) DO UPDATE SET
                             build = excluded.build, stage = excluded.stage, grayPercent = excluded.grayPercent,
                             notes = excluded.notes, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt,
                             revision = excluded.revision, position = excluded.position,
                             guardrailMaxCrashRate = excluded.guardrailMaxCrashRate,
                             guardrailMinSessions = excluded.guardrailMinSessions,
-                            guardrailWindowMinutes = excluded.guardrailWindowMinutes
+                            guardrailWindowMinutes = excluded.guardrailWindowMinutes,
+                            targeting = excluded.targeting
                         """,
                     arguments: [
                         app, release.version, release.build, release.stage.rawValue, release.grayPercent,
                         release.notes, release.createdAt.unixMilliseconds, release.updatedAt.unixMilliseconds, release.revision, position,
                         release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
+                        release.targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) },
                     ])
             }
             let keep = releases.map(\.version)
@@ -105,7 +107,8 @@ extension CacheStore {
                     guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
                         Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 0,
                                   windowMinutes: row["guardrailWindowMinutes"] ?? 10)
-                    })
+                    },
+                    targeting: (row["targeting"] as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) })
             }
         }
     }

@@ -106,6 +106,11 @@ public final class CacheStore: Sendable {
                 t.add(column: "guardrailWindowMinutes", .integer)
             }
         }
+        migrator.registerMigration("v3: release targeting") { db in
+            try db.alter(table: "releases") { t in
+                t.add(column: "targeting", .text)  // JSON, as on the wire
+            }
+        }
         return migrator
     }
 }

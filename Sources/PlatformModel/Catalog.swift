@@ -56,14 +56,18 @@ public struct Release: Codable, Hashable, Sendable, Identifiable {
     public var revision: Int
     /// Halts the release by itself when its crash rate goes over the limit.
     public var guardrail: Guardrail?
+    /// Whitelist, rules and time window; nil: none.
+    public var targeting: Targeting?
 
     public var id: String { version }
 
     public init(
         app: String, version: String, build: Int, stage: ReleaseStage, grayPercent: Double,
-        notes: String, createdAt: Date, updatedAt: Date, revision: Int, guardrail: Guardrail? = nil
+        notes: String, createdAt: Date, updatedAt: Date, revision: Int, guardrail: Guardrail? = nil,
+        targeting: Targeting? = nil
     ) {
         self.guardrail = guardrail
+        self.targeting = targeting
         self.app = app
         self.version = version
         self.build = build

@@ -5,11 +5,14 @@ import Foundation
 public struct ReleasePatch: Codable, Sendable, Equatable {
     public var grayPercent: Double?
     public var stage: ReleaseStage?
+    /// Replaces the release's whitelist, rules and window.
+    public var targeting: Targeting?
     public var reason: String
 
-    public init(grayPercent: Double? = nil, stage: ReleaseStage? = nil, reason: String) {
+    public init(grayPercent: Double? = nil, stage: ReleaseStage? = nil, targeting: Targeting? = nil, reason: String) {
         self.grayPercent = grayPercent
         self.stage = stage
+        self.targeting = targeting
         self.reason = reason
     }
 }

@@ -55,15 +55,26 @@ public struct UpgradeAnswer: Codable, Sendable, Equatable {
 
 public enum UpgradePolicy {
     /// The newest release newer than `current` that this device may run: a full
-    /// release, or a gray one whose rollout includes the device's bucket.
-    public static func offer(releases: [Release], app: String, device: String, current: String) -> Release? {
+    /// release; a whitelist or gray one that whitelists the device; or a gray one whose
+    /// rules the device matches, within its window, with the device's bucket inside the
+    /// gray percentage.
+    public static func offer(releases: [Release], app: String, device: DeviceInfo, current: String, now: Date = Date()) -> Release? {
         releases
             .filter { release in
                 guard VersionOrder.isNewer(release.version, than: current) else { return false }
+                let targeting = release.targeting ?? Targeting()
                 switch release.stage {
-                case .full: return true
-                case .gray: return Bucketing.includes(app: app, release: release.version, device: device, grayPercent: release.grayPercent)
-                default: return false
+                case .full:
+                    return true
+                case .whitelist:
+                    return targeting.whitelist.contains(device.id)
+                case .gray:
+                    if targeting.whitelist.contains(device.id) { return true }
+                    return targeting.isOpen(at: now)
+                        && targeting.rules.allSatisfy { $0.matches(device) }
+                        && Bucketing.includes(app: app, release: release.version, device: device.id, grayPercent: release.grayPercent)
+                default:
+                    return false
                 }
             }
             .max { VersionOrder.compare($0.version, $1.version) == .orderedAscending }

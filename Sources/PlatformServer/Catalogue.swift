@@ -80,7 +80,8 @@ public struct Catalogue: Sendable {
             return Release(
                 app: app.id, version: version, build: build, stage: stage, grayPercent: gray,
                 notes: notes(for: stage), createdAt: created, updatedAt: updated,
-                revision: Int.random(in: 1...12, using: &rng), guardrail: guardrail)
+                revision: Int.random(in: 1...12, using: &rng), guardrail: guardrail,
+                targeting: stage == .whitelist ? Targeting(whitelist: (1...5).map { "qa-device-0\($0)" }) : nil)
         }
     }
 

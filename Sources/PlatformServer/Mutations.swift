@@ -92,8 +92,9 @@ extension ServerStore {
             },
             save: { db, after in
                 try db.execute(
-                    sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
-                    arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), after.updatedAt, after.revision, app, version])
+                    sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, targeting = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
+                    arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), Self.targetingJSON(after.targeting),
+                                after.updatedAt, after.revision, app, version])
             })
     }
 

@@ -7,11 +7,16 @@ enum ReleaseRules {
     /// Applies a PATCH: a new gray percentage (only in gray, or together with moving to
     /// gray) and/or a new stage along `ReleaseStage.nextStages`.
     static func patch(_ release: Release, _ patch: ReleasePatch) throws -> (Release, action: String) {
-        guard patch.grayPercent != nil || patch.stage != nil else {
-            throw ProblemError(.badRequest, "nothing to change: give grayPercent, stage, or both")
+        guard patch.grayPercent != nil || patch.stage != nil || patch.targeting != nil else {
+            throw ProblemError(.badRequest, "nothing to change: give grayPercent, stage, targeting, or a mix")
         }
         var changed = release
         var action = "release.gray"
+        if let targeting = patch.targeting {
+            if let problem = targeting.problem { throw ProblemError(.unprocessableContent, problem) }
+            changed.targeting = targeting
+            if patch.grayPercent == nil && patch.stage == nil { return (changed, "release.targeting") }
+        }
         if let stage = patch.stage, stage != release.stage {
             guard release.stage.nextStages.contains(stage) else {
                 let allowed = release.stage.nextStages.map(\.rawValue).sorted().joined(separator: ", ")

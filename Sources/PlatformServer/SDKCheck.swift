@@ -19,7 +19,9 @@ extension PlatformServer {
                 throw ProblemError(.badRequest, "os must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard let snapshot = try await store.snapshot(app: app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            let offer = UpgradePolicy.offer(releases: snapshot.releases, app: app, device: device, current: version).map {
+            let info = DeviceInfo(id: device, os: os, osVersion: query.get("osVersion") ?? "", model: query.get("model") ?? "",
+                                  city: query.get("city"), network: query.get("network"))
+            let offer = UpgradePolicy.offer(releases: snapshot.releases, app: app, device: info, current: version).map {
                 UpgradeAnswer.Offer(version: $0.version, build: $0.build, stage: $0.stage, notes: $0.notes)
             }
             var switches: [String: Bool] = [:]

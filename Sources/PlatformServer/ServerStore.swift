@@ -177,6 +177,11 @@ public final class ServerStore: Sendable {
             }
             try db.create(index: "funnel_events_by_name", on: "funnel_events", columns: ["app", "name", "at"])
         }
+        migrator.registerMigration("v7: release targeting") { db in
+            try db.alter(table: "releases") { t in
+                t.add(column: "targeting", .text)  // JSON Targeting
+            }
+        }
         return migrator
     }
 
@@ -212,14 +217,15 @@ public final class ServerStore: Sendable {
                 try db.execute(
                     sql: """
                         INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision,
-                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes, targeting)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         release.app, release.version, release.build, release.stage.rawValue,
                         Int((release.grayPercent * 100).rounded()), release.notes,
                         release.createdAt, release.updatedAt, release.revision,
                         release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
+                        Self.targetingJSON(release.targeting),
                     ])
             }
         }
@@ -295,6 +301,11 @@ public final class ServerStore: Sendable {
             revision: row["revision"],
             guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
                 Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 100, windowMinutes: row["guardrailWindowMinutes"] ?? 10)
-            })
+            },
+            targeting: (row["targeting"] as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) })
+    }
+
+    static func targetingJSON(_ targeting: Targeting?) -> String? {
+        targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 }

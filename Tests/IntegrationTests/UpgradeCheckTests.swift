@@ -72,3 +72,56 @@ final class UpgradeCheckTests: XCTestCase {
         XCTAssertFalse(VersionOrder.isNewer("1.0.0-beta", than: "1.0.0"))
     }
 }
+
+/// Release targeting: whitelist, attribute rules and time window.
+final class TargetingTests: XCTestCase {
+    func testRulesWhitelistAndWindowDecideWhoGetsAGrayRelease() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let releases = try client.releases(app: "wallet-ios").value!
+        var gray = try XCTUnwrap(releases.first { $0.stage == .gray || $0.stage == .halted })
+        if gray.stage == .halted { gray = try client.perform(.resume, app: gray.app, version: gray.version, reason: "test", ifMatch: gray.etag) }
+        gray = try client.patchRelease(app: gray.app, version: gray.version, ReleasePatch(
+            grayPercent: 100,
+            targeting: Targeting(whitelist: ["vip"], rules: [TargetingRule(.city, .in, ["Hangzhou"]), TargetingRule(.osVersion, .inRange, ["17.0", "17.9"])]),
+            reason: "Hangzhou on iOS 17 first"), ifMatch: gray.etag)
+        XCTAssertEqual(gray.targeting?.rules.count, 2)
+
+        func offered(_ id: String, city: String, os: String = "17.2") throws -> Bool {
+            let device = DeviceInfo(id: id, os: .ios, osVersion: os, model: "iPhone 15", city: city, network: "wifi")
+            return try client.check(app: "wallet-ios", device: device, version: "1.0.0").offer?.version == gray.version
+        }
+        XCTAssertTrue(try offered("a", city: "Hangzhou"))
+        XCTAssertFalse(try offered("b", city: "Shanghai"), "outside the city rule")
+        XCTAssertFalse(try offered("c", city: "Hangzhou", os: "18.1"), "outside the OS range")
+        XCTAssertTrue(try offered("vip", city: "Shanghai"), "the whitelist wins over rules")
+
+        // A window that has not opened yet: whitelist only.
+        gray = try client.patchRelease(app: gray.app, version: gray.version, ReleasePatch(
+            targeting: Targeting(whitelist: ["vip"], startsAt: Date().addingTimeInterval(3600)), reason: "tomorrow"), ifMatch: gray.etag)
+        XCTAssertFalse(try offered("a", city: "Hangzhou"))
+        XCTAssertTrue(try offered("vip", city: "Hangzhou"))
+        XCTAssertEqual(try client.audit().items.last?.action, "release.targeting")
+
+        XCTAssertThrowsError(try client.patchRelease(app: gray.app, version: gray.version, ReleasePatch(
+            targeting: Targeting(rules: [TargetingRule(.osVersion, .inRange, ["1"])]), reason: "bad"), ifMatch: gray.etag)) { error in
+            guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(problem?.detail?.contains("exactly two values") == true)
+        }
+    }
+
+    func testWhitelistStageReachesOnlyItsDevices() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let candidate = try XCTUnwrap(client.releases(app: "wallet-android").value!.first { $0.stage == .whitelist })
+        XCTAssertEqual(candidate.targeting?.whitelist.first, "qa-device-01")
+        let qa = DeviceInfo(id: "qa-device-01", os: .android, osVersion: "14", model: "Pixel 8")
+        let other = DeviceInfo(id: "someone", os: .android, osVersion: "14", model: "Pixel 8")
+        let newestFull = try client.releases(app: "wallet-android").value!.filter { $0.stage == .full }.map(\.version)
+            .max { VersionOrder.compare($0, $1) == .orderedAscending }!
+        XCTAssertEqual(try client.check(app: "wallet-android", device: qa, version: newestFull).offer?.version, candidate.version)
+        XCTAssertNotEqual(try client.check(app: "wallet-android", device: other, version: newestFull).offer?.version, candidate.version)
+    }
+}
