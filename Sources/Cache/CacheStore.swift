@@ -115,14 +115,6 @@ public final class CacheStore: Sendable {
     }
 }
 
-extension Date {
-    /// Unix milliseconds, the cache's time format.
-    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    init(unixMilliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
-    }
-}
 
 enum CacheOpenError: Error, CustomStringConvertible {
     case corrupt(String)

@@ -30,7 +30,7 @@ public enum WireFormat {
     /// `2026-11-22T03:04:05.678Z`: UTC, always with milliseconds. Dates are rounded to
     /// the millisecond, so that what is parsed back is the very same `Date`.
     public static func formatDate(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = date.unixMilliseconds
         var seconds = time_t(milliseconds.floorDiv(1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -134,5 +134,14 @@ extension WireFormat {
         default:
             return "the body cannot be read"
         }
+    }
+}
+
+extension Date {
+    /// Unix milliseconds: how the stores keep times (exact, compact, cheap to compare).
+    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
 }

@@ -141,11 +141,3 @@ extension ServerStore {
             releases: releases, status: status)
     }
 }
-
-extension Date {
-    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    init(unixMilliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
-    }
-}

@@ -8,16 +8,9 @@ import XCTest
 /// The simulated fleet against the real server.
 final class FleetTests: XCTestCase {
     func counts(_ server: TestServer) throws -> (sessions: Int, crashes: Int) {
-        let result = Locked<(Int, Int)?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let store = server.server.store
-        Task {
-            let counts = try? await store.eventCounts()
-            result.update { $0 = counts }
-            done.signal()
-        }
-        done.wait()
-        return try XCTUnwrap(result.current)
+        let counts = try blocking { try await store.eventCounts() }
+        return (counts.sessions, counts.crashes)
     }
 
     func crashSignature(_ server: TestServer) throws -> [String] {

@@ -66,15 +66,7 @@ final class GuardrailTests: XCTestCase {
     }
 
     func enforce(_ server: TestServer) throws -> [String] {
-        let result = Locked<[String]?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let store = server.server.store
-        Task {
-            let halted = try? await store.enforceGuardrails()
-            result.update { $0 = halted }
-            done.signal()
-        }
-        done.wait()
-        return try XCTUnwrap(result.current)
+        return try blocking { try await store.enforceGuardrails() }
     }
 }

@@ -158,3 +158,17 @@ final class Locked<Value: Sendable>: Sendable {
     func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
     var current: Value { value.withLock { $0 } }
 }
+
+/// Runs async work from a synchronous test and waits for its result.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let result = Locked<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+        result.update { $0 = outcome }
+        done.signal()
+    }
+    done.wait()
+    return try result.current!.get()
+}
