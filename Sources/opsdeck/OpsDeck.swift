@@ -51,6 +51,23 @@ struct DisplayOptions: ParsableArguments {
     }
 }
 
+/// Where the platform is and how to authenticate, for the commands that talk to one.
+struct PlatformOptions: ParsableArguments {
+    @Option(name: .long, help: "Platform API address, e.g. http://127.0.0.1:8080 (env OPSDECK_API).")
+    var api: String?
+
+    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
+    var token: String?
+
+    /// The address (required) and token, from the flags or else the environment.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (api: String, token: String?) {
+        guard let api = api ?? environment["OPSDECK_API"], !api.isEmpty else {
+            throw ValidationError("no platform address: pass --api URL or set OPSDECK_API (or try `opsdeck demo`)")
+        }
+        return (api, token ?? environment["OPSDECK_TOKEN"])
+    }
+}
+
 /// Blocks the calling thread until the console quits.
 func runConsole(_ options: ConsoleOptions, logger: Logger) throws {
     let runtime = try ConsoleRuntime(options: options, logger: logger)
@@ -62,11 +79,7 @@ struct ConsoleCommand: ParsableCommand {
         commandName: "console",
         abstract: "The full-screen console (the default command).")
 
-    @Option(name: .long, help: "Platform API address, e.g. http://127.0.0.1:8080 (env OPSDECK_API).")
-    var api: String?
-
-    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
-    var token: String?
+    @OptionGroup var platform: PlatformOptions
 
     @Option(name: .long, help: "Cache file (env OPSDECK_CACHE; default under $XDG_CACHE_HOME/opsdeck/).")
     var cache: String?
@@ -74,11 +87,7 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var display: DisplayOptions
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let api = api ?? environment["OPSDECK_API"], !api.isEmpty else {
-            throw ValidationError("no platform address: pass --api URL or set OPSDECK_API (or try `opsdeck demo`)")
-        }
-        let token = token ?? environment["OPSDECK_TOKEN"]
+        let (api, token) = try platform.resolve()
         let cachePath = cache ?? CacheLocation.path(context: api)
         let (theme, notice) = display.resolveTheme()
         let (logger, _) = display.makeLogger(label: "opsdeck.console")
@@ -231,11 +240,7 @@ struct SimulateCommand: ParsableCommand {
         abstract: "Run the simulated device fleet against a platform server.",
         discussion: "Prints what it sent every 5 seconds; stops on Ctrl-C or after --events.")
 
-    @Option(name: .long, help: "Platform API address (env OPSDECK_API).")
-    var api: String?
-
-    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
-    var token: String?
+    @OptionGroup var platform: PlatformOptions
 
     @Option(name: .long, help: "How many devices.")
     var devices: Int = 500
@@ -250,10 +255,8 @@ struct SimulateCommand: ParsableCommand {
     var events: Int?
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let api = api ?? environment["OPSDECK_API"], let token = token ?? environment["OPSDECK_TOKEN"] else {
-            throw ValidationError("the simulator needs --api URL and --token TOKEN (or OPSDECK_API and OPSDECK_TOKEN)")
-        }
+        let (api, token) = try platform.resolve()
+        guard let token else { throw ValidationError("the simulator needs --token TOKEN (or OPSDECK_TOKEN)") }
         let fleet = Fleet(configuration: .init(apiURL: api, token: token, devices: devices, rate: rate, seed: seed))
         let started = Date()
         let reporter = DispatchSource.makeTimerSource(queue: .global())
