@@ -75,6 +75,16 @@ func cursor(_ request: Request, _ name: String) throws -> Int64? {
     }
 }
 
+/// A time from the query, ISO 8601.
+func timeQuery(_ request: Request, _ name: String) throws -> Date? {
+    try request.uri.queryParameters.get(name).map { text in
+        guard let date = WireFormat.parseDate(text) else {
+            throw ProblemError(.badRequest, "\(name) must be an ISO 8601 time like 2026-11-22T03:00:00Z (got '\(text)')")
+        }
+        return date
+    }
+}
+
 func boundedInt(_ request: Request, _ name: String, range: ClosedRange<Int>) throws -> Int? {
     try request.uri.queryParameters.get(name).map { text in
         guard let value = Int(text), range.contains(value) else {

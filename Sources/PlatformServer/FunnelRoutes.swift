@@ -61,17 +61,9 @@ extension PlatformServer {
             let app = try await requireApp(context, store)
             let id = try context.parameters.require("funnel")
             let query = request.uri.queryParameters
-            func date(_ name: String) throws -> Date? {
-                try query.get(name).map { text in
-                    guard let date = WireFormat.parseDate(text) else {
-                        throw ProblemError(.badRequest, "\(name) must be an ISO 8601 time like 2026-11-22T03:00:00Z (got '\(text)')")
-                    }
-                    return date
-                }
-            }
-            let to = try date("to") ?? Date()
+            let to = try timeQuery(request, "to") ?? Date()
             // A report covers at most the 31 days up to `to`; the answer's `from` says so.
-            let from = max(try date("from") ?? to.addingTimeInterval(-86_400), to.addingTimeInterval(-31 * 86_400))
+            let from = max(try timeQuery(request, "from") ?? to.addingTimeInterval(-86_400), to.addingTimeInterval(-31 * 86_400))
             guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
             let breakdown = query.get("breakdown")
             guard breakdown == nil || breakdown == "version" else {

@@ -88,17 +88,9 @@ extension PlatformServer {
         v1.get("apps/:app/metrics") { request, context in
             let app = try await requireApp(context, store)
             let query = request.uri.queryParameters
-            func date(_ name: String) throws -> Date? {
-                try query.get(name).map { text in
-                    guard let date = WireFormat.parseDate(text) else {
-                        throw ProblemError(.badRequest, "\(name) must be an ISO 8601 time like 2026-11-22T03:00:00Z (got '\(text)')")
-                    }
-                    return date
-                }
-            }
             var step = try boundedInt(request, "step", range: 60...86_400) ?? 60
-            let to = try date("to") ?? Date()
-            let from = try date("from") ?? to.addingTimeInterval(-3600)
+            let to = try timeQuery(request, "to") ?? Date()
+            let from = try timeQuery(request, "from") ?? to.addingTimeInterval(-3600)
             guard from <= to else { throw ProblemError(.badRequest, "from must not be after to") }
             // At most 1440 points: a wider range gets a coarser step (the answer says
             // which), as dashboards do, rather than a refusal.
