@@ -14,7 +14,7 @@ extension ServerStore {
     /// they arrive. Returns the ids given to the crashes.
     func ingest(_ batch: SDKBatch) async throws -> IngestReceipt {
         try await db.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [batch.app]) == 1 else {
+            guard try Self.appExists(db, batch.app) else {
                 throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
             }
             let session = try db.cachedStatement(sql: """

@@ -245,19 +245,25 @@ public final class ServerStore: Sendable {
 
     /// The app's releases, newest first.
     public func releases(app: String) async throws -> [Release] {
-        try await db.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC",
-                arguments: [app]
-            ).map(Self.release(from:))
-        }
+        try await db.read { db in try Self.releases(db, app: app) }
     }
 
     /// The app's switches, by key.
     public func switches(app: String) async throws -> [Switch] {
-        try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app]).map(Self.switchItem(from:))
-        }
+        try await db.read { db in try Self.switches(db, app: app) }
+    }
+
+    static func releases(_ db: Database, app: String) throws -> [Release] {
+        try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC", arguments: [app])
+            .map(Self.release(from:))
+    }
+
+    static func switches(_ db: Database, app: String) throws -> [Switch] {
+        try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app]).map(Self.switchItem(from:))
+    }
+
+    static func appExists(_ db: Database, _ app: String) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [app]) == 1
     }
 
     static func switchItem(from row: Row) -> Switch {

@@ -45,12 +45,8 @@ extension ServerStore {
         let (cached, generation) = snapshots.cached(app)
         if let cached { return cached }
         let fresh: AppSnapshot? = try await db.read { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [app]) == 1 else { return nil }
-            let releases = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC", arguments: [app])
-                .map(Self.release(from:))
-            let switches = try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app])
-                .map(Self.switchItem(from:))
-            return AppSnapshot(releases: releases, switches: switches)
+            guard try Self.appExists(db, app) else { return nil }
+            return AppSnapshot(releases: try Self.releases(db, app: app), switches: try Self.switches(db, app: app))
         }
         if let fresh { snapshots.store(fresh, for: app, readAt: generation) }
         return fresh
