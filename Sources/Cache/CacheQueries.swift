@@ -7,11 +7,14 @@ public struct SyncRecord: Sendable, Equatable {
     public var resource: String
     public var etag: String?
     public var fetchedAt: Date?
+    /// Where a feed (crash events, audit) goes on from: the server's `nextCursor`.
+    public var cursor: String?
 
-    public init(resource: String, etag: String?, fetchedAt: Date?) {
+    public init(resource: String, etag: String?, fetchedAt: Date?, cursor: String? = nil) {
         self.resource = resource
         self.etag = etag
         self.fetchedAt = fetchedAt
+        self.cursor = cursor
     }
 }
 
@@ -74,7 +77,7 @@ extension CacheStore {
         }
     }
 
-    private static func record(_ db: Database, resource: String, etag: String?, at date: Date) throws {
+    static func record(_ db: Database, resource: String, etag: String?, at date: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO sync_state (resource, etag, fetchedAt) VALUES (?, ?, ?)
@@ -118,7 +121,8 @@ extension CacheStore {
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource]).map { row in
                 SyncRecord(
                     resource: row["resource"], etag: row["etag"],
-                    fetchedAt: (row["fetchedAt"] as Int64?).map(Date.init(unixMilliseconds:)))
+                    fetchedAt: (row["fetchedAt"] as Int64?).map(Date.init(unixMilliseconds:)),
+                    cursor: row["cursor"])
             }
         }
     }

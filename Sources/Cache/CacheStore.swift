@@ -111,6 +111,58 @@ public final class CacheStore: Sendable {
                 t.add(column: "targeting", .text)  // JSON, as on the wire
             }
         }
+        migrator.registerMigration("v4: crash events, issues, switches, audit") { db in
+            // The feeds' cursors (crash events per app, the audit log).
+            try db.alter(table: "sync_state") { t in
+                t.add(column: "cursor", .text)
+            }
+            // One row per crash or ANR; `id` is the server's event id, so a row can never
+            // be stored twice and the cache can be compared with the server exactly.
+            try db.create(table: "crash_events") { t in
+                t.primaryKey("id", .integer)
+                t.column("app", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("exceptionType", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("deviceId", .text).notNull()
+                t.column("os", .text).notNull()
+                t.column("osVersion", .text).notNull()
+                t.column("model", .text).notNull()
+                t.column("city", .text)
+                t.column("network", .text)
+                t.column("frames", .text).notNull()  // JSON, as on the wire
+                t.column("at", .integer).notNull()  // on the device
+                t.column("storedAt", .integer).notNull()  // in this cache: retention and latency
+            }
+            try db.create(index: "crash_events_by_app", on: "crash_events", columns: ["app", "id"])
+            try db.create(index: "crash_events_by_age", on: "crash_events", columns: ["storedAt"])
+            // Lists the server sends whole: key columns to order and filter by, and the
+            // item as the server sent it.
+            try db.create(table: "crash_issues") { t in
+                t.column("app", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("json", .text).notNull()
+                t.primaryKey(["app", "fingerprint"])
+            }
+            try db.create(table: "switches") { t in
+                t.column("app", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("json", .text).notNull()
+                t.primaryKey(["app", "key"])
+            }
+            try db.create(table: "audit") { t in
+                t.primaryKey("id", .integer)
+                t.column("at", .integer).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("json", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -174,15 +174,30 @@ public final class CurlTransport {
 public struct Canceller: Sendable {
     let flag: CancelFlag
 
+    /// Aborts the request in flight and every later one (quitting).
     public func cancel() { flag.set() }
+
+    /// Aborts the request in flight (or the next one) only: its owner sees `.cancelled`,
+    /// calls `resume()`, and goes on (e.g. a stream that must follow another app).
+    public func interrupt() { flag.interrupt() }
+
+    /// Lets requests run again after an `interrupt()`; a `cancel()` stays.
+    public func resume() { flag.clearInterrupt() }
+
+    /// Whether `cancel()` was called (as opposed to only `interrupt()`).
+    public var isCancelled: Bool { flag.isCancelled }
 }
 
-/// A flag one thread sets and libcurl's progress callback reads on another.
+/// A flag one thread sets and libcurl's progress callback reads on another: bit 0 is
+/// a permanent cancel, bit 1 a one-off interrupt.
 final class CancelFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
+    private let bits = Atomic<Int>(0)
 
-    func set() { flag.store(true, ordering: .relaxed) }
-    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { bits.bitwiseOr(1, ordering: .relaxed) }
+    func interrupt() { bits.bitwiseOr(2, ordering: .relaxed) }
+    func clearInterrupt() { bits.bitwiseAnd(~2, ordering: .relaxed) }
+    var isSet: Bool { bits.load(ordering: .relaxed) != 0 }
+    var isCancelled: Bool { bits.load(ordering: .relaxed) & 1 != 0 }
 }
 
 /// Where libcurl's callbacks put what they receive; lives for one `perform`.

@@ -109,6 +109,16 @@ public final class PlatformClient {
     /// the id of the last event seen, for the next reconnect.
     @discardableResult
     public func followCrashes(app: String, lastEventID: String?, idleTimeout: Double = 45, onEvent: (CrashEvent) -> Bool) throws(PlatformError) -> String? {
+        try followCrashes(app: app, lastEventID: lastEventID, idleTimeout: idleTimeout) { events, _ in
+            events.allSatisfy(onEvent)
+        }
+    }
+
+    /// The same, a batch at a time: `onEvents` gets the events that arrived together
+    /// (one network read) and the id after the last of them, so that a consumer can
+    /// store each batch in one transaction.
+    @discardableResult
+    public func followCrashes(app: String, lastEventID: String?, idleTimeout: Double = 45, onEvents: ([CrashEvent], String?) -> Bool) throws(PlatformError) -> String? {
         let path = "/v1/apps/\(Self.segment(app))/crashes/stream"
         var headers = ["Accept": "text/event-stream"]
         if let lastEventID { headers["Last-Event-ID"] = lastEventID }
@@ -117,22 +127,24 @@ public final class PlatformClient {
         var decodeFailure: PlatformError?
         let decoder = WireFormat.decoder()
         // The transport holds the chunk handler only for the duration of this call.
-        let result: Result<Void, PlatformError> = withoutActuallyEscaping(onEvent) { onEvent in
+        let result: Result<Void, PlatformError> = withoutActuallyEscaping(onEvents) { onEvents in
             Result { () throws(PlatformError) in
                 _ = try send("GET", path, headers: headers, idleTimeout: idleTimeout) { chunk in
+                    var batch: [CrashEvent] = []
                     for message in parser.feed(chunk) {
                         do {
-                            let event = try decoder.decode(CrashEvent.self, from: Data(message.data.utf8))
+                            batch.append(try decoder.decode(CrashEvent.self, from: Data(message.data.utf8)))
                             lastSeen = message.id ?? lastSeen
-                            if !onEvent(event) { return false }
                         } catch {
                             decodeFailure = .badResponse(
                                 url: self.baseURL + path,
                                 reason: "stream event \(message.id ?? "?"): \(WireFormat.explain(error))")
+                            // Keep what was good before the bad event.
+                            _ = batch.isEmpty || onEvents(batch, lastSeen)
                             return false
                         }
                     }
-                    return true
+                    return batch.isEmpty || onEvents(batch, lastSeen)
                 }
             }
         }
@@ -220,6 +232,8 @@ public final class PlatformClient {
             throw .notFound(detail: problem(in: exchange)?.detail)
         case 412:
             throw .changedMeanwhile(detail: problem(in: exchange)?.detail, current: currentMember(of: exchange))
+        case 429, 503:
+            throw .busy(status: exchange.status, retryAfter: Self.retryAfter(exchange.headers["retry-after"]), problem: problem(in: exchange))
         default:
             throw .http(status: exchange.status, problem: problem(in: exchange))
         }
@@ -242,6 +256,19 @@ public final class PlatformClient {
 
     private func problem(in exchange: HTTPExchange) -> Problem? {
         try? WireFormat.decoder().decode(Problem.self, from: exchange.body)
+    }
+
+    /// `Retry-After` in seconds: either a number of seconds or an HTTP date. Capped at an
+    /// hour so that a confused server cannot silence the console for a day.
+    static func retryAfter(_ header: String?) -> Double? {
+        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return nil }
+        if let seconds = Double(header), seconds >= 0 { return min(seconds, 3600) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: header) else { return nil }
+        return min(max(0, date.timeIntervalSinceNow), 3600)
     }
 
     /// Percent-encodes one query value.

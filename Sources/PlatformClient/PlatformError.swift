@@ -19,6 +19,9 @@ public enum PlatformError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 412: someone changed the resource since it was read; nothing was changed.
     /// `current` is the resource as the server has it now (JSON), when it sent it.
     case changedMeanwhile(detail: String?, current: Data?)
+    /// 429 or 503: the server is overloaded or throttling us, and may say for how long
+    /// (Retry-After, in seconds).
+    case busy(status: Int, retryAfter: Double?, problem: Problem?)
     /// Any other HTTP error, with the server's problem+json when it sent one.
     case http(status: Int, problem: Problem?)
     /// The request was cancelled locally (the console is quitting).
@@ -43,6 +46,9 @@ public enum PlatformError: Error, Equatable, Sendable, CustomStringConvertible {
             "not found" + (detail.map { ": \($0)" } ?? "")
         case .changedMeanwhile(let detail, _):
             "someone else changed it first" + (detail.map { ": \($0)" } ?? "")
+        case .busy(let status, let retryAfter, let problem):
+            "the server is busy (\(status))" + (problem?.detail.map { ": \($0)" } ?? "")
+                + (retryAfter.map { "; it asks to wait \(Self.format($0)) s" } ?? "")
         case .http(let status, let problem) where (400..<500).contains(status):
             "the server refused (\(status)): " + (problem?.detail ?? problem?.title ?? "no reason given")
         case .http(let status, let problem):
@@ -56,10 +62,16 @@ public enum PlatformError: Error, Equatable, Sendable, CustomStringConvertible {
     /// (network, timeouts, 5xx, 429): worth retrying with backoff.
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .timedOut, .badResponse: true
+        case .unreachable, .timedOut, .badResponse, .busy: true
         case .http(let status, _): status >= 500 || status == 429
         default: false
         }
+    }
+
+    /// How long the server asked us to wait before trying again, if it said.
+    public var retryAfter: Double? {
+        if case .busy(_, let retryAfter, _) = self { return retryAfter }
+        return nil
     }
 
     private static func format(_ seconds: Double) -> String {

@@ -17,6 +17,15 @@ public enum Connection: Sendable, Equatable {
     case refused(reason: String)
 }
 
+/// The live crash/ANR stream of the focused app.
+public enum LiveFeedState: Sendable, Equatable {
+    case off
+    /// Fetching what happened while we were away, before following live.
+    case catchingUp(app: String)
+    case live(app: String)
+    case reconnecting(reason: String)
+}
+
 public struct SyncStatus: Sendable, Equatable {
     public var connection: Connection
     /// When `connection` took its current value.
@@ -24,43 +33,56 @@ public struct SyncStatus: Sendable, Equatable {
     /// Failed attempts in a row.
     public var failures: Int
     public var nextAttempt: Date?
+    public var live: LiveFeedState
 
-    public init(connection: Connection, since: Date, failures: Int = 0, nextAttempt: Date? = nil) {
+    public init(connection: Connection, since: Date, failures: Int = 0, nextAttempt: Date? = nil, live: LiveFeedState = .off) {
         self.connection = connection
         self.since = since
         self.failures = failures
         self.nextAttempt = nextAttempt
+        self.live = live
     }
 }
 
-/// Keeps the cache fresh from the platform on one background thread, and wakes the UI
-/// (`onChange`) once per batch of writes or status change. The UI never waits on it: it
-/// reads the cache and `status`.
+/// Keeps the cache fresh from the platform, and wakes the UI (`onChange`) once per
+/// batch of writes or status change. The UI never waits on it: it reads the cache and
+/// `status`.
+///
+/// Two background threads, each with its own connection:
+/// - the poller fetches lists and feeds by a timetable: what is on screen every few
+///   seconds, the focused app's other data less often, other apps rarely (`plan`);
+///   conditional GETs (ETag) make an unchanged list cost one small 304;
+/// - the live feed follows the focused app's crash/ANR stream (Server-Sent Events),
+///   catching up from the `since` feed first and resuming with `Last-Event-ID`, so
+///   that the cache holds each of the server's events exactly once.
 public final class SyncEngine: Sendable {
     public struct Settings: Sendable {
         public var apiURL: String
         public var token: String?
-        /// Pause between two successful rounds.
-        public var interval: Duration
+        public var intervals: PollIntervals
         /// Longest pause between retries after failures.
         public var maximumBackoff: Duration
         public var timeouts: CurlTransport.Timeouts
+        public var retention: Retention
 
-        public init(apiURL: String, token: String?, interval: Duration = .seconds(5), maximumBackoff: Duration = .seconds(30), timeouts: CurlTransport.Timeouts = .init(connect: 3, total: 15)) {
+        public init(apiURL: String, token: String?, intervals: PollIntervals = .init(), maximumBackoff: Duration = .seconds(30),
+                    timeouts: CurlTransport.Timeouts = .init(connect: 3, total: 15), retention: Retention = .init()) {
             self.apiURL = apiURL
             self.token = token
-            self.interval = interval
+            self.intervals = intervals
             self.maximumBackoff = maximumBackoff
             self.timeouts = timeouts
+            self.retention = retention
         }
     }
 
     private struct Shared: Sendable {
         var status: SyncStatus
-        var focusApp: String?
+        var interest = Interest(app: nil)
         var refreshRequested = false
         var stopped = false
-        var canceller: Canceller?
+        var pollerCanceller: Canceller?
+        var feedCanceller: Canceller?
     }
 
     private let settings: Settings
@@ -68,7 +90,8 @@ public final class SyncEngine: Sendable {
     private let logger: Logger
     private let onChange: @Sendable () -> Void
     private let shared: Mutex<Shared>
-    private let condition = NSCondition()
+    private let pollerWake = NSCondition()
+    private let feedWake = NSCondition()
 
     public init(settings: Settings, cache: CacheStore, logger: Logger, onChange: @escaping @Sendable () -> Void) {
         self.settings = settings
@@ -80,39 +103,54 @@ public final class SyncEngine: Sendable {
 
     public var status: SyncStatus { shared.withLock { $0.status } }
 
-    /// Starts the background thread.
+    /// Starts the background threads.
     public func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "opsdeck.sync"
-        thread.start()
+        let poller = Thread { [self] in runPoller() }
+        poller.name = "opsdeck.sync"
+        poller.start()
+        let feed = Thread { [self] in runLiveFeed() }
+        feed.name = "opsdeck.live"
+        feed.start()
     }
 
-    /// Stops soon, without waiting: a request in flight is cancelled.
+    /// Stops soon, without waiting: requests in flight are cancelled.
     public func stop() {
-        let canceller = shared.withLock { shared in
+        let cancellers = shared.withLock { shared in
             shared.stopped = true
-            return shared.canceller
+            return [shared.pollerCanceller, shared.feedCanceller]
         }
-        canceller?.cancel()
-        signal()
+        cancellers.forEach { $0?.cancel() }
+        signal(pollerWake)
+        signal(feedWake)
     }
 
-    /// Fetches now instead of at the next interval (Ctrl-R), also cutting a backoff short.
+    /// Fetches everything now instead of when due (Ctrl-R), also cutting a backoff short.
     public func refresh() {
         shared.withLock { $0.refreshRequested = true }
-        signal()
+        signal(pollerWake)
     }
 
-    /// The app the person is looking at is fetched first.
+    /// The app the person is looking at is fetched first, and its crashes live.
     public func focus(app: String?) {
-        let changed = shared.withLock { shared in
-            defer { shared.focusApp = app }
-            return shared.focusApp != app
-        }
-        if changed { refresh() }
+        focus(Interest(app: app, visible: shared.withLock { $0.interest.visible }))
     }
 
-    private func signal() {
+    /// What the person is looking at: its data is fetched first and most often.
+    public func focus(_ interest: Interest) {
+        let (changed, appChanged, feed) = shared.withLock { shared in
+            defer { shared.interest = interest }
+            return (shared.interest != interest, shared.interest.app != interest.app, shared.feedCanceller)
+        }
+        guard changed else { return }
+        signal(pollerWake)
+        if appChanged {
+            // The stream follows one app: end it, and start on the new one.
+            feed?.interrupt()
+            signal(feedWake)
+        }
+    }
+
+    private func signal(_ condition: NSCondition) {
         condition.lock()
         condition.signal()
         condition.unlock()
@@ -120,72 +158,228 @@ public final class SyncEngine: Sendable {
 
     private var isStopped: Bool { shared.withLock { $0.stopped } }
 
-    private func run() {
-        let client: PlatformClient
+    private func makeClient() -> PlatformClient? {
         do {
-            client = try PlatformClient(baseURL: settings.apiURL, token: settings.token, timeouts: settings.timeouts)
+            return try PlatformClient(baseURL: settings.apiURL, token: settings.token, timeouts: settings.timeouts)
         } catch {
             update(.refused(reason: error.description), failures: 1, next: nil)
-            return
+            onChange()
+            return nil
         }
-        shared.withLock { $0.canceller = client.canceller }
+    }
+
+    // MARK: The poller
+
+    private func runPoller() {
+        guard let client = makeClient() else { return }
+        shared.withLock { $0.pollerCanceller = client.canceller }
+        let clock = ContinuousClock()
+        var timetable = Timetable()
         var failures = 0
+        var notBefore: ContinuousClock.Instant?
         while !isStopped {
-            shared.withLock { $0.refreshRequested = false }
-            let delay: Duration
-            do {
-                try round(client)
-                failures = 0
-                delay = settings.interval
-                update(.online, failures: 0, next: Date().addingTimeInterval(delay.seconds))
+            let (refresh, interest) = shared.withLock { shared in
+                defer { shared.refreshRequested = false }
+                return (shared.refreshRequested, shared.interest)
+            }
+            if refresh {
+                timetable.forgetAll()
+                notBefore = nil
+            }
+            if let wait = notBefore, clock.now < wait {
+                sleep(pollerWake, until: wait, clock: clock) { $0.refreshRequested }
+                continue
+            }
+            notBefore = nil
+            let apps = ((try? cache.apps()) ?? []).map(\.id)
+            let jobs = plan(apps: apps, interest: interest, intervals: settings.intervals)
+            let (due, next) = timetable.due(jobs, at: clock.now)
+            var wroteAnything = false
+            do throws(PlatformError) {
+                for job in due {
+                    if isStopped { throw PlatformError.cancelled }
+                    // The person turned to something else: plan again, that first.
+                    if shared.withLock({ $0.interest != interest || $0.refreshRequested }) { break }
+                    wroteAnything = try run(job, client) || wroteAnything
+                    timetable.ran(job, at: clock.now)
+                    if failures > 0 || status.connection != .online {
+                        failures = 0
+                        update(.online, failures: 0, next: nil)
+                        onChange()
+                    }
+                    // The focused app's releases are on screen: show them before the rest.
+                    if wroteAnything && job.app == interest.app { onChange(); wroteAnything = false }
+                }
             } catch .cancelled {
-                break
+                if isStopped { break }
             } catch {
                 failures += 1
+                var delay: Duration
                 switch error {
                 case .tokenRefused, .forbidden, .invalidURL:
                     delay = settings.maximumBackoff
                     update(.refused(reason: error.description), failures: failures, next: Date().addingTimeInterval(delay.seconds))
                 default:
                     delay = Self.backoff(failures: failures, ceiling: settings.maximumBackoff)
+                    // A server that says how long to wait is obeyed, past our own ceiling.
+                    if let asked = error.retryAfter { delay = max(delay, .milliseconds(Int(asked * 1000))) }
                     update(.offline(reason: error.description), failures: failures, next: Date().addingTimeInterval(delay.seconds))
                 }
                 logger.warning("sync failed (\(failures) in a row), next try in \(delay): \(error.description)")
+                notBefore = clock.now + delay
+                onChange()
+                continue
             }
-            onChange()
-            sleep(for: delay)
+            if wroteAnything { onChange() }
+            if !due.isEmpty && shared.withLock({ $0.interest != interest || $0.refreshRequested }) { continue }
+            sleep(pollerWake, until: next ?? clock.now + settings.intervals.visible, clock: clock) { shared in
+                shared.refreshRequested || shared.interest != interest
+            }
         }
         logger.info("sync stopped")
     }
 
-    /// One pass over everything the console shows. Throws only `PlatformError`; a cache
-    /// that cannot be written is reported as such and does not stop the console.
-    private func round(_ client: PlatformClient) throws(PlatformError) {
+    /// Runs one job; true when it changed the cache.
+    private func run(_ job: Job, _ client: PlatformClient) throws(PlatformError) -> Bool {
         let now = Date()
-        switch try client.apps(etag: etag(CacheStore.appsResource())) {
-        case .modified(let apps, let etag): write { try cache.replaceApps(apps, etag: etag, at: now) }
-        case .notModified: write { try cache.markUnchanged(resource: CacheStore.appsResource(), at: now) }
-        }
-        let focus = shared.withLock { $0.focusApp }
-        var apps = ((try? cache.apps()) ?? []).map(\.id)
-        if let focus, let index = apps.firstIndex(of: focus) {
-            apps.remove(at: index)
-            apps.insert(focus, at: 0)
-        }
-        for (index, app) in apps.enumerated() {
-            if isStopped { throw .cancelled }
-            let resource = CacheStore.releasesResource(app: app)
-            switch try client.releases(app: app, etag: etag(resource)) {
-            case .modified(let releases, let etag): write { try cache.replaceReleases(app: app, releases, etag: etag, at: now) }
-            case .notModified: write { try cache.markUnchanged(resource: resource, at: now) }
+        switch (job.kind, job.app) {
+        case (.apps, _):
+            return try conditional(CacheStore.appsResource(), now, fetch: { try client.apps(etag: $0) }) {
+                try cache.replaceApps($0, etag: $1, at: now)
             }
-            // The focused app is on screen: let the UI show it before the rest arrives.
-            if index == 0 { onChange() }
+        case (.releases, let app?):
+            return try conditional(CacheStore.releasesResource(app: app), now, fetch: { try client.releases(app: app, etag: $0) }) {
+                try cache.replaceReleases(app: app, $0, etag: $1, at: now)
+            }
+        case (.switches, let app?):
+            return try conditional(CacheStore.switchesResource(app: app), now, fetch: { try client.switches(app: app, etag: $0) }) {
+                try cache.replaceSwitches(app: app, $0, etag: $1, at: now)
+            }
+        case (.crashIssues, let app?):
+            return try conditional(CacheStore.crashIssuesResource(app: app), now, fetch: { try client.crashIssues(app: app, etag: $0) }) {
+                try cache.replaceCrashIssues(app: app, $0, etag: $1, at: now)
+            }
+        case (.crashEvents, let app?):
+            return try catchUp(app: app, client) > 0
+        case (.audit, _):
+            var cursor = cursor(CacheStore.auditResource())
+            var changed = false
+            while true {
+                let page = try client.audit(since: cursor, limit: 500)
+                write { try cache.storeAudit(page.items, cursor: page.nextCursor, at: now) }
+                changed = changed || !page.items.isEmpty
+                cursor = page.nextCursor
+                if page.items.count < 500 || isStopped { return changed }
+            }
+        case (.prune, _):
+            var removed = 0
+            write { removed = try cache.prune(settings.retention) }
+            if removed > 0 { logger.info("retention: removed \(removed) old rows from the cache") }
+            return removed > 0
+        default:
+            return false
         }
     }
 
+    /// A conditional GET of a list: a 304 only notes the time, new content replaces
+    /// the cached list. A 404 (the app is gone) is not an outage.
+    private func conditional<Value>(
+        _ resource: String, _ now: Date,
+        fetch: (String?) throws -> Fetched<Value>, store: (Value, String?) throws -> Void
+    ) throws(PlatformError) -> Bool {
+        let fetched: Fetched<Value>
+        do {
+            fetched = try fetch(etag(resource))
+        } catch PlatformError.notFound(let detail) {
+            logger.info("\(resource): not found on the server (\(detail ?? "no detail"))")
+            return false
+        } catch {
+            // `fetch` only calls the client, whose errors are all `PlatformError`.
+            throw error as? PlatformError ?? .badResponse(url: settings.apiURL, reason: "\(error)")
+        }
+        switch fetched {
+        case .modified(let value, let etag):
+            write { try store(value, etag) }
+            return true
+        case .notModified:
+            write { try cache.markUnchanged(resource: resource, at: now) }
+            return false
+        }
+    }
+
+    /// Fetches an app's crash events after the stored cursor, page by page, storing each
+    /// page with its cursor. Returns how many events were new.
+    @discardableResult
+    private func catchUp(app: String, _ client: PlatformClient) throws(PlatformError) -> Int {
+        let resource = CacheStore.crashEventsResource(app: app)
+        var cursor = cursor(resource)
+        var stored = 0
+        while true {
+            let page = try client.crashEvents(app: app, since: cursor, limit: 500)
+            write { stored += try cache.storeCrashEvents(app: app, page.items, cursor: page.nextCursor, at: Date()) }
+            cursor = page.nextCursor
+            if page.items.count < 500 || isStopped { return stored }
+        }
+    }
+
+    // MARK: The live feed
+
+    private func runLiveFeed() {
+        guard let client = makeClient() else { return }
+        let canceller = client.canceller
+        shared.withLock { $0.feedCanceller = canceller }
+        var failures = 0
+        while !isStopped {
+            guard let app = shared.withLock({ $0.interest.app }) else {
+                setLive(.off)
+                sleep(feedWake, until: ContinuousClock.now + .seconds(5), clock: ContinuousClock()) { $0.interest.app != nil }
+                continue
+            }
+            canceller.resume()
+            do {
+                setLive(.catchingUp(app: app))
+                if try catchUp(app: app, client) > 0 { onChange() }
+                setLive(.live(app: app))
+                failures = 0
+                let resource = CacheStore.crashEventsResource(app: app)
+                try client.followCrashes(app: app, lastEventID: cursor(resource) ?? "0") { events, lastID in
+                    write { try cache.storeCrashEvents(app: app, events, cursor: lastID, at: Date()) }
+                    onChange()
+                    return !isStopped
+                }
+                // The server ended the stream (restart, shutdown): reconnect at once.
+                logger.info("live crash stream of \(app) ended by the server; reconnecting")
+            } catch .cancelled {
+                if isStopped { break }
+                // Interrupted to follow another app: go round with the new focus.
+            } catch {
+                failures += 1
+                let delay = Self.backoff(failures: failures, ceiling: settings.maximumBackoff)
+                setLive(.reconnecting(reason: error.description))
+                logger.warning("live crash stream of \(app) failed (\(failures) in a row), again in \(delay): \(error.description)")
+                let focused = app
+                sleep(feedWake, until: ContinuousClock.now + delay, clock: ContinuousClock()) { $0.interest.app != focused }
+            }
+        }
+        setLive(.off)
+    }
+
+    private func setLive(_ live: LiveFeedState) {
+        let changed = shared.withLock { shared in
+            defer { shared.status.live = live }
+            return shared.status.live != live
+        }
+        if changed { onChange() }
+    }
+
+    // MARK: Helpers
+
     private func etag(_ resource: String) -> String? {
         (try? cache.syncRecord(resource: resource))?.etag
+    }
+
+    private func cursor(_ resource: String) -> String? {
+        (try? cache.syncRecord(resource: resource))?.cursor
     }
 
     private func write(_ work: () throws -> Void) {
@@ -199,16 +393,20 @@ public final class SyncEngine: Sendable {
     private func update(_ connection: Connection, failures: Int, next: Date?) {
         shared.withLock { shared in
             let since = shared.status.connection.isSameKind(as: connection) ? shared.status.since : Date()
-            shared.status = SyncStatus(connection: connection, since: since, failures: failures, nextAttempt: next)
+            shared.status.connection = connection
+            shared.status.since = since
+            shared.status.failures = failures
+            shared.status.nextAttempt = next
         }
     }
 
-    private func sleep(for delay: Duration) {
-        let deadline = Date().addingTimeInterval(delay.seconds)
+    /// Sleeps until `deadline`, `stop()`, or `wake` holds after a signal.
+    private func sleep(_ condition: NSCondition, until deadline: ContinuousClock.Instant, clock: ContinuousClock, wake: (Shared) -> Bool) {
+        let date = Date().addingTimeInterval(max(0, (deadline - clock.now).seconds))
         condition.lock()
         defer { condition.unlock() }
-        while !shared.withLock({ $0.stopped || $0.refreshRequested }) {
-            if !condition.wait(until: deadline) { break }
+        while !shared.withLock({ $0.stopped || wake($0) }) {
+            if !condition.wait(until: date) { break }
         }
     }
 

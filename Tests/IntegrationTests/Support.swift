@@ -172,3 +172,12 @@ func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) thr
     done.wait()
     return try result.current!.get()
 }
+
+extension Array where Element == UInt8 {
+    /// The same raw HTTP response with one more header line.
+    func withHeader(_ line: String) -> [UInt8] {
+        var text = String(decoding: self, as: UTF8.self)
+        if let end = text.range(of: "\r\n\r\n") { text.replaceSubrange(end, with: "\r\n\(line)\r\n\r\n") }
+        return Array(text.utf8)
+    }
+}

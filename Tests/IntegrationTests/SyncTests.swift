@@ -17,9 +17,11 @@ final class SyncTests: XCTestCase {
         throw TestFailure("timed out waiting until \(what)")
     }
 
-    func engine(_ url: String, token: String?, cache: CacheStore) -> SyncEngine {
+    func engine(_ url: String, token: String?, cache: CacheStore, maximumBackoff: Duration = .milliseconds(400)) -> SyncEngine {
         SyncEngine(
-            settings: .init(apiURL: url, token: token, interval: .milliseconds(200), maximumBackoff: .milliseconds(400)),
+            settings: .init(apiURL: url, token: token,
+                            intervals: .init(visible: .milliseconds(200), focused: .milliseconds(300), background: .milliseconds(500)),
+                            maximumBackoff: maximumBackoff),
             cache: cache, logger: Logger(label: "test.sync") { _ in SwiftLogNoOpLogHandler() }, onChange: {})
     }
 
@@ -71,6 +73,27 @@ final class SyncTests: XCTestCase {
             if case .refused(let reason) = sync.status.connection { return reason.contains("refused the token") }
             return false
         }
+    }
+
+    func testABusyServersRetryAfterIsObeyed() throws {
+        let server = try RawServer { _ in
+            RawServer.http(status: "503 Service Unavailable", contentType: "application/problem+json",
+                           body: #"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"maintenance"}"#)
+                .withHeader("Retry-After: 7")
+        }
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine("http://127.0.0.1:\(server.port)", token: "t", cache: cache)
+        sync.start()
+        defer { sync.stop() }
+        try waitUntil("offline") {
+            if case .offline(let reason) = sync.status.connection { return reason.contains("busy (503)") && reason.contains("maintenance") }
+            return false
+        }
+        let wait = try XCTUnwrap(sync.status.nextAttempt).timeIntervalSinceNow
+        // Our own backoff would be about a second; the server asked for 7.
+        XCTAssertGreaterThan(wait, 5.5, "Retry-After: 7 must hold the next attempt back")
+        XCTAssertLessThanOrEqual(wait, 7.1)
     }
 
     func testBackoffGrowsWithJitterUpToTheCeiling() {

@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+/// How much of the feeds the cache keeps. Lists (releases, switches, issues) are
+/// replaced whole and need no limit; feeds grow and are trimmed by age and by count.
+public struct Retention: Sendable, Equatable {
+    /// Crash events and audit entries older than this (by when they reached the cache) go.
+    public var maximumAge: TimeInterval
+    /// The newest this many crash events are kept per app.
+    public var crashEventsPerApp: Int
+    public var auditEntries: Int
+
+    public init(maximumAge: TimeInterval = 7 * 86_400, crashEventsPerApp: Int = 100_000, auditEntries: Int = 20_000) {
+        self.maximumAge = maximumAge
+        self.crashEventsPerApp = crashEventsPerApp
+        self.auditEntries = auditEntries
+    }
+}
+
+/// One crash or ANR as the live list shows it: no stack, which is read on demand.
+public struct CrashEventSummary: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var release: String
+    public var kind: CrashKind
+    public var fingerprint: String
+    public var exceptionType: String
+    public var message: String
+    public var os: Platform
+    public var osVersion: String
+    public var model: String
+    public var at: Date
+    /// When it reached this cache.
+    public var storedAt: Date
+
+    public init(id: Int64, release: String, kind: CrashKind, fingerprint: String, exceptionType: String, message: String, os: Platform, osVersion: String, model: String, at: Date, storedAt: Date) {
+        self.id = id
+        self.release = release
+        self.kind = kind
+        self.fingerprint = fingerprint
+        self.exceptionType = exceptionType
+        self.message = message
+        self.os = os
+        self.osVersion = osVersion
+        self.model = model
+        self.at = at
+        self.storedAt = storedAt
+    }
+}
+
+extension CacheStore {
+    public static func crashEventsResource(app: String) -> String { "crash_events:\(app)" }
+    public static func crashIssuesResource(app: String) -> String { "crash_issues:\(app)" }
+    public static func switchesResource(app: String) -> String { "switches:\(app)" }
+    public static func auditResource() -> String { "audit" }
+
+    // MARK: Writes (the sync thread)
+
+    /// Stores a batch of an app's crash events and the cursor after them, in one
+    /// transaction: after a crash the cursor never runs ahead of the rows. An event
+    /// already stored (same server id) is left as it is. Returns how many were new.
+    @discardableResult
+    public func storeCrashEvents(app: String, _ events: [CrashEvent], cursor: String?, at date: Date) throws -> Int {
+        try pool.write { db in
+            var inserted = 0
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO crash_events
+                    (id, app, release, kind, fingerprint, exceptionType, message, deviceId, os, osVersion, model, city, network, frames, at, storedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let encoder = WireFormat.encoder()
+            for event in events {
+                let frames = String(decoding: try encoder.encode(event.frames), as: UTF8.self)
+                try statement.execute(arguments: [
+                    event.id, event.app, event.release, event.kind.rawValue, event.fingerprint, event.exceptionType,
+                    event.message, event.device.id, event.device.os.rawValue, event.device.osVersion, event.device.model,
+                    event.device.city, event.device.network, frames, event.at.unixMilliseconds, date.unixMilliseconds,
+                ])
+                inserted += db.changesCount
+            }
+            try Self.advance(db, resource: Self.crashEventsResource(app: app), cursor: cursor, at: date)
+            return inserted
+        }
+    }
+
+    /// Stores audit entries and the feed's cursor in one transaction.
+    public func storeAudit(_ entries: [AuditEntry], cursor: String?, at date: Date) throws {
+        try pool.write { db in
+            let encoder = WireFormat.encoder()
+            for entry in entries {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO audit (id, at, actor, action, target, json) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [entry.id, entry.at.unixMilliseconds, entry.actor, entry.action, entry.target,
+                                String(decoding: try encoder.encode(entry), as: UTF8.self)])
+            }
+            try Self.advance(db, resource: Self.auditResource(), cursor: cursor, at: date)
+        }
+    }
+
+    public func replaceCrashIssues(app: String, _ issues: [CrashIssue], etag: String?, at date: Date) throws {
+        try replaceList(table: "crash_issues", keyColumn: "fingerprint", app: app, issues.map { ($0.fingerprint, $0) },
+                        resource: Self.crashIssuesResource(app: app), etag: etag, at: date)
+    }
+
+    public func replaceSwitches(app: String, _ switches: [Switch], etag: String?, at date: Date) throws {
+        try replaceList(table: "switches", keyColumn: "key", app: app, switches.map { ($0.key, $0) },
+                        resource: Self.switchesResource(app: app), etag: etag, at: date)
+    }
+
+    /// Replaces one app's rows of a list table with what the server sent, in its order.
+    private func replaceList<Item: Encodable>(table: String, keyColumn: String, app: String, _ items: [(String, Item)], resource: String, etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM \(table) WHERE app = ?", arguments: [app])
+            let encoder = WireFormat.encoder()
+            for (position, (key, item)) in items.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO \(table) (app, \(keyColumn), position, json) VALUES (?, ?, ?, ?)",
+                    arguments: [app, key, position, String(decoding: try encoder.encode(item), as: UTF8.self)])
+            }
+            try Self.record(db, resource: resource, etag: etag, at: date)
+        }
+    }
+
+    private static func advance(_ db: Database, resource: String, cursor: String?, at date: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sync_state (resource, cursor, fetchedAt) VALUES (?, ?, ?)
+                ON CONFLICT (resource) DO UPDATE SET cursor = COALESCE(excluded.cursor, cursor), fetchedAt = excluded.fetchedAt
+                """,
+            arguments: [resource, cursor, date.unixMilliseconds])
+    }
+
+    /// Trims the feeds to `retention`. Returns the number of rows removed.
+    @discardableResult
+    public func prune(_ retention: Retention, now: Date = Date()) throws -> Int {
+        try pool.write { db in
+            let cutoff = now.addingTimeInterval(-retention.maximumAge).unixMilliseconds
+            try db.execute(sql: "DELETE FROM crash_events WHERE storedAt < ?", arguments: [cutoff])
+            var removed = db.changesCount
+            for app in try String.fetchAll(db, sql: "SELECT DISTINCT app FROM crash_events") {
+                try db.execute(
+                    sql: """
+                        DELETE FROM crash_events WHERE app = ? AND id <= (
+                            SELECT id FROM crash_events WHERE app = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                        """,
+                    arguments: [app, app, retention.crashEventsPerApp])
+                removed += db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [cutoff])
+            removed += db.changesCount
+            try db.execute(
+                sql: "DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                arguments: [retention.auditEntries])
+            removed += db.changesCount
+            return removed
+        }
+    }
+
+    // MARK: Reads (the UI)
+
+    /// The app's newest crash events, newest first.
+    public func recentCrashEvents(app: String, limit: Int = 500) throws -> [CrashEventSummary] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, release, kind, fingerprint, exceptionType, message, os, osVersion, model, at, storedAt
+                    FROM crash_events WHERE app = ? ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [app, limit]
+            ).map { row in
+                CrashEventSummary(
+                    id: row["id"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
+                    fingerprint: row["fingerprint"], exceptionType: row["exceptionType"], message: row["message"],
+                    os: Platform(rawValue: row["os"]) ?? .android, osVersion: row["osVersion"], model: row["model"],
+                    at: Date(unixMilliseconds: row["at"]), storedAt: Date(unixMilliseconds: row["storedAt"]))
+            }
+        }
+    }
+
+    /// One event in full, with its stack.
+    public func crashEvent(id: Int64) throws -> CrashEvent? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM crash_events WHERE id = ?", arguments: [id]).map { row in
+                CrashEvent(
+                    id: row["id"], app: row["app"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
+                    device: DeviceInfo(id: row["deviceId"], os: Platform(rawValue: row["os"]) ?? .android,
+                                       osVersion: row["osVersion"], model: row["model"], city: row["city"], network: row["network"]),
+                    exceptionType: row["exceptionType"], message: row["message"],
+                    frames: (try? WireFormat.decoder().decode([StackFrame].self, from: Data((row["frames"] as String).utf8))) ?? [],
+                    fingerprint: row["fingerprint"], at: Date(unixMilliseconds: row["at"]))
+            }
+        }
+    }
+
+    /// Every stored event id of an app, ascending (for exact comparison with the server).
+    public func crashEventIDs(app: String) throws -> [Int64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM crash_events WHERE app = ? ORDER BY id", arguments: [app])
+        }
+    }
+
+    public func crashIssues(app: String) throws -> [CrashIssue] {
+        try list(table: "crash_issues", app: app)
+    }
+
+    public func switches(app: String) throws -> [Switch] {
+        try list(table: "switches", app: app)
+    }
+
+    /// The newest audit entries, newest first.
+    public func audit(limit: Int = 1000) throws -> [AuditEntry] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }.compactMap { try? WireFormat.decoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+    }
+
+    private func list<Item: Decodable>(table: String, app: String) throws -> [Item] {
+        let rows = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM \(table) WHERE app = ? ORDER BY position", arguments: [app])
+        }
+        let decoder = WireFormat.decoder()
+        return rows.compactMap { try? decoder.decode(Item.self, from: Data($0.utf8)) }
+    }
+}

@@ -1,0 +1,156 @@
+import Cache
+import Foundation
+import Logging
+import PlatformClient
+import PlatformModel
+import PlatformServer
+import Sync
+import XCTest
+
+/// The live crash feed into the cache: exact across server restarts, following the
+/// focused app, and catching up on the others.
+final class LiveFeedTests: XCTestCase {
+    let admin = AccessToken(name: "admin", role: .admin, token: "live-feed-test-token-0123456789")
+
+    func engine(_ url: String, cache: CacheStore) -> SyncEngine {
+        SyncEngine(
+            settings: .init(apiURL: url, token: admin.token,
+                            intervals: .init(visible: .milliseconds(200), focused: .milliseconds(300), background: .milliseconds(500)),
+                            maximumBackoff: .milliseconds(500)),
+            cache: cache, logger: Logger(label: "test.live") { _ in SwiftLogNoOpLogHandler() }, onChange: {})
+    }
+
+    /// Every event id the server has for `app`, read page by page from its feed.
+    func serverEventIDs(_ url: String, app: String) throws -> [Int64] {
+        let client = try PlatformClient(baseURL: url, token: admin.token)
+        var ids: [Int64] = []
+        var cursor: String?
+        while true {
+            let page = try client.crashEvents(app: app, since: cursor, limit: 500)
+            ids += page.items.map(\.id)
+            cursor = page.nextCursor
+            if page.items.count < 500 { return ids }
+        }
+    }
+
+    func waitUntil(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(50_000)
+        }
+        XCTFail("timed out waiting until \(what)")
+        throw TestFailure("timed out waiting until \(what)")
+    }
+
+    /// Sends a batch of crashes for `app` every few milliseconds until stopped,
+    /// shrugging off the moments the server is down.
+    final class Sender: @unchecked Sendable {
+        let stopped = Flag()
+        let sent = Locked(0)
+        private var thread: Thread?
+
+        init(url: String, token: String, app: String, release: String) {
+            let (stopped, sent) = (stopped, sent)
+            thread = Thread {
+                guard let client = try? PlatformClient(baseURL: url, token: token, timeouts: .init(connect: 1, total: 3)) else { return }
+                var round = 0
+                while !stopped.isSet {
+                    round += 1
+                    let batch = SDKBatch(
+                        app: app, release: release, device: DeviceInfo(id: "dev-\(round % 40)", os: .ios, osVersion: "17.2", model: "iPhone 15"),
+                        crashes: (0..<3).map { n in
+                            SDKCrash(kind: n == 2 ? .anr : .crash, exceptionType: "E\(round % 4)", message: "round \(round)",
+                                     frames: [StackFrame(symbol: "f\(n)", inApp: true)], at: Date())
+                        })
+                    if let receipt = try? client.send(batch) { sent.update { $0 += receipt.crashIds.count } }
+                    usleep(15_000)
+                }
+            }
+            thread?.start()
+        }
+
+        func stop() {
+            stopped.set()
+            usleep(100_000)
+        }
+    }
+
+    func testCacheHoldsExactlyTheServersEventsAcrossRestarts() throws {
+        let database = temporaryPath("platform.sqlite")
+        var server = try TestServer.start(tokens: [admin], databasePath: database)
+        let port = server.port
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, cache: cache)
+        sync.focus(Interest(app: "wallet-ios", visible: [.crashEvents]))
+        sync.start()
+        defer { sync.stop() }
+        let sender = Sender(url: server.url, token: admin.token, app: "wallet-ios", release: "5.3.0")
+        try waitUntil("the stream is live") { sync.status.live == .live(app: "wallet-ios") }
+
+        for _ in 0..<4 {
+            usleep(600_000)
+            server.stop()
+            usleep(300_000)  // events sent now fail at the sender and are not counted
+            server = try TestServer.start(tokens: [admin], databasePath: database, port: port)
+        }
+        usleep(500_000)
+        sender.stop()
+        XCTAssertGreaterThan(sender.sent.current, 100, "the sender got events through between restarts")
+
+        let expected = try serverEventIDs(server.url, app: "wallet-ios")
+        try waitUntil("the cache has caught up") { try cache.crashEventIDs(app: "wallet-ios").count >= expected.count }
+        usleep(300_000)  // anything extra would show now
+        let cached = try cache.crashEventIDs(app: "wallet-ios")
+        XCTAssertEqual(cached.count, expected.count, "none lost, none twice")
+        XCTAssertEqual(Set(cached), Set(expected))
+        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.crashEventsResource(app: "wallet-ios"))?.cursor, String(expected.last!))
+        server.stop()
+    }
+
+    func testTheStreamFollowsTheFocusedAppAndOtherAppsCatchUp() throws {
+        let server = try TestServer.start(tokens: [admin])
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, cache: cache)
+        sync.focus(Interest(app: "wallet-ios", visible: [.crashEvents]))
+        sync.start()
+        defer { sync.stop() }
+        try waitUntil("live on wallet-ios") { sync.status.live == .live(app: "wallet-ios") }
+
+        let client = try PlatformClient(baseURL: server.url, token: admin.token)
+        let android = try client.releases(app: "wallet-android").value!.first!.version
+        sync.focus(Interest(app: "wallet-android", visible: [.crashEvents]))
+        try waitUntil("live on wallet-android") { sync.status.live == .live(app: "wallet-android") }
+        let androidIDs = try client.send(SDKBatch(
+            app: "wallet-android", release: android, device: DeviceInfo(id: "a1", os: .android, osVersion: "14", model: "Pixel 8"),
+            crashes: [SDKCrash(kind: .crash, exceptionType: "NullPointerException", message: "x", frames: [StackFrame(symbol: "a", inApp: true)], at: Date())]
+        )).crashIds
+        try waitUntil("the focused app's event is cached live") { try cache.crashEventIDs(app: "wallet-android") == androidIDs }
+
+        // wallet-ios is no longer streamed; its events still arrive by the background feed.
+        let iosIDs = try client.send(CrashStreamTests.batch(2)).crashIds
+        try waitUntil("the other app's events are caught up") { try cache.crashEventIDs(app: "wallet-ios") == iosIDs }
+    }
+
+    func testRetentionKeepsTheNewestEventsPerApp() throws {
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let device = DeviceInfo(id: "d", os: .ios, osVersion: "17", model: "m")
+        let events = (1...50).map { id in
+            CrashEvent(id: Int64(id), app: id % 2 == 0 ? "a" : "b", release: "1", kind: .crash, device: device,
+                       exceptionType: "E", message: "m", frames: [], fingerprint: "f", at: Date())
+        }
+        XCTAssertEqual(try cache.storeCrashEvents(app: "a", events, cursor: "50", at: Date()), 50)
+        XCTAssertEqual(try cache.storeCrashEvents(app: "a", events, cursor: "50", at: Date()), 0, "the same server ids are never stored twice")
+        let removed = try cache.prune(Retention(maximumAge: 3600, crashEventsPerApp: 10, auditEntries: 5))
+        XCTAssertEqual(removed, 30)
+        XCTAssertEqual(try cache.crashEventIDs(app: "a"), Array(stride(from: 32, through: 50, by: 2)))
+        XCTAssertEqual(try cache.crashEventIDs(app: "b"), Array(stride(from: 31, through: 49, by: 2)))
+        // Age: everything stored "two hours ago" goes with a one-hour limit.
+        try cache.storeCrashEvents(app: "c", [CrashEvent(id: 99, app: "c", release: "1", kind: .anr, device: device, exceptionType: "E", message: "m", frames: [], fingerprint: "f", at: Date())],
+                                   cursor: "99", at: Date().addingTimeInterval(-7200))
+        try cache.prune(Retention(maximumAge: 3600, crashEventsPerApp: 10, auditEntries: 5))
+        XCTAssertEqual(try cache.crashEventIDs(app: "c"), [])
+        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.crashEventsResource(app: "c"))?.cursor, "99", "pruning keeps the cursor: old events are not fetched again")
+    }
+}
