@@ -96,6 +96,6 @@ let package = Package(
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"]),
         // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
-        .testTarget(name: "EndToEndTests", dependencies: ["PlatformClient", "PlatformModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel"]),
     ]
 )

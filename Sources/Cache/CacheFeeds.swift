@@ -193,6 +193,12 @@ extension CacheStore {
         }
     }
 
+    public func crashEventCount(app: String) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM crash_events WHERE app = ?", arguments: [app]) ?? 0
+        }
+    }
+
     /// Every stored event id of an app, ascending (for exact comparison with the server).
     public func crashEventIDs(app: String) throws -> [Int64] {
         try pool.read { db in

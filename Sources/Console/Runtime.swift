@@ -2,6 +2,7 @@ import Cache
 import Dispatch
 import Foundation
 import Logging
+import PlatformClient
 import Sync
 import Synchronization
 import TUI
@@ -45,6 +46,10 @@ public final class ConsoleRuntime {
     private let waker = Waker()
     private var state: ConsoleState
     private let quitRequested = QuitFlag()
+    private let requests: RequestWorker
+    /// Reads of the cache are at most this often; a live stream at thousands of events
+    /// a second wakes us far more often than a person can see.
+    private let minimumReadInterval: Duration = .milliseconds(100)
 
     public init(options: ConsoleOptions, logger: Logger) throws {
         self.options = options
@@ -58,6 +63,7 @@ public final class ConsoleRuntime {
         sync = SyncEngine(
             settings: .init(apiURL: options.apiURL, token: options.token), cache: cache, logger: logger,
             onChange: { waker.wake() })
+        requests = RequestWorker(apiURL: options.apiURL, token: options.token, logger: logger, wake: { waker.wake() })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
     }
 
@@ -68,7 +74,7 @@ public final class ConsoleRuntime {
         // Paint what the cache knows before the first request returns.
         let firstApp = (try? cache.apps())?.first?.id
         state.appID = firstApp
-        sync.focus(app: firstApp)
+        sync.focus(Interest(app: firstApp, visible: state.visibleData))
         _ = update(&state, .dataChanged(snapshot(), sync.status))
         if let note = cache.recoveryNote { _ = update(&state, .notice(note, isError: true)) }
         if let note = options.startupNotice { _ = update(&state, .notice(note, isError: true)) }
@@ -78,16 +84,29 @@ public final class ConsoleRuntime {
         defer {
             terminal.stop()
             sync.stop()
+            requests.stop()
         }
         _ = update(&state, .resized(terminal.size))
         logger.info("console started against \(options.apiURL), cache \(options.cachePath), theme \(options.theme.name)")
 
         var running = true
+        let clock = ContinuousClock()
+        var lastRead = clock.now
+        var dataPending = false
         while running && !quitRequested.isSet {
             terminal.draw(view(state, theme: options.theme, size: terminal.size))
-            let wait = waker.wait(input: STDIN_FILENO, timeout: .seconds(1))
+            // With data waiting behind the read limit, sleep only until it may be read.
+            let untilRead = minimumReadInterval - (clock.now - lastRead)
+            let timeout: Duration = dataPending ? max(.milliseconds(1), untilRead) : .seconds(1)
+            let wait = waker.wait(input: STDIN_FILENO, timeout: timeout)
             var messages: [Message] = [.tick(Date())]
-            if wait.woken { messages.append(.dataChanged(snapshot(), sync.status)) }
+            messages += requests.takeFinished()
+            if wait.woken { dataPending = true }
+            if dataPending && clock.now - lastRead >= minimumReadInterval {
+                messages.append(.dataChanged(snapshot(), sync.status))
+                lastRead = clock.now
+                dataPending = false
+            }
             if wait.input {
                 let keys = terminal.readKeys()
                 if keys.isEmpty && isStdinGone() {
@@ -98,17 +117,32 @@ public final class ConsoleRuntime {
                     messages.append(key == .resize ? .resized(terminal.size) : .key(key))
                 }
             }
+            let paneBefore = state.pane
             for message in messages {
                 for effect in update(&state, message) {
                     switch effect {
                     case .quit: running = false
                     case .refresh: sync.refresh()
-                    case .focus(let app):
-                        sync.focus(app: app)
+                    case .focus:
+                        sync.focus(Interest(app: state.appID, visible: state.visibleData))
                         _ = update(&state, .dataChanged(snapshot(), sync.status))
                     case .redrawAll: terminal.invalidate()
+                    case .loadCrashEvent(let id):
+                        _ = update(&state, .crashEventLoaded(try? cache.crashEvent(id: id)))
+                    case .loadIssue(let app, let fingerprint):
+                        requests.submit { client in
+                            do throws(PlatformError) {
+                                return .issueLoaded(fingerprint: fingerprint, .success(try client.crashIssue(app: app, fingerprint: fingerprint)))
+                            } catch {
+                                return .issueLoaded(fingerprint: fingerprint, .failure(PlatformFailure(error.description)))
+                            }
+                        }
                     }
                 }
+            }
+            if state.pane != paneBefore {
+                sync.focus(Interest(app: state.appID, visible: state.visibleData))
+                _ = update(&state, .dataChanged(snapshot(), sync.status))
             }
         }
         logger.info("console stopped")
@@ -120,10 +154,17 @@ public final class ConsoleRuntime {
             let apps = try cache.apps()
             let app = state.appID ?? apps.first?.id
             let releases = try app.map { try cache.releases(app: $0) } ?? []
-            return CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
+            var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
+            if let app, state.pane == .crashes {
+                snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 500)
+                snapshot.crashEventCount = try cache.crashEventCount(app: app)
+                snapshot.crashIssues = try cache.crashIssues(app: app)
+            }
+            return snapshot
         } catch {
             logger.error("cannot read the cache: \(error)")
-            return CacheSnapshot(apps: state.apps, releases: state.releases, releasesApp: state.appID, lastFetched: state.lastFetched)
+            return CacheSnapshot(apps: state.apps, releases: state.releases, releasesApp: state.appID, lastFetched: state.lastFetched,
+                                 crashEvents: state.crashEvents, crashEventCount: state.crashEventCount, crashIssues: state.crashIssues)
         }
     }
 

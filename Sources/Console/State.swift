@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 import PlatformModel
 import Sync
@@ -32,16 +33,42 @@ public struct Flash: Sendable, Equatable {
 public struct CacheSnapshot: Sendable, Equatable {
     public var apps: [App]
     public var releases: [Release]
-    /// For which app `releases` are.
+    /// For which app `releases` and the lists below are.
     public var releasesApp: String?
     public var lastFetched: Date?
+    /// Newest first.
+    public var crashEvents: [CrashEventSummary]
+    /// How many crash events the cache holds for the app.
+    public var crashEventCount: Int
+    public var crashIssues: [CrashIssue]
 
-    public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?) {
+    public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?,
+                crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = []) {
         self.apps = apps
         self.releases = releases
         self.releasesApp = releasesApp
         self.lastFetched = lastFetched
+        self.crashEvents = crashEvents
+        self.crashEventCount = crashEventCount
+        self.crashIssues = crashIssues
     }
+}
+
+/// The lists a person can move through; each keeps its own selection.
+public enum ListID: Hashable, Sendable {
+    case releases, crashEvents, crashIssues
+}
+
+/// The Crashes pane shows either the live stream of events or the issues they form.
+public enum CrashView: Sendable, Equatable {
+    case events, issues
+}
+
+/// A panel over the pane with one item in full; `Esc` closes it.
+public enum Overlay: Sendable, Equatable {
+    case crashEvent(CrashEvent)
+    case issueLoading(fingerprint: String)
+    case issue(CrashIssueDetail)
 }
 
 /// Everything the console shows, and nothing it does not: `view` is a function of it.
@@ -50,7 +77,17 @@ public struct ConsoleState: Sendable {
     public var apps: [App] = []
     public var appID: String?
     public var releases: [Release] = []
-    public var selected = 0
+    public var crashEvents: [CrashEventSummary] = []
+    public var crashEventCount = 0
+    public var crashIssues: [CrashIssue] = []
+    public var crashView: CrashView = .events
+    /// The live list is frozen so that a person can read it; new events are counted.
+    public var livePaused = false
+    public var newWhilePaused = 0
+    public var overlay: Overlay?
+    /// Scroll position in the overlay (stack traces are long).
+    public var overlayScroll = 0
+    public var selection: [ListID: Int] = [:]
     public var pane: Pane = .releases
     public var sync: SyncStatus
     public var lastFetched: Date?
@@ -68,6 +105,40 @@ public struct ConsoleState: Sendable {
     }
 
     public var app: App? { apps.first { $0.id == appID } }
+
+    /// The selected release's index.
+    public var selected: Int {
+        get { selection[.releases] ?? 0 }
+        set { selection[.releases] = newValue }
+    }
+
+    /// The list the arrow keys move through in this pane, if any.
+    public var activeList: ListID? {
+        switch pane {
+        case .releases: .releases
+        case .crashes: crashView == .events ? .crashEvents : .crashIssues
+        default: nil
+        }
+    }
+
+    public func count(of list: ListID) -> Int {
+        switch list {
+        case .releases: releases.count
+        case .crashEvents: crashEvents.count
+        case .crashIssues: crashIssues.count
+        }
+    }
+
+    /// The data kinds on screen, for the sync engine to fetch first and most often.
+    public var visibleData: Set<DataKind> {
+        switch pane {
+        case .releases, .rollouts: [.releases]
+        case .crashes: [.crashEvents, .crashIssues]
+        case .breakers: [.switches]
+        case .audit: [.audit]
+        case .funnels: []
+        }
+    }
 }
 
 /// Everything that can happen to the console.
@@ -79,6 +150,16 @@ public enum Message: Sendable {
     case resized(Size)
     /// Something the person should hear about (e.g. the cache was rebuilt).
     case notice(String, isError: Bool)
+    /// A crash event in full, read from the cache (nil: no longer there).
+    case crashEventLoaded(CrashEvent?)
+    /// An issue's detail from the server, or why it could not be had.
+    case issueLoaded(fingerprint: String, Result<CrashIssueDetail, PlatformFailure>)
+}
+
+/// A failed request, as the person is told about it.
+public struct PlatformFailure: Error, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// What `update` asks the runtime to do; the runtime turns results back into messages.
@@ -90,4 +171,8 @@ public enum Effect: Sendable, Equatable {
     case focus(app: String)
     /// Forget the screen contents and repaint every cell (Ctrl-L).
     case redrawAll
+    /// Read one crash event with its stack from the cache.
+    case loadCrashEvent(id: Int64)
+    /// Fetch an issue's detail (stack, breakdowns) from the server.
+    case loadIssue(app: String, fingerprint: String)
 }

@@ -21,6 +21,26 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
         return apply(snapshot, status, to: &state)
     case .key(let key):
         return handle(key, &state)
+    case .crashEventLoaded(let event):
+        guard let event else {
+            state.flash = Flash(text: "that event is no longer in the cache", isError: true, shownAt: state.now)
+            return []
+        }
+        state.overlay = .crashEvent(event)
+        state.overlayScroll = 0
+        return []
+    case .issueLoaded(let fingerprint, let result):
+        // Only if the person is still waiting for this one.
+        guard state.overlay == .issueLoading(fingerprint: fingerprint) else { return [] }
+        switch result {
+        case .success(let detail):
+            state.overlay = .issue(detail)
+            state.overlayScroll = 0
+        case .failure(let failure):
+            state.overlay = nil
+            state.flash = Flash(text: "cannot load the issue: \(failure.description)", isError: true, shownAt: state.now)
+        }
+        return []
     }
 }
 
@@ -31,24 +51,50 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.apps = snapshot.apps
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
     if snapshot.releasesApp == state.appID {
-        let selectedVersion = state.releases.indices.contains(state.selected) ? state.releases[state.selected].version : nil
-        state.releases = snapshot.releases
-        if let selectedVersion, let index = state.releases.firstIndex(where: { $0.version == selectedVersion }) {
-            state.selected = index
+        state.releases = keepingSelection(of: .releases, in: state.releases, snapshot.releases, &state, id: \.version)
+        state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, snapshot.crashIssues, &state, id: \.fingerprint)
+        let newest = state.crashEvents.first?.id ?? 0
+        if state.livePaused {
+            state.newWhilePaused = snapshot.crashEvents.prefix { $0.id > newest }.count
+        } else {
+            state.crashEvents = keepingSelection(of: .crashEvents, in: state.crashEvents, snapshot.crashEvents, &state, id: \.id)
         }
+        state.crashEventCount = snapshot.crashEventCount
     }
-    state.selected = max(0, min(state.selected, state.releases.count - 1))
     // No app chosen yet, or the chosen one is gone: take the first the server lists.
     if let first = snapshot.apps.first, state.app == nil {
         state.appID = first.id
-        state.releases = []
-        state.selected = 0
+        clearAppData(&state)
         return [.focus(app: first.id)]
     }
     return []
 }
 
+/// Replaces a list, keeping the same item selected where it still exists.
+private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Item], _ new: [Item], _ state: inout ConsoleState, id: KeyPath<Item, ID>) -> [Item] {
+    let index = state.selection[list] ?? 0
+    if old.indices.contains(index), let moved = new.firstIndex(where: { $0[keyPath: id] == old[index][keyPath: id] }) {
+        state.selection[list] = moved
+    } else {
+        state.selection[list] = max(0, min(index, new.count - 1))
+    }
+    return new
+}
+
 private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+    if state.overlay != nil {
+        switch key {
+        case .escape, .backspace, .character("h"), .left: state.overlay = nil
+        case .character("q"), .control("c"): return [.quit]
+        case .down, .character("j"): state.overlayScroll += 1
+        case .up, .character("k"): state.overlayScroll = max(0, state.overlayScroll - 1)
+        case .pageDown: state.overlayScroll += state.pageSize
+        case .pageUp: state.overlayScroll = max(0, state.overlayScroll - state.pageSize)
+        case .home, .character("g"): state.overlayScroll = 0
+        default: break
+        }
+        return []
+    }
     if state.showHelp {
         // Help is modal: any key closes it; q still quits.
         state.showHelp = false
@@ -73,26 +119,57 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     case .character("a"), .character("A"):
         return switchApp(by: key == .character("a") ? 1 : -1, &state)
     case .down, .character("j"):
-        moveSelection(to: state.selected + 1, &state)
+        moveSelection(to: current(state) + 1, &state)
     case .up, .character("k"):
-        moveSelection(to: state.selected - 1, &state)
+        moveSelection(to: current(state) - 1, &state)
     case .pageDown:
-        moveSelection(to: state.selected + state.pageSize, &state)
+        moveSelection(to: current(state) + state.pageSize, &state)
     case .pageUp:
-        moveSelection(to: state.selected - state.pageSize, &state)
+        moveSelection(to: current(state) - state.pageSize, &state)
     case .home, .character("g"):
         moveSelection(to: 0, &state)
     case .end, .character("G"):
-        moveSelection(to: state.releases.count - 1, &state)
+        moveSelection(to: Int.max, &state)
+    case .character(" ") where state.pane == .crashes && state.crashView == .events:
+        state.livePaused.toggle()
+        state.newWhilePaused = 0
+        state.flash = Flash(text: state.livePaused ? "live stream paused: new events are counted, not shown (space resumes)" : "live stream resumed",
+                            isError: false, shownAt: state.now)
+        if !state.livePaused { return [.refresh] }
+    case .character("v") where state.pane == .crashes:
+        state.crashView = state.crashView == .events ? .issues : .events
+    case .enter where state.pane == .crashes:
+        return openCrashDetail(&state)
     default:
         break
     }
     return []
 }
 
+private func openCrashDetail(_ state: inout ConsoleState) -> [Effect] {
+    switch state.crashView {
+    case .events:
+        let index = state.selection[.crashEvents] ?? 0
+        guard state.crashEvents.indices.contains(index) else { return [] }
+        return [.loadCrashEvent(id: state.crashEvents[index].id)]
+    case .issues:
+        let index = state.selection[.crashIssues] ?? 0
+        guard let app = state.appID, state.crashIssues.indices.contains(index) else { return [] }
+        let fingerprint = state.crashIssues[index].fingerprint
+        state.overlay = .issueLoading(fingerprint: fingerprint)
+        return [.loadIssue(app: app, fingerprint: fingerprint)]
+    }
+}
+
 private func moveSelection(to index: Int, _ state: inout ConsoleState) {
-    guard state.pane == .releases, !state.releases.isEmpty else { return }
-    state.selected = max(0, min(index, state.releases.count - 1))
+    guard let list = state.activeList else { return }
+    let count = state.count(of: list)
+    guard count > 0 else { return }
+    state.selection[list] = max(0, min(index, count - 1))
+}
+
+private func current(_ state: ConsoleState) -> Int {
+    state.activeList.map { state.selection[$0] ?? 0 } ?? 0
 }
 
 private func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
@@ -101,7 +178,18 @@ private func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
     let next = state.apps[(current + step + state.apps.count) % state.apps.count]
     guard next.id != state.appID else { return [] }
     state.appID = next.id
-    state.releases = []
-    state.selected = 0
+    clearAppData(&state)
     return [.focus(app: next.id)]
+}
+
+/// Another app: nothing of the last one may stay on screen.
+private func clearAppData(_ state: inout ConsoleState) {
+    state.releases = []
+    state.crashEvents = []
+    state.crashEventCount = 0
+    state.crashIssues = []
+    state.selection = [:]
+    state.livePaused = false
+    state.newWhilePaused = 0
+    state.overlay = nil
 }

@@ -23,8 +23,10 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     let body = parts[2]
     switch state.pane {
     case .releases: drawReleases(state, theme: theme, into: &canvas, area: body)
+    case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body)
     default: drawComingSoon(state.pane, theme: theme, into: &canvas, area: body)
     }
+    if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
     KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
         .render(into: &canvas, area: parts[4])
@@ -87,8 +89,14 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 }
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
+    if state.overlay != nil { return [("Esc", "close"), ("↑↓", "scroll"), ("q", "quit")] }
     var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
-    if state.pane == .releases { hints.append(("↑↓", "select")) }
+    if state.activeList != nil { hints.append(("↑↓", "select")) }
+    if state.pane == .crashes {
+        hints.append(("Enter", "details"))
+        hints.append(("v", state.crashView == .events ? "issues" : "live events"))
+        if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
+    }
     hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
     return hints
 }
@@ -214,12 +222,11 @@ func grayText(_ release: Release) -> String {
 private func drawComingSoon(_ pane: Pane, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let text: String
     switch pane {
-    case .crashes: text = "Live crash and ANR stream: not in this build yet."
     case .rollouts: text = "Gray-rollout sliders: not in this build yet."
     case .breakers: text = "Kill switches and circuit breakers: not in this build yet."
     case .funnels: text = "User-flow funnels: not in this build yet."
     case .audit: text = "Audit log: not in this build yet."
-    case .releases: text = ""
+    case .releases, .crashes: text = ""
     }
     canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
 }
@@ -230,6 +237,9 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("↑ ↓, j k", "move the selection"),
         ("PgUp PgDn, g G", "page, first, last"),
         ("a, A", "next, previous app"),
+        ("Enter, Esc", "open, close details"),
+        ("v", "crashes: live events / issues"),
+        ("space", "crashes: pause, resume live"),
         ("Ctrl-R", "refresh now"),
         ("Ctrl-L", "redraw the screen"),
         ("?", "this help"),

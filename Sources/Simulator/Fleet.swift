@@ -163,13 +163,13 @@ struct SimulatedDevice {
         for _ in 0..<sessionCount {
             let roll = Double.random(in: 0..<1, using: &rng)
             var crashed = false
-            if spike && roll < 0.08 {
+            if spike && roll < 0.3 {
                 crashes.append(DeviceProfiles.checkoutCrash(platform: info.os, at: now))
                 crashed = true
             } else if version == anrRegression && roll < 0.03 {
                 crashes.append(DeviceProfiles.feedANR(platform: info.os, at: now))
                 crashed = true
-            } else if roll < 0.004 {
+            } else if roll < 0.01 {
                 crashes.append(DeviceProfiles.backgroundCrash(platform: info.os, rng: &rng, at: now))
                 crashed = true
             }

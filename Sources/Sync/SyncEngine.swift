@@ -193,7 +193,7 @@ public final class SyncEngine: Sendable {
             notBefore = nil
             let apps = ((try? cache.apps()) ?? []).map(\.id)
             let jobs = plan(apps: apps, interest: interest, intervals: settings.intervals)
-            let (due, next) = timetable.due(jobs, at: clock.now)
+            let due = timetable.due(jobs, at: clock.now).due
             var wroteAnything = false
             do throws(PlatformError) {
                 for job in due {
@@ -231,8 +231,10 @@ public final class SyncEngine: Sendable {
                 continue
             }
             if wroteAnything { onChange() }
-            if !due.isEmpty && shared.withLock({ $0.interest != interest || $0.refreshRequested }) { continue }
-            sleep(pollerWake, until: next ?? clock.now + settings.intervals.visible, clock: clock) { shared in
+            // What just ran is due again later; ask the timetable afresh.
+            let (dueNow, nextDue) = timetable.due(jobs, at: clock.now)
+            if !dueNow.isEmpty { continue }
+            sleep(pollerWake, until: nextDue ?? clock.now + settings.intervals.visible, clock: clock) { shared in
                 shared.refreshRequested || shared.interest != interest
             }
         }

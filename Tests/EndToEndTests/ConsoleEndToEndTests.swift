@@ -1,6 +1,8 @@
+import Cache
 import Foundation
 import PlatformClient
 import PlatformModel
+import Synchronization
 import XCTest
 
 /// The real binary in a real terminal, against the real server over loopback.
@@ -44,7 +46,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("VERSION"), screen)
 
         try terminal.send("2")
-        try terminal.waitFor(["Live crash and ANR stream"])
+        try terminal.waitFor(["Live events"])
         try terminal.send("1")
         try terminal.waitFor([releases[0].version])
         try terminal.send("a")
@@ -107,4 +109,106 @@ final class ConsoleEndToEndTests: XCTestCase {
         let log = try String(contentsOfFile: folder.appendingPathComponent("console.log").path, encoding: .utf8)
         XCTAssertTrue(log.contains("console started"), log)
     }
+}
+
+/// The live crash feed of the real console against a real server that is stopped and
+/// restarted (same store, same port) while events stream in.
+final class LiveFeedEndToEndTests: XCTestCase {
+    func testCacheEqualsTheServersEventsAfterRestartsUnderALiveStream() throws {
+        let folder = Harness.temporaryFolder()
+        guard FileManager.default.isExecutableFile(atPath: Harness.binary) else {
+            throw Harness.Failure("no opsdeck binary at \(Harness.binary): run `swift build` first (make test does)")
+        }
+        let token = "e2e-admin-token-0123456789abcdef"
+        let tokens = folder.appendingPathComponent("tokens.toml").path
+        try "[[token]]\nname = \"admin\"\nrole = \"admin\"\ntoken = \"\(token)\"\n".write(toFile: tokens, atomically: true, encoding: .utf8)
+        let database = folder.appendingPathComponent("platform.sqlite").path
+        let cachePath = folder.appendingPathComponent("cache.sqlite").path
+        // The simulated fleet as well as our own sender: events from every side.
+        let live = ["--tokens", tokens, "--simulate", "--rate", "100"]
+        var server = try ServerProcess(database: database, arguments: live, token: token)
+        let port = server.port
+        let app = try XCTUnwrap(try PlatformClient(baseURL: server.url, token: token).apps().value?.first)
+
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(cachePath) \(Harness.binary) --api \(server.url) --token \(token) --log \(folder.path)/console.log")
+        try terminal.waitFor(["app \(app.id)", "online"])
+        try terminal.send("2")
+        try terminal.waitFor(["● live"])
+
+        let sending = Flag()
+        let sent = Locked(0)
+        let sender = Thread {
+            guard let client = try? PlatformClient(baseURL: "http://127.0.0.1:\(port)", token: token, timeouts: .init(connect: 1, total: 3)),
+                  let release = try? client.releases(app: app.id).value?.first?.version else { return }
+            var round = 0
+            while !sending.isSet {
+                round += 1
+                let batch = SDKBatch(
+                    app: app.id, release: release, device: DeviceInfo(id: "e2e-\(round % 30)", os: app.platform, osVersion: "14", model: "Pixel 8"),
+                    crashes: (0..<2).map { n in
+                        SDKCrash(kind: n == 0 ? .crash : .anr, exceptionType: "E2E\(round % 3)", message: "round \(round)",
+                                 frames: [StackFrame(symbol: "e2e.frame\(n)", inApp: true)], at: Date())
+                    })
+                if let receipt = try? client.send(batch) { sent.update { $0 += receipt.crashIds.count } }
+                usleep(20_000)
+            }
+        }
+        sender.start()
+
+        for round in 0..<4 {
+            usleep(1_500_000)
+            // Half the time a clean stop, half a crash.
+            if round % 2 == 0 { server.stop() } else { server.kill() }
+            usleep(700_000)
+            server = try ServerProcess(database: database, port: port, arguments: live, token: token)
+        }
+        usleep(1_000_000)
+        sending.set()
+        // A last restart without the fleet, so that the server's set stops growing.
+        server.stop()
+        server = try ServerProcess(database: database, port: port, arguments: ["--tokens", tokens], token: token)
+        defer { server.stop() }
+        XCTAssertGreaterThan(sent.current, 100, "events went in between the restarts")
+
+        let client = try PlatformClient(baseURL: server.url, token: token)
+        var expected: [Int64] = []
+        var cursor: String?
+        while true {
+            let page = try client.crashEvents(app: app.id, since: cursor, limit: 500)
+            expected += page.items.map(\.id)
+            cursor = page.nextCursor
+            if page.items.count < 500 { break }
+        }
+        // A second reader of the console's cache file, as a second console would be.
+        let cache = try CacheStore(path: cachePath)
+        let deadline = Date().addingTimeInterval(30)
+        var cached: [Int64] = []
+        while Date() < deadline {
+            cached = try cache.crashEventIDs(app: app.id)
+            if cached.count >= expected.count { break }
+            usleep(200_000)
+        }
+        usleep(500_000)
+        cached = try cache.crashEventIDs(app: app.id)
+        XCTAssertEqual(cached.count, expected.count, "none lost, none twice")
+        XCTAssertEqual(Set(cached), Set(expected), "the cache's crash_events ids equal the server's")
+        try terminal.waitFor(["● live"])
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+}
+
+/// A flag shared with a thread.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// A value shared with a thread.
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+    var current: Value { value.withLock { $0 } }
 }

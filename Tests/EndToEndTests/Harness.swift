@@ -69,36 +69,49 @@ final class ServerProcess {
     let port: Int
     var url: String { "http://127.0.0.1:\(port)" }
 
-    init(database: String, port: Int = 0) throws {
+    /// - Parameters:
+    ///   - arguments: more `opsdeck serve` options (`--tokens`, `--simulate`).
+    ///   - token: the token to use when `arguments` give a tokens file (the server then
+    ///     prints none).
+    init(database: String, port: Int = 0, arguments: [String] = [], token: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Harness.binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--db", database]
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--db", database] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The contract: first line `token: TOKEN`, then `listening on http://HOST:PORT`.
+        // The contract: `token: TOKEN` first (unless --tokens), then `listening on http://HOST:PORT`.
         var lines: [String] = []
         var buffer = Data()
         let deadline = Date().addingTimeInterval(30)
-        while lines.count < 2 && Date() < deadline {
+        while !lines.contains(where: { $0.hasPrefix("listening on ") }) && Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             buffer.append(chunk)
             lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
         }
-        guard lines.count >= 2, lines[0].hasPrefix("token: "),
-              let portText = lines[1].split(separator: ":").last, let bound = Int(portText)
+        let printed = lines.first { $0.hasPrefix("token: ") }.map { String($0.dropFirst("token: ".count)) }
+        guard let listening = lines.first(where: { $0.hasPrefix("listening on ") }),
+              let portText = listening.split(separator: ":").last, let bound = Int(portText),
+              let token = printed ?? token
         else {
             process.terminate()
             throw Harness.Failure("opsdeck serve did not announce token and port; printed: \(lines)")
         }
-        token = String(lines[0].dropFirst("token: ".count))
+        self.token = token
         self.port = bound
     }
 
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Ends the server as a crash would: SIGKILL, no goodbye to its clients.
+    func kill() {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

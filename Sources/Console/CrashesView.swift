@@ -1,0 +1,255 @@
+import Cache
+import Foundation
+import PlatformModel
+import Sync
+import TUI
+
+// The Crashes pane: the live stream of crash and ANR events, or the issues they form,
+// and either in full in an overlay.
+
+func drawCrashes(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let parts = area.rows([.length(1), .fill])
+    drawCrashesBar(state, theme: theme, into: &canvas, area: parts[0])
+    let inner = Rect(x: parts[1].x + 1, y: parts[1].y, width: parts[1].width - 2, height: parts[1].height)
+    switch state.crashView {
+    case .events: drawCrashEvents(state, theme: theme, into: &canvas, area: inner)
+    case .issues: drawCrashIssues(state, theme: theme, into: &canvas, area: inner)
+    }
+}
+
+/// "[Live events] Issues      ● live · 1,234 cached · ‖ paused, 12 new"
+private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let active = theme.style("tab.active"), idle = theme.style("tab")
+    var spans = [
+        Span(" "),
+        Span(" Live events ", style: state.crashView == .events ? active : idle),
+        Span(" "),
+        Span(" Issues (\(state.crashIssues.count)) ", style: state.crashView == .issues ? active : idle),
+        Span("   "),
+    ]
+    switch state.sync.live {
+    case .live: spans.append(Span("● live", style: theme.style("status.ok")))
+    case .catchingUp: spans.append(Span("◌ catching up", style: theme.style("status.warn")))
+    case .reconnecting(let reason): spans.append(Span("⟳ stream reconnecting: \(reason)", style: theme.style("status.warn")))
+    case .off: spans.append(Span("○ stream off", style: theme.style("muted")))
+    }
+    spans.append(Span(" · \(grouped(state.crashEventCount)) events cached", style: theme.style("muted")))
+    if state.livePaused {
+        spans.append(Span(" · ‖ paused", style: theme.style("status.warn").adding(.bold)))
+        if state.newWhilePaused > 0 {
+            let more = state.newWhilePaused >= 500 ? "500+" : String(state.newWhilePaused)
+            spans.append(Span(", \(more) new", style: theme.style("status.warn")))
+        }
+    }
+    canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+}
+
+private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    guard !state.crashEvents.isEmpty else {
+        drawEmpty("No crashes or ANRs of \(state.appID ?? "this app") in the cache yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
+        return
+    }
+    let columns = [
+        Table.Column("TIME", width: .length(8)),
+        Table.Column("KIND", width: .length(7)),
+        Table.Column("RELEASE", width: .length(9)),
+        Table.Column("EXCEPTION", width: .fill(min: 14)),
+        Table.Column("MESSAGE", width: .fill(min: 10)),
+        Table.Column("DEVICE", width: .length(22)),
+    ]
+    let rows = state.crashEvents.map { event -> [Span] in
+        [
+            Span(clock(event.at), style: theme.style("muted")),
+            kindSpan(event.kind, theme: theme),
+            Span(event.release),
+            Span(event.exceptionType, style: Style(attributes: .bold)),
+            Span(event.message),
+            Span("\(event.model) · \(event.osVersion)", style: theme.style("muted")),
+        ]
+    }
+    Table(columns: columns, rows: rows, selected: state.selection[.crashEvents] ?? 0, styles: tableStyles(theme))
+        .render(into: &canvas, area: area)
+}
+
+private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    guard !state.crashIssues.isEmpty else {
+        drawEmpty("No crash issues for \(state.appID ?? "this app") yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
+        return
+    }
+    let columns = [
+        Table.Column("STATUS", width: .length(11)),
+        Table.Column("KIND", width: .length(7)),
+        Table.Column("ISSUE", width: .fill(min: 20)),
+        Table.Column("EVENTS", width: .length(7), alignment: .right),
+        Table.Column("DEVICES", width: .length(7), alignment: .right),
+        Table.Column("RELEASES", width: .length(14)),
+        Table.Column("LAST SEEN", width: .length(9)),
+    ]
+    let rows = state.crashIssues.map { issue -> [Span] in
+        let standsOut = issue.status == .new || issue.status == .regressed
+        return [
+            issueStatusSpan(issue.status, theme: theme),
+            kindSpan(issue.kind, theme: theme),
+            Span("\(issue.exceptionType) · \(issue.culprit)", style: Style(attributes: standsOut ? .bold : [])),
+            Span(grouped(issue.count)),
+            Span(grouped(issue.affectedDevices)),
+            Span(issue.releases.joined(separator: ", "), style: theme.style("muted")),
+            Span(duration(max(0, state.now.timeIntervalSince(issue.lastSeen))) + " ago"),
+        ]
+    }
+    Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
+        .render(into: &canvas, area: area)
+}
+
+private func waitingNote(_ state: ConsoleState) -> String {
+    switch state.sync.connection {
+    case .online, .connecting: ""
+    case .offline, .refused: " The platform cannot be reached."
+    }
+}
+
+func drawEmpty(_ text: String, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
+}
+
+func tableStyles(_ theme: Theme) -> Table.Styles {
+    .init(header: theme.style("table.header"), row: theme.style("table.row"), selected: theme.style("table.selected"))
+}
+
+func kindSpan(_ kind: CrashKind, theme: Theme) -> Span {
+    switch kind {
+    case .crash: Span("✖ crash", style: theme.style("status.crit"))
+    case .anr: Span("◷ ANR", style: theme.style("status.warn"))
+    }
+}
+
+/// New and regressed issues stand out: a symbol, bold, the critical colour.
+func issueStatusSpan(_ status: IssueStatus, theme: Theme) -> Span {
+    switch status {
+    case .new: Span("✦ new", style: theme.style("status.crit"))
+    case .regressed: Span("↻ regressed", style: theme.style("status.crit"))
+    case .ongoing: Span("● ongoing", style: theme.style("status.warn"))
+    case .resolved: Span("✓ resolved", style: theme.style("status.ok"))
+    }
+}
+
+// MARK: - The overlay
+
+func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let style = theme.style("header")
+    let rule = theme.style("muted").over(style)
+    canvas.fill(area, style: style)
+    let (title, lines) = overlayContent(overlay, state: state, theme: theme)
+    canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
+    canvas.put(" \(title) ", x: area.x + 2, y: area.y, maxWidth: area.width - 4, style: theme.style("accent").over(style).adding(.bold))
+    let visible = area.height - 2
+    let scroll = max(0, min(state.overlayScroll, lines.count - visible))
+    for (index, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
+        canvas.put(spans: line, x: area.x + 2, y: area.y + 1 + index, maxWidth: area.width - 4, base: style)
+    }
+    let position = lines.count > visible ? " lines \(scroll + 1)-\(min(lines.count, scroll + visible)) of \(lines.count) · ↑↓ scroll ·" : ""
+    canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y + area.height - 1, style: rule)
+    let hint = "\(position) Esc closes "
+    canvas.put(hint, x: max(area.x, area.x + area.width - 2 - TerminalText.width(hint)), y: area.y + area.height - 1, style: rule)
+}
+
+private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
+    let label = theme.style("muted")
+    func field(_ name: String, _ value: String, _ valueStyle: Style? = nil) -> [Span] {
+        [Span(name.padding(toLength: 12, withPad: " ", startingAt: 0), style: label), Span(value, style: valueStyle)]
+    }
+    switch overlay {
+    case .issueLoading(let fingerprint):
+        return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
+    case .crashEvent(let event):
+        var lines: [[Span]] = [
+            [kindSpan(event.kind, theme: theme), Span("  "), Span(event.exceptionType, style: Style(attributes: .bold))],
+            field("Message", event.message),
+            field("When", timestamp(event.at, now: state.now)),
+            field("Release", event.release),
+            field("Device", "\(event.device.model), \(platformName(event.device.os)) \(event.device.osVersion)"
+                + (event.device.city.map { ", \($0)" } ?? "") + (event.device.network.map { ", \($0)" } ?? "")),
+            field("Device id", event.device.id),
+            field("Issue", event.fingerprint),
+            [],
+            [Span("Stack trace", style: Style(attributes: .bold))],
+        ]
+        lines += stackLines(event.frames, theme: theme)
+        return ("Event #\(event.id)", lines)
+    case .issue(let detail):
+        let issue = detail.issue
+        var lines: [[Span]] = [
+            [issueStatusSpan(issue.status, theme: theme), Span("  "), kindSpan(issue.kind, theme: theme), Span("  "),
+             Span(issue.exceptionType, style: Style(attributes: .bold)), Span(" at \(issue.culprit)")],
+            field("Message", issue.message),
+            field("Events", "\(grouped(issue.count)) from \(grouped(issue.affectedDevices)) devices"),
+            field("First seen", timestamp(issue.firstSeen, now: state.now)),
+            field("Last seen", timestamp(issue.lastSeen, now: state.now)),
+            field("Releases", issue.releases.joined(separator: ", ")),
+            [],
+        ]
+        lines += shareLines("By release", detail.byRelease, theme: theme)
+        lines += shareLines("By OS version", detail.byOSVersion, theme: theme)
+        lines += shareLines("By model", detail.byModel, theme: theme)
+        if let latest = detail.latest {
+            lines.append([Span("Latest event #\(latest.id), \(latest.device.model) \(latest.device.osVersion), release \(latest.release)", style: Style(attributes: .bold))])
+            lines += stackLines(latest.frames, theme: theme)
+        }
+        return ("Issue \(issue.fingerprint)", lines)
+    }
+}
+
+/// "  0  CheckoutViewModel.submit  (Checkout.swift:88)", the app's own frames bright.
+private func stackLines(_ frames: [StackFrame], theme: Theme) -> [[Span]] {
+    guard !frames.isEmpty else { return [[Span("  (no frames)", style: theme.style("muted"))]] }
+    return frames.enumerated().map { index, frame in
+        let location = frame.file.map { file in " (\(file)" + (frame.line.map { ":\($0)" } ?? "") + ")" } ?? ""
+        return [
+            Span(String(index).leftPadded(to: 4) + "  ", style: theme.style("muted")),
+            Span(frame.symbol, style: frame.inApp ? theme.style("accent").adding(.bold) : theme.style("muted")),
+            Span(location, style: theme.style("muted")),
+        ]
+    }
+}
+
+/// A heading and up to six "key  ████▌  123 (45%)" lines.
+private func shareLines(_ title: String, _ shares: [CrashIssueDetail.Share], theme: Theme) -> [[Span]] {
+    guard !shares.isEmpty else { return [] }
+    let total = max(1, shares.reduce(0) { $0 + $1.count })
+    let top = shares.sorted { $0.count > $1.count }.prefix(6)
+    var lines: [[Span]] = [[Span(title, style: Style(attributes: .bold))]]
+    for share in top {
+        let fraction = Double(share.count) / Double(total)
+        lines.append([
+            Span("  " + share.key.padding(toLength: 18, withPad: " ", startingAt: 0)),
+            Span(bar(fraction, width: 20).padding(toLength: 21, withPad: " ", startingAt: 0), style: theme.style("funnel.bar")),
+            Span("\(grouped(share.count)) (\(Int((fraction * 100).rounded()))%)"),
+        ])
+    }
+    lines.append([])
+    return lines
+}
+
+/// A horizontal bar in eighths of a cell.
+func bar(_ fraction: Double, width: Int) -> String {
+    let eighths = Int((max(0, min(1, fraction)) * Double(width * 8)).rounded())
+    let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+    return String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
+}
+
+/// 12345 -> "12,345".
+func grouped(_ value: Int) -> String {
+    let digits = String(abs(value))
+    var out = ""
+    for (index, character) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+        out.append(character)
+    }
+    return (value < 0 ? "-" : "") + out
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import PlatformClient
+import Synchronization
+
+/// Runs the console's own requests (an issue's detail; later, the person's actions) on
+/// one background thread with its own connection, so that the UI never waits on the
+/// network. Each finished request becomes a `Message` in the inbox, and wakes the UI.
+final class RequestWorker: Sendable {
+    typealias Work = @Sendable (PlatformClient) -> Message
+
+    private struct Queue: Sendable {
+        var pending: [Work] = []
+        var finished: [Message] = []
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let condition = NSCondition()
+    private let canceller: Mutex<Canceller?> = Mutex(nil)
+
+    init(apiURL: String, token: String?, logger: Logger, wake: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            let client: PlatformClient
+            do {
+                client = try PlatformClient(baseURL: apiURL, token: token, timeouts: .init(connect: 3, total: 15))
+            } catch {
+                logger.error("requests: \(error)")
+                return
+            }
+            canceller.withLock { $0 = client.canceller }
+            while let work = next() {
+                let message = work(client)
+                queue.withLock { $0.finished.append(message) }
+                wake()
+            }
+        }
+        thread.name = "opsdeck.requests"
+        thread.start()
+    }
+
+    func submit(_ work: @escaping Work) {
+        queue.withLock { $0.pending.append(work) }
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The messages of the requests finished since the last call.
+    func takeFinished() -> [Message] {
+        queue.withLock { queue in
+            defer { queue.finished = [] }
+            return queue.finished
+        }
+    }
+
+    func stop() {
+        queue.withLock { $0.stopped = true }
+        canceller.withLock { $0 }?.cancel()
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func next() -> Work? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let (work, stopped): (Work?, Bool) = queue.withLock { queue in
+                if queue.stopped { return (nil, true) }
+                return (queue.pending.isEmpty ? nil : queue.pending.removeFirst(), false)
+            }
+            if stopped { return nil }
+            if let work { return work }
+            condition.wait()
+        }
+    }
+}
