@@ -37,7 +37,7 @@ test: build api-check
 bench: deps
 	$(SWIFT) build -c release --product opsdeck
 	$(SWIFT) build -c release --product opsdeck-bench
-	.build/release/opsdeck-bench --seconds 10 --threads 4
+	.build/release/opsdeck-bench --seconds 10 --threads 4 --live-rate 5000
 
 clean:
 	rm -rf .build

@@ -76,14 +76,14 @@ let package = Package(
         .executableTarget(
             name: "opsdeck",
             dependencies: [
-                "Console", "PlatformServer", "Simulator", "PlatformModel",
+                "Console", "Cache", "PlatformServer", "Simulator", "PlatformModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // `make bench`: figures for the platform on loopback (not run by the tests).
-        .executableTarget(name: "opsdeck-bench", dependencies: ["PlatformClient", "PlatformModel"]),
+        .executableTarget(name: "opsdeck-bench", dependencies: ["Cache", "PlatformClient", "PlatformModel"]),
 
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(name: "PlatformModelTests", dependencies: ["PlatformModel"]),

@@ -107,6 +107,15 @@ extension CacheStore {
                         resource: Self.switchesResource(app: app), etag: etag, at: date)
     }
 
+    /// One switch as the server just answered a change to it, in its place in the list.
+    public func updateSwitch(_ item: Switch) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE switches SET json = ? WHERE app = ? AND key = ?",
+                arguments: [String(decoding: try WireFormat.encoder().encode(item), as: UTF8.self), item.app, item.key])
+        }
+    }
+
     /// Replaces one app's rows of a list table with what the server sent, in its order.
     private func replaceList<Item: Encodable>(table: String, keyColumn: String, app: String, _ items: [(String, Item)], resource: String, etag: String?, at date: Date) throws {
         try pool.write { db in
@@ -190,6 +199,16 @@ extension CacheStore {
                     frames: (try? WireFormat.decoder().decode([StackFrame].self, from: Data((row["frames"] as String).utf8))) ?? [],
                     fingerprint: row["fingerprint"], at: Date(unixMilliseconds: row["at"]))
             }
+        }
+    }
+
+    /// For each of an app's events that happened at or after `since`: how long it took
+    /// from the device's clock to this cache, in milliseconds (benchmarks; meaningful
+    /// when the devices share this machine's clock).
+    public func arrivalDelays(app: String, since: Date) throws -> [Int64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT storedAt - at FROM crash_events WHERE app = ? AND at >= ? ORDER BY 1",
+                               arguments: [app, since.unixMilliseconds])
         }
     }
 

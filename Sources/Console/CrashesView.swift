@@ -57,7 +57,9 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
         Table.Column("MESSAGE", width: .fill(min: 10)),
         Table.Column("DEVICE", width: .length(22)),
     ]
-    let rows = state.crashEvents.map { event -> [Span] in
+    // Only the rows that fit are built: the list holds hundreds.
+    let (window, selected) = visibleWindow(count: state.crashEvents.count, selected: state.selection[.crashEvents] ?? 0, height: area.height)
+    let rows = state.crashEvents[window].map { event -> [Span] in
         [
             Span(clock(event.at), style: theme.style("muted")),
             kindSpan(event.kind, theme: theme),
@@ -67,7 +69,7 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
             Span("\(event.model) · \(event.osVersion)", style: theme.style("muted")),
         ]
     }
-    Table(columns: columns, rows: rows, selected: state.selection[.crashEvents] ?? 0, styles: tableStyles(theme))
+    Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme))
         .render(into: &canvas, area: area)
 }
 
@@ -106,6 +108,15 @@ private func waitingNote(_ state: ConsoleState) -> String {
     case .online, .connecting: ""
     case .offline, .refused: " The platform cannot be reached."
     }
+}
+
+/// The rows of a long list that a table of `height` lines (header included) shows with
+/// `selected` in view, and the selection's index within them.
+func visibleWindow(count: Int, selected: Int, height: Int) -> (Range<Int>, Int) {
+    let visible = max(0, height - 1)
+    let offset = Table.scrollOffset(selected: selected, rowCount: count, visible: visible)
+    let end = min(count, offset + visible)
+    return (offset..<max(offset, end), selected - offset)
 }
 
 func drawEmpty(_ text: String, theme: Theme, into canvas: inout Canvas, area: Rect) {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import PlatformClient
+import PlatformModel
 import Sync
 import Synchronization
 import TUI
@@ -18,13 +19,18 @@ public struct ConsoleOptions: Sendable {
     public var theme: Theme
     /// A notice to show in the flash line on start (e.g. "theme not found, using ...").
     public var startupNotice: String?
+    public var retention: Retention
+    /// Refuse every change (also hides the keys that would make one).
+    public var readOnly: Bool
 
-    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil) {
+    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false) {
         self.apiURL = apiURL
         self.token = token
         self.cachePath = cachePath
         self.theme = theme
         self.startupNotice = startupNotice
+        self.retention = retention
+        self.readOnly = readOnly
     }
 }
 
@@ -46,6 +52,7 @@ public final class ConsoleRuntime {
     private let waker = Waker()
     private var state: ConsoleState
     private let quitRequested = QuitFlag()
+    private var latency = PaintLatency()
     private let requests: RequestWorker
     /// Reads of the cache are at most this often; a live stream at thousands of events
     /// a second wakes us far more often than a person can see.
@@ -61,10 +68,11 @@ public final class ConsoleRuntime {
         }
         let waker = waker
         sync = SyncEngine(
-            settings: .init(apiURL: options.apiURL, token: options.token), cache: cache, logger: logger,
+            settings: .init(apiURL: options.apiURL, token: options.token, retention: options.retention), cache: cache, logger: logger,
             onChange: { waker.wake() })
         requests = RequestWorker(apiURL: options.apiURL, token: options.token, logger: logger, wake: { waker.wake() })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
+        state.readOnly = options.readOnly
     }
 
     public func run() {
@@ -93,13 +101,27 @@ public final class ConsoleRuntime {
         let clock = ContinuousClock()
         var lastRead = clock.now
         var dataPending = false
+        // Draw only when something may have changed: a message other than the clock,
+        // or a new second for the ages on screen. A fast stream wakes us far more often.
+        var needsDraw = true
+        var lastTickSecond = Int(Date().timeIntervalSince1970)
+        defer { latency.log(to: logger) }
         while running && !quitRequested.isSet {
-            terminal.draw(view(state, theme: options.theme, size: terminal.size))
+            if needsDraw {
+                terminal.draw(view(state, theme: options.theme, size: terminal.size))
+                latency.painted(state)
+                needsDraw = false
+            }
             // With data waiting behind the read limit, sleep only until it may be read.
             let untilRead = minimumReadInterval - (clock.now - lastRead)
             let timeout: Duration = dataPending ? max(.milliseconds(1), untilRead) : .seconds(1)
             let wait = waker.wait(input: STDIN_FILENO, timeout: timeout)
-            var messages: [Message] = [.tick(Date())]
+            let now = Date()
+            var messages: [Message] = [.tick(now)]
+            if Int(now.timeIntervalSince1970) != lastTickSecond {
+                lastTickSecond = Int(now.timeIntervalSince1970)
+                needsDraw = true
+            }
             messages += requests.takeFinished()
             if wait.woken { dataPending = true }
             if dataPending && clock.now - lastRead >= minimumReadInterval {
@@ -118,6 +140,7 @@ public final class ConsoleRuntime {
                 }
             }
             let paneBefore = state.pane
+            if messages.count > 1 { needsDraw = true }
             for message in messages {
                 for effect in update(&state, message) {
                     switch effect {
@@ -129,6 +152,8 @@ public final class ConsoleRuntime {
                     case .redrawAll: terminal.invalidate()
                     case .loadCrashEvent(let id):
                         _ = update(&state, .crashEventLoaded(try? cache.crashEvent(id: id)))
+                    case .perform(let dialog):
+                        perform(dialog)
                     case .loadIssue(let app, let fingerprint):
                         requests.submit { client in
                             do throws(PlatformError) {
@@ -148,6 +173,31 @@ public final class ConsoleRuntime {
         logger.info("console stopped")
     }
 
+    /// Sends a change on the request thread. The answer goes into the cache at once (so
+    /// that the screen does not flip back until the next poll) and back to `update`.
+    private func perform(_ dialog: ActionDialog) {
+        let cache = cache, logger = logger
+        requests.submit { client in
+            switch dialog.action {
+            case .setSwitch(let app, let key, let enabled):
+                do throws(PlatformError) {
+                    let changed = try client.patchSwitch(app: app, key: key, SwitchPatch(enabled: enabled, reason: dialog.reason),
+                                                         ifMatch: dialog.ifMatch, idempotencyKey: dialog.idempotencyKey)
+                    do { try cache.updateSwitch(changed) } catch { logger.error("cannot write the cache: \(error)") }
+                    logger.info("switch \(app)/\(key) set to \(enabled) (revision \(changed.revision)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchChanged(changed))
+                } catch .changedMeanwhile(_, let current) {
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(Switch.self, from: $0) }
+                    if let latest { try? cache.updateSwitch(latest) }
+                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchConflict(current: latest))
+                } catch {
+                    logger.warning("switch \(app)/\(key) change failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .failed(error.description))
+                }
+            }
+        }
+    }
+
     /// Reads what the screen needs from the cache. A failed read keeps the last state.
     private func snapshot() -> CacheSnapshot {
         do {
@@ -160,11 +210,14 @@ public final class ConsoleRuntime {
                 snapshot.crashEventCount = try cache.crashEventCount(app: app)
                 snapshot.crashIssues = try cache.crashIssues(app: app)
             }
+            if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
+            if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }
             return snapshot
         } catch {
             logger.error("cannot read the cache: \(error)")
             return CacheSnapshot(apps: state.apps, releases: state.releases, releasesApp: state.appID, lastFetched: state.lastFetched,
-                                 crashEvents: state.crashEvents, crashEventCount: state.crashEventCount, crashIssues: state.crashIssues)
+                                 crashEvents: state.crashEvents, crashEventCount: state.crashEventCount, crashIssues: state.crashIssues,
+                                 switches: state.switches, audit: state.audit)
         }
     }
 
@@ -187,6 +240,27 @@ public final class ConsoleRuntime {
     private func isStdinGone() -> Bool {
         var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)]
         return poll(&fds, 1, 0) > 0 && fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+}
+
+/// How old the newest crash event was when it was painted (its device time to the
+/// screen), for `make bench`: logged when the console ends. Meaningful when the devices
+/// share this machine's clock, as the benchmark's do.
+struct PaintLatency {
+    private var newestPainted: Int64 = 0
+    private var milliseconds: [Double] = []
+
+    mutating func painted(_ state: ConsoleState) {
+        guard state.pane == .crashes, !state.livePaused, let newest = state.crashEvents.first, newest.id > newestPainted else { return }
+        newestPainted = newest.id
+        if milliseconds.count < 1_000_000 { milliseconds.append(Date().timeIntervalSince(newest.at) * 1000) }
+    }
+
+    func log(to logger: Logger) {
+        guard !milliseconds.isEmpty else { return }
+        let sorted = milliseconds.sorted()
+        func at(_ p: Double) -> Int { Int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) }
+        logger.info("paint latency: newest crash event from device to screen p50 \(at(0.5)) ms, p99 \(at(0.99)) ms, max \(Int(sorted.last!)) ms over \(sorted.count) paints")
     }
 }
 

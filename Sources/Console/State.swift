@@ -41,9 +41,13 @@ public struct CacheSnapshot: Sendable, Equatable {
     /// How many crash events the cache holds for the app.
     public var crashEventCount: Int
     public var crashIssues: [CrashIssue]
+    public var switches: [Switch]
+    /// Newest first.
+    public var audit: [AuditEntry]
 
     public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?,
-                crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = []) {
+                crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = [],
+                switches: [Switch] = [], audit: [AuditEntry] = []) {
         self.apps = apps
         self.releases = releases
         self.releasesApp = releasesApp
@@ -51,12 +55,57 @@ public struct CacheSnapshot: Sendable, Equatable {
         self.crashEvents = crashEvents
         self.crashEventCount = crashEventCount
         self.crashIssues = crashIssues
+        self.switches = switches
+        self.audit = audit
     }
 }
 
 /// The lists a person can move through; each keeps its own selection.
 public enum ListID: Hashable, Sendable {
-    case releases, crashEvents, crashIssues
+    case releases, crashEvents, crashIssues, switches, audit
+}
+
+/// A change the person asked for, waiting for a reason, then for the server's answer.
+/// Nothing is ever queued: it is sent when the person presses Enter, and the dialog
+/// stays until the server has answered.
+public struct ActionDialog: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case setSwitch(app: String, key: String, enabled: Bool)
+    }
+
+    public enum Phase: Sendable, Equatable {
+        case editing
+        case sending
+        /// The last attempt failed; Enter tries again (with the same Idempotency-Key).
+        case failed(String)
+    }
+
+    public var action: Action
+    public var title: String
+    /// What will change and for whom (the blast radius).
+    public var lines: [String]
+    public var ifMatch: String
+    public var idempotencyKey: String
+    public var reason = ""
+    public var phase: Phase = .editing
+
+    public init(action: Action, title: String, lines: [String], ifMatch: String, idempotencyKey: String = UUID().uuidString) {
+        self.action = action
+        self.title = title
+        self.lines = lines
+        self.ifMatch = ifMatch
+        self.idempotencyKey = idempotencyKey
+    }
+
+    public static let maximumReasonLength = 200
+}
+
+/// How a sent action ended.
+public enum ActionResult: Sendable, Equatable {
+    case switchChanged(Switch)
+    /// Someone changed it first; the current state, when the server sent it.
+    case switchConflict(current: Switch?)
+    case failed(String)
 }
 
 /// The Crashes pane shows either the live stream of events or the issues they form.
@@ -80,6 +129,11 @@ public struct ConsoleState: Sendable {
     public var crashEvents: [CrashEventSummary] = []
     public var crashEventCount = 0
     public var crashIssues: [CrashIssue] = []
+    public var switches: [Switch] = []
+    public var audit: [AuditEntry] = []
+    public var dialog: ActionDialog?
+    /// `--readonly`: every change is refused before it is sent.
+    public var readOnly = false
     public var crashView: CrashView = .events
     /// The live list is frozen so that a person can read it; new events are counted.
     public var livePaused = false
@@ -117,6 +171,8 @@ public struct ConsoleState: Sendable {
         switch pane {
         case .releases: .releases
         case .crashes: crashView == .events ? .crashEvents : .crashIssues
+        case .breakers: .switches
+        case .audit: .audit
         default: nil
         }
     }
@@ -126,6 +182,8 @@ public struct ConsoleState: Sendable {
         case .releases: releases.count
         case .crashEvents: crashEvents.count
         case .crashIssues: crashIssues.count
+        case .switches: switches.count
+        case .audit: audit.count
         }
     }
 
@@ -154,6 +212,8 @@ public enum Message: Sendable {
     case crashEventLoaded(CrashEvent?)
     /// An issue's detail from the server, or why it could not be had.
     case issueLoaded(fingerprint: String, Result<CrashIssueDetail, PlatformFailure>)
+    /// The server's answer to a sent action (matched by its Idempotency-Key).
+    case actionFinished(idempotencyKey: String, ActionResult)
 }
 
 /// A failed request, as the person is told about it.
@@ -175,4 +235,6 @@ public enum Effect: Sendable, Equatable {
     case loadCrashEvent(id: Int64)
     /// Fetch an issue's detail (stack, breakdowns) from the server.
     case loadIssue(app: String, fingerprint: String)
+    /// Send a change to the server, with its reason, If-Match and Idempotency-Key.
+    case perform(ActionDialog)
 }

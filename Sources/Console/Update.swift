@@ -29,6 +29,8 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
         state.overlay = .crashEvent(event)
         state.overlayScroll = 0
         return []
+    case .actionFinished(let key, let result):
+        return finishAction(key, result, &state)
     case .issueLoaded(let fingerprint, let result):
         // Only if the person is still waiting for this one.
         guard state.overlay == .issueLoading(fingerprint: fingerprint) else { return [] }
@@ -60,6 +62,8 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
             state.crashEvents = keepingSelection(of: .crashEvents, in: state.crashEvents, snapshot.crashEvents, &state, id: \.id)
         }
         state.crashEventCount = snapshot.crashEventCount
+        state.switches = keepingSelection(of: .switches, in: state.switches, snapshot.switches, &state, id: \.key)
+        state.audit = keepingSelection(of: .audit, in: state.audit, snapshot.audit, &state, id: \.id)
     }
     // No app chosen yet, or the chosen one is gone: take the first the server lists.
     if let first = snapshot.apps.first, state.app == nil {
@@ -82,6 +86,7 @@ private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Ite
 }
 
 private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+    if state.dialog != nil { return handleDialog(key, &state) }
     if state.overlay != nil {
         switch key {
         case .escape, .backspace, .character("h"), .left: state.overlay = nil
@@ -140,6 +145,8 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         state.crashView = state.crashView == .events ? .issues : .events
     case .enter where state.pane == .crashes:
         return openCrashDetail(&state)
+    case .character(" ") where state.pane == .breakers, .enter where state.pane == .breakers:
+        return askToFlipSwitch(&state)
     default:
         break
     }
@@ -188,6 +195,7 @@ private func clearAppData(_ state: inout ConsoleState) {
     state.crashEvents = []
     state.crashEventCount = 0
     state.crashIssues = []
+    state.switches = []
     state.selection = [:]
     state.livePaused = false
     state.newWhilePaused = 0

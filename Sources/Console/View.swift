@@ -24,9 +24,12 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     switch state.pane {
     case .releases: drawReleases(state, theme: theme, into: &canvas, area: body)
     case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body)
+    case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body)
+    case .audit: drawAudit(state, theme: theme, into: &canvas, area: body)
     default: drawComingSoon(state.pane, theme: theme, into: &canvas, area: body)
     }
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
+    if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
     KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
         .render(into: &canvas, area: parts[4])
@@ -89,6 +92,7 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 }
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
+    if state.dialog != nil { return [("type", "the reason"), ("Enter", "send"), ("Esc", "cancel"), ("^U", "clear")] }
     if state.overlay != nil { return [("Esc", "close"), ("↑↓", "scroll"), ("q", "quit")] }
     var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
     if state.activeList != nil { hints.append(("↑↓", "select")) }
@@ -97,6 +101,7 @@ private func keyHints(for state: ConsoleState) -> [(key: String, label: String)]
         hints.append(("v", state.crashView == .events ? "issues" : "live events"))
         if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
     }
+    if state.pane == .breakers && !state.readOnly { hints.append(("space", "flip")) }
     hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
     return hints
 }
@@ -183,9 +188,7 @@ private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into
 
 /// "2026-11-21 14:03 (3h ago)", local time.
 func timestamp(_ date: Date, now: Date) -> String {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyy-MM-dd HH:mm"
-    return "\(formatter.string(from: date)) (\(duration(max(0, now.timeIntervalSince(date)))) ago)"
+    "\(LocalTime(date).format(date: true, seconds: false)) (\(duration(max(0, now.timeIntervalSince(date)))) ago)"
 }
 
 /// Stage names carry a symbol as well as a colour: colour alone says nothing on a
@@ -212,8 +215,7 @@ func platformName(_ platform: Platform) -> String {
 func grayText(_ release: Release) -> String {
     switch release.stage {
     case .gray, .halted, .full:
-        let percent = release.grayPercent
-        return percent == percent.rounded() ? "\(Int(percent))%" : String(format: "%.2f%%", percent)
+        return percentText(release.grayPercent)
     default:
         return "—"
     }
@@ -223,10 +225,8 @@ private func drawComingSoon(_ pane: Pane, theme: Theme, into canvas: inout Canva
     let text: String
     switch pane {
     case .rollouts: text = "Gray-rollout sliders: not in this build yet."
-    case .breakers: text = "Kill switches and circuit breakers: not in this build yet."
     case .funnels: text = "User-flow funnels: not in this build yet."
-    case .audit: text = "Audit log: not in this build yet."
-    case .releases, .crashes: text = ""
+    case .releases, .crashes, .breakers, .audit: text = ""
     }
     canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
 }
@@ -240,6 +240,7 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("Enter, Esc", "open, close details"),
         ("v", "crashes: live events / issues"),
         ("space", "crashes: pause, resume live"),
+        ("space, Enter", "breakers: flip (asks why)"),
         ("Ctrl-R", "refresh now"),
         ("Ctrl-L", "redraw the screen"),
         ("?", "this help"),
@@ -270,7 +271,34 @@ func duration(_ seconds: TimeInterval) -> String {
 
 /// Wall-clock time in the local zone, "14:03:07".
 func clock(_ date: Date) -> String {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "HH:mm:ss"
-    return formatter.string(from: date)
+    LocalTime(date).format(date: false, seconds: true)
+}
+
+/// A moment broken down in the local time zone with `localtime_r`: formatting a list's
+/// worth of times per frame with DateFormatter (built per call) cost a core at 10 frames
+/// a second.
+struct LocalTime {
+    var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
+
+    init(_ date: Date) {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        year = Int(parts.tm_year) + 1900
+        month = Int(parts.tm_mon) + 1
+        day = Int(parts.tm_mday)
+        hour = Int(parts.tm_hour)
+        minute = Int(parts.tm_min)
+        second = Int(parts.tm_sec)
+    }
+
+    /// "2026-11-21 14:03:07", "14:03", "11-21 14:03:07" …
+    func format(date: Bool, year withYear: Bool = true, seconds: Bool) -> String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+        var text = ""
+        if date { text = (withYear ? "\(year)-" : "") + "\(two(month))-\(two(day)) " }
+        text += "\(two(hour)):\(two(minute))"
+        if seconds { text += ":\(two(second))" }
+        return text
+    }
 }

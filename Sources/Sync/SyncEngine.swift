@@ -230,7 +230,8 @@ public final class SyncEngine: Sendable {
                 onChange()
                 continue
             }
-            if wroteAnything { onChange() }
+            // Even an unchanged list (304) makes the data younger: let the header say so.
+            if wroteAnything || !due.isEmpty { onChange() }
             // What just ran is due again later; ask the timetable afresh.
             let (dueNow, nextDue) = timetable.due(jobs, at: clock.now)
             if !dueNow.isEmpty { continue }

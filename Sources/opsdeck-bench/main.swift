@@ -1,15 +1,24 @@
 // `make bench`: measures the reference platform as a separate process over loopback,
 // with the real libcurl client: upgrade-check throughput and latency, and the event
-// ingestion rate. Prints figures; asserts nothing (the machines are noisy).
+// ingestion rate; then the console (the real binary in tmux) under a live crash stream:
+// server-to-cache and server-to-screen latency and the console's CPU; and the cache's
+// sustained write rate. Prints figures; asserts nothing (the machines are noisy).
+import Cache
 import Foundation
 import PlatformClient
 import PlatformModel
 import Synchronization
 
+/// Writes a line at once: `print` holds its output back when stdout is a pipe.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 struct Options {
     var seconds = 10.0
     var threads = 4
     var batch = 100
+    var liveRate = 5000.0
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
 
     init() {
@@ -20,7 +29,8 @@ struct Options {
             case "--threads": threads = Int(arguments.next() ?? "") ?? threads
             case "--batch": batch = Int(arguments.next() ?? "") ?? batch
             case "--binary": binary = arguments.next() ?? binary
-            default: fatalError("unknown option \(argument); use --seconds N --threads N --batch N --binary PATH")
+            case "--live-rate": liveRate = Double(arguments.next() ?? "") ?? liveRate
+            default: fatalError("unknown option \(argument); use --seconds N --threads N --batch N --live-rate EPS --binary PATH")
             }
         }
     }
@@ -81,7 +91,7 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 
 func report(_ name: String, units: Int, unitName: String, latencies: [Double], seconds: Double) {
     let sorted = latencies.sorted()
-    print(String(format: "%@: %.0f %@/s over %.0f s; latency per request p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d requests)",
+    say(String(format: "%@: %.0f %@/s over %.0f s; latency per request p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d requests)",
                  name, Double(units) / seconds, unitName, seconds, percentile(sorted, 0.5) / 1000, percentile(sorted, 0.99) / 1000,
                  (sorted.last ?? 0) / 1000, sorted.count))
 }
@@ -92,7 +102,7 @@ try FileManager.default.createDirectory(at: folder, withIntermediateDirectories:
 defer { try? FileManager.default.removeItem(at: folder) }
 let (server, url, token) = try startServer(options.binary, database: folder.appendingPathComponent("platform.sqlite").path)
 defer { server.terminate() }
-print("opsdeck bench: server \(url), \(options.threads) client threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+say("opsdeck bench: server \(url), \(options.threads) client threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
 let checks = hammer(threads: options.threads, seconds: options.seconds) { index in
     let client = try! PlatformClient(baseURL: url, token: token)
@@ -124,3 +134,144 @@ let ingest = hammer(threads: options.threads, seconds: options.seconds) { index 
     }
 }
 report("event ingestion", units: ingest.units, unitName: "events", latencies: ingest.latencies, seconds: options.seconds)
+
+// MARK: - The console under a live stream
+
+/// Runs a command (tmux) and returns its standard output. posix_spawn and a file, not
+/// Foundation's Process and a pipe: `tmux new-session` leaves a daemon behind, and
+/// Process then never sees its command end.
+@discardableResult
+func run(_ arguments: [String]) -> String {
+    let outputPath = folder.appendingPathComponent("run-\(UUID().uuidString).out").path
+    defer { unlink(outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var environment = ProcessInfo.processInfo.environment
+    environment["LANG"] = "C.UTF-8"
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp) == 0 else { return "" }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+}
+
+/// CPU seconds a process has used (user + system), from /proc.
+func cpuSeconds(pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// The console's pid: the tmux pane's process is the shell-less `opsdeck` itself.
+func consolePID(socket: String) -> Int32? {
+    Int32(run(["tmux", "-L", socket, "display-message", "-p", "-t", "bench", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+
+func liveBench(rate liveRate: Double) {
+    let socket = "opsdeck-bench-\(getpid())"
+    let cachePath = folder.appendingPathComponent("console-cache.sqlite").path
+    let app = "wallet-android"
+    let command = "env OPSDECK_CACHE=\(cachePath) \(options.binary) --api \(url) --token \(token) --log \(folder.path)/console.log"
+    run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "bench", "-x", "200", "-y", "60", command])
+    defer { run(["tmux", "-L", socket, "kill-server"]) }
+    func screen() -> String { run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "bench"]) }
+    var deadline = Date().addingTimeInterval(20)
+    while !screen().contains("app \(app)") && Date() < deadline { usleep(100_000) }
+    // To the Crashes pane (again, should the first key arrive before the console reads keys).
+    deadline = Date().addingTimeInterval(20)
+    while !screen().contains("● live") && Date() < deadline {
+        if !screen().contains("Live events") { run(["tmux", "-L", socket, "send-keys", "-t", "bench", "2"]) }
+        usleep(200_000)
+    }
+    guard screen().contains("● live"), let pid = consolePID(socket: socket) else {
+        say("live feed: the console did not go live; screen:\n\(screen())")
+        return
+    }
+
+    // Two senders pace crash/ANR batches to the rate, for `seconds`.
+    let stop = Atomic<Bool>(false)
+    let sent = Atomic<Int>(0)
+    let started = Date()
+    let perThread = liveRate / 2
+    let batchSize = 25
+    for index in 0..<2 {
+        Thread {
+            let client = try! PlatformClient(baseURL: url, token: token)
+            let begin = ContinuousClock.now
+            var batches = 0
+            while !stop.load(ordering: .relaxed) {
+                let now = Date()
+                let batch = SDKBatch(
+                    app: app, release: "5.3.0", device: DeviceInfo(id: "live-\(index)-\(batches % 500)", os: .android, osVersion: "14", model: "Pixel 8"),
+                    crashes: (0..<batchSize).map { c in
+                        SDKCrash(kind: c % 5 == 0 ? .anr : .crash, exceptionType: "Bench\(c % 7)Exception", message: "load",
+                                 frames: [StackFrame(symbol: "bench.f\(c % 11)", inApp: true)], at: now)
+                    })
+                if let receipt = try? client.send(batch) { sent.add(receipt.crashIds.count, ordering: .relaxed) }
+                batches += 1
+                let due = begin + .milliseconds(Int(Double(batches * batchSize) / perThread * 1000))
+                let wait = due - ContinuousClock.now
+                if wait > .zero { usleep(UInt32(wait.components.attoseconds / 1_000_000_000_000 + wait.components.seconds * 1_000_000)) }
+            }
+        }.start()
+    }
+    let cpuBefore = cpuSeconds(pid: pid) ?? 0
+    usleep(UInt32(options.seconds * 1_000_000))
+    let elapsed = Date().timeIntervalSince(started)
+    let cpu = (cpuSeconds(pid: pid) ?? 0) - cpuBefore
+    stop.store(true, ordering: .relaxed)
+    // The console logs how old the newest event was at each paint when it ends.
+    run(["tmux", "-L", socket, "send-keys", "-t", "bench", "q"])
+    usleep(1_000_000)
+
+    let rate = Double(sent.load(ordering: .relaxed)) / elapsed
+    say(String(format: "live feed: %.0f crash/ANR events/s into the server (asked for %.0f) for %.0f s; console CPU %.0f%% of one core",
+               rate, liveRate, elapsed, cpu / elapsed * 100))
+    if let cache = try? CacheStore(path: cachePath), let delays = try? cache.arrivalDelays(app: app, since: started) {
+        let sorted = delays.map(Double.init)
+        say(String(format: "  server to cache: p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d events",
+                   percentile(sorted, 0.5), percentile(sorted, 0.99), sorted.last ?? 0, sorted.count))
+    }
+    let log = (try? String(contentsOfFile: folder.path + "/console.log", encoding: .utf8)) ?? ""
+    if let line = log.split(separator: "\n").last(where: { $0.contains("paint latency:") }), let range = line.range(of: "newest crash event") {
+        say("  server to screen: " + line[range.lowerBound...])
+    } else {
+        say("  server to screen: the console logged no paint latency")
+    }
+}
+
+/// Rows per second the cache takes in batches of 500 crash events, as the live feed writes.
+func cacheWriteBench() {
+    let cache = try! CacheStore(path: folder.appendingPathComponent("write-bench.sqlite").path)
+    let device = DeviceInfo(id: "d", os: .android, osVersion: "14", model: "Pixel 8")
+    let frames = (0..<12).map { StackFrame(symbol: "com.example.Frame\($0).call", file: "Frame.kt", line: $0, inApp: $0 < 4) }
+    var id: Int64 = 0
+    let start = Date()
+    while Date().timeIntervalSince(start) < min(5, options.seconds) {
+        let batch = (0..<500).map { _ -> CrashEvent in
+            id += 1
+            return CrashEvent(id: id, app: "bench", release: "1.0.0", kind: .crash, device: device, exceptionType: "E",
+                              message: "a message of ordinary length for a crash", frames: frames, fingerprint: "f", at: Date())
+        }
+        try! cache.storeCrashEvents(app: "bench", batch, cursor: String(id), at: Date())
+    }
+    let seconds = Date().timeIntervalSince(start)
+    say(String(format: "cache writes: %.0f crash events/s sustained (batches of 500, 12 frames each, %.0f s)", Double(id) / seconds, seconds))
+}
+
+liveBench(rate: options.liveRate)
+// The same at a rate these two shared cores carry with room to spare.
+if options.liveRate > 1000 { liveBench(rate: 1000) }
+cacheWriteBench()

@@ -29,6 +29,24 @@ struct DisplayOptions: ParsableArguments {
     @Option(name: .long, help: "Log file (default: $XDG_STATE_HOME/opsdeck/opsdeck.log).")
     var log: String?
 
+    @Flag(name: .long, help: "Read-only: refuse every change (for watching, or for a shared screen).")
+    var readonly = false
+
+    @Option(name: .long, help: "Keep crash events and audit entries in the cache this many days.")
+    var keepDays: Double = 7
+
+    @Option(name: .long, help: "Keep at most this many crash events per app in the cache.")
+    var keepEvents: Int = 100_000
+
+    func validate() throws {
+        guard keepDays > 0 else { throw ValidationError("--keep-days must be more than 0 (got \(keepDays))") }
+        guard keepEvents >= 100 else { throw ValidationError("--keep-events must be at least 100 (got \(keepEvents))") }
+    }
+
+    var retention: Retention {
+        Retention(maximumAge: keepDays * 86_400, crashEventsPerApp: keepEvents)
+    }
+
     /// The theme to use, and a notice when the asked-for one could not be used.
     /// NO_COLOR (https://no-color.org) selects the monochrome theme.
     func resolveTheme() -> (Theme, String?) {
@@ -93,7 +111,8 @@ struct ConsoleCommand: ParsableCommand {
         let (logger, _) = display.makeLogger(label: "opsdeck.console")
         do {
             try runConsole(
-                ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice),
+                ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
+                               retention: display.retention, readOnly: display.readonly),
                 logger: logger)
         } catch let error as ConsoleError {
             throw ValidationError(error.description)
@@ -212,7 +231,7 @@ struct DemoCommand: AsyncParsableCommand {
         let cachePath = cache ?? environment["OPSDECK_CACHE"] ?? workspace.appendingPathComponent("cache.sqlite").path
         let options = ConsoleOptions(
             apiURL: "http://127.0.0.1:\(port)", token: admin.token, cachePath: cachePath, theme: theme,
-            startupNotice: notice)
+            startupNotice: notice, retention: display.retention, readOnly: display.readonly)
         logger.info("demo platform on port \(port), store in \(workspace.path)")
         let fleet = startFleet(apiURL: "http://127.0.0.1:\(port)", token: admin.token, rate: 25, seed: seed, logger: serverLogger)
         defer { fleet.stop() }

@@ -212,3 +212,41 @@ final class Locked<Value: Sendable>: Sendable {
     func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
     var current: Value { value.withLock { $0 } }
 }
+
+/// A support engineer's path in the real console: flip a breaker with a reason, see it
+/// confirmed, find it in the Audit pane, and see it through the API.
+final class BreakerEndToEndTests: XCTestCase {
+    func testFlippingABreakerWithAReasonLandsOnTheServerAndInTheAuditPane() throws {
+        let folder = Harness.temporaryFolder()
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let app = try XCTUnwrap(client.apps().value?.first)
+        let switches = try XCTUnwrap(client.switches(app: app.id).value)
+        let index = try XCTUnwrap(switches.firstIndex { $0.kind == .circuitBreaker && $0.enabled })
+        let breaker = switches[index]
+
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
+        try terminal.waitFor(["app \(app.id)", "online"])
+        try terminal.send("4")
+        try terminal.waitFor([breaker.key, "[● ON ]"])
+        for _ in 0..<index { try terminal.send("j") }
+        try terminal.send("Space")
+        try terminal.waitFor(["Turn OFF circuit breaker \(breaker.key)", "Reason:"])
+        try terminal.send("Enter")
+        try terminal.waitFor(["a reason is required"])
+        try terminal.tmux(["send-keys", "-t", "main", "-l", "e2e drill INC-7"])
+        try terminal.send("Enter")
+        try terminal.waitFor(["\(breaker.key) is now OFF (confirmed by the server"])
+
+        let after = try XCTUnwrap(client.switches(app: app.id).value?.first { $0.key == breaker.key })
+        XCTAssertFalse(after.enabled)
+        let audit = try client.audit().items
+        XCTAssertTrue(audit.contains { $0.target.hasSuffix(breaker.key) && $0.reason == "e2e drill INC-7" }, "\(audit)")
+
+        try terminal.send("6")
+        try terminal.waitFor(["switch.disable", "e2e drill INC-7"])
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+}

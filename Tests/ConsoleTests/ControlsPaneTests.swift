@@ -1,0 +1,153 @@
+import Foundation
+import PlatformModel
+import Sync
+import Testing
+import TUI
+@testable import Console
+
+/// The Breakers and Audit panes and the action dialog, headless.
+@Suite struct ControlsPaneTests {
+    static let now = ConsoleTests.now
+
+    static func breaker(_ key: String, enabled: Bool = true, revision: Int = 3, by: String = "ana") -> Switch {
+        Switch(app: "wallet-android", key: key, description: "Payments API", kind: .circuitBreaker, enabled: enabled,
+               scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", percent: 50), updatedBy: by,
+               updatedAt: now.addingTimeInterval(-600), revision: revision)
+    }
+
+    static func breakers(_ switches: [Switch], readOnly: Bool = false) -> ConsoleState {
+        var state = ConsoleTests.loaded()
+        state.readOnly = readOnly
+        _ = update(&state, .key(.character("4")))
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: now, switches: switches),
+            SyncStatus(connection: .online, since: now)))
+        return state
+    }
+
+    static func type(_ text: String, _ state: inout ConsoleState) {
+        for character in text { _ = update(&state, .key(.character(character))) }
+    }
+
+    @Test func breakersShowStateKindScopeAndWhoChangedThem() {
+        let canvas = ConsoleTests.screen(Self.breakers([Self.breaker("pay-api"), Self.breaker("new-checkout", enabled: false)]))
+        #expect(canvas.contains("[● ON ]"))
+        #expect(canvas.contains("[○ OFF]"))
+        #expect(canvas.contains("breaker"))
+        #expect(canvas.contains("Android · 5.2.0+ · 50% of devices"))
+        #expect(canvas.contains("ana"))
+    }
+
+    @Test func flippingAsksForAReasonAndSendsWithIfMatch() {
+        var state = Self.breakers([Self.breaker("pay-api")])
+        #expect(update(&state, .key(.character(" "))).isEmpty, "nothing is sent before a reason")
+        var canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("Turn OFF circuit breaker pay-api of wallet-android"))
+        #expect(canvas.contains("Calls to pay-api will fail fast"))
+        #expect(canvas.contains("If-Match \"s3\""))
+        #expect(update(&state, .key(.enter)).isEmpty)
+        #expect(ConsoleTests.screen(state).contains("a reason is required"))
+        Self.type("payments down, INC-42", &state)
+        let effects = update(&state, .key(.enter))
+        guard case .perform(let dialog)? = effects.first else {
+            Issue.record("Enter with a reason sends the change; got \(effects)")
+            return
+        }
+        #expect(dialog.action == .setSwitch(app: "wallet-android", key: "pay-api", enabled: false))
+        #expect(dialog.reason == "payments down, INC-42")
+        #expect(dialog.ifMatch == "\"s3\"")
+        canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("… pending"), "the row shows pending until the server confirms")
+        #expect(update(&state, .key(.escape)).isEmpty)
+        #expect(state.dialog != nil, "a sent change cannot be silently dropped")
+
+        var changed = Self.breaker("pay-api", enabled: false, revision: 4, by: "admin")
+        changed.updatedAt = Self.now
+        #expect(update(&state, .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchChanged(changed))) == [.refresh])
+        #expect(state.dialog == nil)
+        canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("[○ OFF]"))
+        #expect(canvas.contains("pay-api is now OFF (confirmed by the server, revision 4)"))
+    }
+
+    @Test func aConflictShowsTheNewStateAndAsksAgain() {
+        var state = Self.breakers([Self.breaker("pay-api", enabled: true)])
+        _ = update(&state, .key(.enter))
+        Self.type("flip it", &state)
+        guard case .perform(let first)? = update(&state, .key(.enter)).first else {
+            Issue.record("not sent")
+            return
+        }
+        // Someone turned it off and on again meanwhile: revision 5, still ON.
+        let current = Self.breaker("pay-api", enabled: true, revision: 5, by: "bo")
+        _ = update(&state, .actionFinished(idempotencyKey: first.idempotencyKey, .switchConflict(current: current)))
+        let dialog = try! #require(state.dialog)
+        #expect(dialog.ifMatch == "\"s5\"")
+        #expect(dialog.idempotencyKey != first.idempotencyKey)
+        #expect(ConsoleTests.screen(state).contains("Changed meanwhile by bo"))
+        guard case .perform(let second)? = update(&state, .key(.enter)).first else {
+            Issue.record("Enter sends again on the new state")
+            return
+        }
+        #expect(second.ifMatch == "\"s5\"")
+    }
+
+    @Test func aConflictThatAlreadyDidTheSameClosesWithoutSendingAgain() {
+        var state = Self.breakers([Self.breaker("pay-api", enabled: true)])
+        _ = update(&state, .key(.enter))
+        Self.type("x", &state)
+        guard case .perform(let sent)? = update(&state, .key(.enter)).first else { return }
+        _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .switchConflict(current: Self.breaker("pay-api", enabled: false, revision: 4, by: "bo"))))
+        #expect(state.dialog == nil)
+        #expect(ConsoleTests.screen(state).contains("already turned OFF by bo"))
+    }
+
+    @Test func aFailureKeepsTheDialogAndRetriesWithTheSameKey() {
+        var state = Self.breakers([Self.breaker("pay-api")])
+        _ = update(&state, .key(.enter))
+        Self.type("why", &state)
+        guard case .perform(let sent)? = update(&state, .key(.enter)).first else { return }
+        _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .failed("no answer from http://x within 15 s")))
+        #expect(ConsoleTests.screen(state).contains("no answer from http://x within 15 s"))
+        guard case .perform(let retry)? = update(&state, .key(.enter)).first else {
+            Issue.record("Enter retries")
+            return
+        }
+        #expect(retry.idempotencyKey == sent.idempotencyKey, "a retry after a timeout is applied at most once")
+    }
+
+    @Test func readOnlyRefusesAndEscCancels() {
+        var state = Self.breakers([Self.breaker("pay-api")], readOnly: true)
+        _ = update(&state, .key(.character(" ")))
+        #expect(state.dialog == nil)
+        #expect(ConsoleTests.screen(state).contains("read-only console"))
+        #expect(!ConsoleTests.screen(state).contains("space flip"))
+
+        var writable = Self.breakers([Self.breaker("pay-api")])
+        _ = update(&writable, .key(.character(" ")))
+        _ = update(&writable, .key(.escape))
+        #expect(writable.dialog == nil)
+        #expect(ConsoleTests.screen(writable).contains("cancelled: nothing was sent"))
+    }
+
+    @Test func auditShowsNewestFirstWithActorActionTargetAndReason() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character("6")))
+        let entries = [
+            AuditEntry(id: 2, at: Self.now, actor: "system", role: "system", action: "release.halt", target: "wallet-ios/5.3.0",
+                       before: nil, after: nil, reason: "guardrail: crash rate 4.1% > 2%"),
+            AuditEntry(id: 1, at: Self.now.addingTimeInterval(-60), actor: "ana", role: "support", action: "switch.disable",
+                       target: "wallet-android/pay-api", before: nil, after: nil, reason: "INC-42"),
+        ]
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: Self.now, audit: entries),
+            SyncStatus(connection: .online, since: Self.now)))
+        let canvas = ConsoleTests.screen(state)
+        let lines = canvas.lines
+        let halt = lines.firstIndex { $0.contains("release.halt") }!
+        let flip = lines.firstIndex { $0.contains("switch.disable") }!
+        #expect(halt < flip)
+        #expect(canvas.contains("guardrail: crash rate 4.1% > 2%"))
+        #expect(canvas.contains("ana (support)"))
+    }
+}
