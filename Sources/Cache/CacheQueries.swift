@@ -41,26 +41,7 @@ extension CacheStore {
     public func replaceReleases(app: String, _ releases: [Release], etag: String?, at date: Date) throws {
         try pool.write { db in
             for (position, release) in releases.enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position,
-                            guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes, targeting)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (app, version) DO UPDATE SET
-                            build = excluded.build, stage = excluded.stage, grayPercent = excluded.grayPercent,
-                            notes = excluded.notes, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt,
-                            revision = excluded.revision, position = excluded.position,
-                            guardrailMaxCrashRate = excluded.guardrailMaxCrashRate,
-                            guardrailMinSessions = excluded.guardrailMinSessions,
-                            guardrailWindowMinutes = excluded.guardrailWindowMinutes,
-                            targeting = excluded.targeting
-                        """,
-                    arguments: [
-                        app, release.version, release.build, release.stage.rawValue, release.grayPercent,
-                        release.notes, release.createdAt.unixMilliseconds, release.updatedAt.unixMilliseconds, release.revision, position,
-                        release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
-                        release.targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) },
-                    ])
+                try Self.upsert(db, release, position: position)
             }
             let keep = releases.map(\.version)
             try db.execute(
@@ -68,6 +49,38 @@ extension CacheStore {
                 arguments: [app, String(data: try JSONEncoder().encode(keep), encoding: .utf8)])
             try Self.record(db, resource: Self.releasesResource(app: app), etag: etag, at: date)
         }
+    }
+
+    /// One release as the server just answered a change to it, in its place in the list.
+    public func updateRelease(_ release: Release) throws {
+        try pool.write { db in
+            let position = try Int.fetchOne(db, sql: "SELECT position FROM releases WHERE app = ? AND version = ?",
+                                            arguments: [release.app, release.version]) ?? 0
+            try Self.upsert(db, release, position: position)
+        }
+    }
+
+    private static func upsert(_ db: Database, _ release: Release, position: Int) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO releases (app, version, build, stage, grayPercent, notes, createdAt, updatedAt, revision, position,
+                    guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes, targeting)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, version) DO UPDATE SET
+                    build = excluded.build, stage = excluded.stage, grayPercent = excluded.grayPercent,
+                    notes = excluded.notes, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt,
+                    revision = excluded.revision, position = excluded.position,
+                    guardrailMaxCrashRate = excluded.guardrailMaxCrashRate,
+                    guardrailMinSessions = excluded.guardrailMinSessions,
+                    guardrailWindowMinutes = excluded.guardrailWindowMinutes,
+                    targeting = excluded.targeting
+                """,
+            arguments: [
+                release.app, release.version, release.build, release.stage.rawValue, release.grayPercent,
+                release.notes, release.createdAt.unixMilliseconds, release.updatedAt.unixMilliseconds, release.revision, position,
+                release.guardrail?.maxCrashRate, release.guardrail?.minSessions, release.guardrail?.windowMinutes,
+                release.targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) },
+            ])
     }
 
     /// Notes that a resource was confirmed unchanged (HTTP 304) at `date`.

@@ -73,11 +73,134 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         dialog.phase = .failed("someone else changed it first; check the new state, then Enter to apply or Esc")
         state.dialog = dialog
         return [.refresh]
+    case .releaseChanged(let release):
+        state.dialog = nil
+        replace(release, in: &state)
+        state.pendingGray[release.version] = nil
+        state.flash = Flash(text: "\(release.version) is now \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))"
+                            + (release.stage == .gray ? " at \(percentText(release.grayPercent))" : "")
+                            + " (confirmed by the server, revision \(release.revision))", isError: false, shownAt: state.now)
+        return [.refresh]
+    case .releaseConflict(let current):
+        if let current {
+            replace(current, in: &state)
+            dialog.ifMatch = current.etag
+            dialog.lines.insert("Changed meanwhile: it is \(current.stage.rawValue.replacingOccurrences(of: "_", with: " ")) at \(percentText(current.grayPercent)) now (revision \(current.revision)).", at: 0)
+        }
+        dialog.idempotencyKey = UUID().uuidString
+        dialog.phase = .failed("someone else changed it first; check the new state, then Enter to apply or Esc")
+        state.dialog = dialog
+        return [.refresh]
     case .failed(let reason):
         dialog.phase = .failed(reason + " — Enter retries (applied at most once), Esc gives up")
         state.dialog = dialog
         return []
     }
+}
+
+private func replace(_ release: Release, in state: inout ConsoleState) {
+    if let index = state.releases.firstIndex(where: { $0.version == release.version }) { state.releases[index] = release }
+}
+
+// MARK: - Rollouts
+
+/// Keys of the Rollouts pane: move the pending percentage, choose the step, and the
+/// release moves (each through the dialog).
+func handleRollouts(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
+    let rollouts = state.rollouts
+    let index = state.selection[.rollouts] ?? 0
+    guard rollouts.indices.contains(index), let app = state.appID else { return nil }
+    let release = rollouts[index]
+    switch key {
+    case .left, .character("h"), .right, .character("l"):
+        guard release.stage == .gray else {
+            state.flash = Flash(text: "\(release.version) is \(release.stage.rawValue): only a gray release has a percentage to move", isError: true, shownAt: state.now)
+            return []
+        }
+        let direction: Double = key == .left || key == .character("h") ? -1 : 1
+        let current = state.pendingGray[release.version] ?? release.grayPercent
+        let next = min(100, max(0.01, ((current + direction * state.rolloutStep) * 100).rounded() / 100))
+        state.pendingGray[release.version] = next == release.grayPercent ? nil : next
+        return []
+    case .character("["), .character("]"):
+        let position = rolloutSteps.firstIndex(of: state.rolloutStep) ?? 1
+        let next = key == .character("[") ? max(0, position - 1) : min(rolloutSteps.count - 1, position + 1)
+        state.rolloutStep = rolloutSteps[next]
+        state.flash = Flash(text: "step \(percentText(state.rolloutStep))", isError: false, shownAt: state.now)
+        return []
+    case .escape:
+        state.pendingGray[release.version] = nil
+        return []
+    case .enter:
+        guard let pending = state.pendingGray[release.version], pending != release.grayPercent else {
+            state.flash = Flash(text: "move the percentage with ← → first ([ ] change the step)", isError: false, shownAt: state.now)
+            return []
+        }
+        return ask(.setGray(app: app, version: release.version, percent: pending), for: release, &state)
+    case .character("H"):
+        guard release.stage.canHalt else { return refuse("halt", release, &state) }
+        return ask(.release(app: app, version: release.version, .halt), for: release, &state)
+    case .character("R"):
+        guard release.stage.canResume else { return refuse("resume", release, &state) }
+        return ask(.release(app: app, version: release.version, .resume), for: release, &state)
+    case .character("B"):
+        guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
+        return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
+    case .character("A"):
+        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
+        guard let next else { return refuse("advance", release, &state) }
+        return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
+    default:
+        return nil
+    }
+}
+
+private func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
+    state.flash = Flash(text: "cannot \(verb) \(release.version): it is \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))",
+                        isError: true, shownAt: state.now)
+    return []
+}
+
+/// Opens the dialog for a release move, with what it does and to whom.
+private func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout ConsoleState) -> [Effect] {
+    guard !state.readOnly else {
+        state.flash = Flash(text: "read-only console (--readonly): changes are not possible here", isError: true, shownAt: state.now)
+        return []
+    }
+    let app = state.appID ?? release.app
+    var lines: [String] = []
+    let title: String
+    switch action {
+    case .setGray(_, _, let percent):
+        let delta = percent - release.grayPercent
+        title = "\(delta > 0 ? "Raise" : "Lower") the gray of \(app) \(release.version) from \(percentText(release.grayPercent)) to \(percentText(percent))"
+        if delta > 0 {
+            lines.append("About \(percentText(delta)) more of \(app)'s devices will be offered \(release.version).")
+            lines.append("Every device already in stays in: buckets are stable, a raise only adds.")
+        } else {
+            lines.append("About \(percentText(-delta)) of \(app)'s devices stop being offered \(release.version); installs stay.")
+        }
+    case .setStage(_, _, let stage):
+        title = "Advance \(app) \(release.version) from \(release.stage.rawValue) to \(stage.rawValue)"
+        lines.append(stage == .full ? "Every device of \(app) will be offered \(release.version)." : "Devices in the gray percentage (now \(percentText(release.grayPercent))) will be offered it.")
+    case .release(_, _, let command):
+        switch command {
+        case .halt:
+            title = "Halt \(app) \(release.version)"
+            lines.append("No more devices will be offered it; devices that installed it keep it.")
+        case .resume:
+            title = "Resume \(app) \(release.version)"
+            lines.append("Offers start again at \(percentText(release.grayPercent)).")
+        case .rollback:
+            title = "Roll back \(app) \(release.version)"
+            lines.append("Devices on it are offered the previous full release; this cannot be resumed.")
+        }
+    case .setSwitch:
+        return []
+    }
+    lines.append("Now: \(release.stage.rawValue) at \(percentText(release.grayPercent)), revision \(release.revision).")
+    state.dialog = ActionDialog(action: action, title: title, lines: lines, ifMatch: release.etag)
+    return []
 }
 
 /// Space or Enter on a switch: ask to flip it.

@@ -178,24 +178,63 @@ public final class ConsoleRuntime {
     private func perform(_ dialog: ActionDialog) {
         let cache = cache, logger = logger
         requests.submit { client in
+            let key = dialog.idempotencyKey
             switch dialog.action {
-            case .setSwitch(let app, let key, let enabled):
+            case .setSwitch(let app, let name, let enabled):
                 do throws(PlatformError) {
-                    let changed = try client.patchSwitch(app: app, key: key, SwitchPatch(enabled: enabled, reason: dialog.reason),
-                                                         ifMatch: dialog.ifMatch, idempotencyKey: dialog.idempotencyKey)
-                    do { try cache.updateSwitch(changed) } catch { logger.error("cannot write the cache: \(error)") }
-                    logger.info("switch \(app)/\(key) set to \(enabled) (revision \(changed.revision)): \(dialog.reason)")
-                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchChanged(changed))
+                    let changed = try client.patchSwitch(app: app, key: name, SwitchPatch(enabled: enabled, reason: dialog.reason),
+                                                         ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    Self.store { try cache.updateSwitch(changed) }
+                    logger.info("switch \(app)/\(name) set to \(enabled) (revision \(changed.revision)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .switchChanged(changed))
                 } catch .changedMeanwhile(_, let current) {
                     let latest = current.flatMap { try? WireFormat.decoder().decode(Switch.self, from: $0) }
-                    if let latest { try? cache.updateSwitch(latest) }
-                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchConflict(current: latest))
+                    if let latest { Self.store { try cache.updateSwitch(latest) } }
+                    return .actionFinished(idempotencyKey: key, .switchConflict(current: latest))
                 } catch {
-                    logger.warning("switch \(app)/\(key) change failed: \(error.description)")
-                    return .actionFinished(idempotencyKey: dialog.idempotencyKey, .failed(error.description))
+                    logger.warning("switch \(app)/\(name) change failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
+                }
+            case .setGray(let app, let version, _), .setStage(let app, let version, _), .release(let app, let version, _):
+                do throws(PlatformError) {
+                    let changed: Release
+                    switch dialog.action {
+                    case .setGray(_, _, let percent):
+                        changed = try client.patchRelease(app: app, version: version, ReleasePatch(grayPercent: percent, reason: dialog.reason),
+                                                          ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .setStage(_, _, let stage):
+                        changed = try client.patchRelease(app: app, version: version, ReleasePatch(stage: stage, reason: dialog.reason),
+                                                          ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .release(_, _, let command):
+                        let action: PlatformClient.ReleaseAction = switch command {
+                        case .halt: .halt
+                        case .resume: .resume
+                        case .rollback: .rollback
+                        }
+                        changed = try client.perform(action, app: app, version: version, reason: dialog.reason,
+                                                     ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .setSwitch:
+                        return .actionFinished(idempotencyKey: key, .failed("not a release change"))
+                    }
+                    Self.store { try cache.updateRelease(changed) }
+                    logger.info("release \(app)/\(version) now \(changed.stage.rawValue) at \(changed.grayPercent)% (revision \(changed.revision)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .releaseChanged(changed))
+                } catch .changedMeanwhile(_, let current) {
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(Release.self, from: $0) }
+                    if let latest { Self.store { try cache.updateRelease(latest) } }
+                    return .actionFinished(idempotencyKey: key, .releaseConflict(current: latest))
+                } catch {
+                    logger.warning("release \(app)/\(version) change failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
                 }
             }
         }
+    }
+
+    /// The server's answer goes into the cache at once, so that the screen does not
+    /// flip back until the next poll. A cache that cannot be written only loses that.
+    private static func store(_ write: () throws -> Void) {
+        try? write()
     }
 
     /// Reads what the screen needs from the cache. A failed read keeps the last state.
@@ -212,6 +251,8 @@ public final class ConsoleRuntime {
             }
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
             if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }
+            // Rollouts say which halts were the guardrail's.
+            if state.pane == .rollouts { snapshot.audit = try cache.audit(limit: 200) }
             return snapshot
         } catch {
             logger.error("cannot read the cache: \(error)")

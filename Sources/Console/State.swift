@@ -62,7 +62,7 @@ public struct CacheSnapshot: Sendable, Equatable {
 
 /// The lists a person can move through; each keeps its own selection.
 public enum ListID: Hashable, Sendable {
-    case releases, crashEvents, crashIssues, switches, audit
+    case releases, crashEvents, crashIssues, switches, audit, rollouts
 }
 
 /// A change the person asked for, waiting for a reason, then for the server's answer.
@@ -71,6 +71,9 @@ public enum ListID: Hashable, Sendable {
 public struct ActionDialog: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case setSwitch(app: String, key: String, enabled: Bool)
+        case setGray(app: String, version: String, percent: Double)
+        case setStage(app: String, version: String, stage: ReleaseStage)
+        case release(app: String, version: String, ReleaseCommand)
     }
 
     public enum Phase: Sendable, Equatable {
@@ -100,13 +103,23 @@ public struct ActionDialog: Sendable, Equatable {
     public static let maximumReasonLength = 200
 }
 
+/// The release moves that are not a percentage or a stage.
+public enum ReleaseCommand: String, Sendable, Equatable {
+    case halt, resume, rollback
+}
+
 /// How a sent action ended.
 public enum ActionResult: Sendable, Equatable {
     case switchChanged(Switch)
     /// Someone changed it first; the current state, when the server sent it.
     case switchConflict(current: Switch?)
+    case releaseChanged(Release)
+    case releaseConflict(current: Release?)
     case failed(String)
 }
+
+/// The gray-percentage steps `[` and `]` choose among.
+public let rolloutSteps: [Double] = [0.1, 1, 5, 10, 25]
 
 /// The Crashes pane shows either the live stream of events or the issues they form.
 public enum CrashView: Sendable, Equatable {
@@ -132,6 +145,9 @@ public struct ConsoleState: Sendable {
     public var switches: [Switch] = []
     public var audit: [AuditEntry] = []
     public var dialog: ActionDialog?
+    /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
+    public var pendingGray: [String: Double] = [:]
+    public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
     public var crashView: CrashView = .events
@@ -173,7 +189,8 @@ public struct ConsoleState: Sendable {
         case .crashes: crashView == .events ? .crashEvents : .crashIssues
         case .breakers: .switches
         case .audit: .audit
-        default: nil
+        case .rollouts: .rollouts
+        case .funnels: nil
         }
     }
 
@@ -184,13 +201,20 @@ public struct ConsoleState: Sendable {
         case .crashIssues: crashIssues.count
         case .switches: switches.count
         case .audit: audit.count
+        case .rollouts: rollouts.count
         }
+    }
+
+    /// The releases a rollout can move: in whitelist, gray or halted.
+    public var rollouts: [Release] {
+        releases.filter { [.whitelist, .gray, .halted].contains($0.stage) }
     }
 
     /// The data kinds on screen, for the sync engine to fetch first and most often.
     public var visibleData: Set<DataKind> {
         switch pane {
-        case .releases, .rollouts: [.releases]
+        case .releases: [.releases]
+        case .rollouts: [.releases, .audit]
         case .crashes: [.crashEvents, .crashIssues]
         case .breakers: [.switches]
         case .audit: [.audit]

@@ -53,7 +53,9 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.apps = snapshot.apps
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
     if snapshot.releasesApp == state.appID {
+        let rolloutsBefore = state.rollouts
         state.releases = keepingSelection(of: .releases, in: state.releases, snapshot.releases, &state, id: \.version)
+        _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
         state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, snapshot.crashIssues, &state, id: \.fingerprint)
         let newest = state.crashEvents.first?.id ?? 0
         if state.livePaused {
@@ -100,6 +102,7 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         }
         return []
     }
+    if state.pane == .rollouts && !state.showHelp, let effects = handleRollouts(key, &state) { return effects }
     if state.showHelp {
         // Help is modal: any key closes it; q still quits.
         state.showHelp = false
@@ -196,6 +199,7 @@ private func clearAppData(_ state: inout ConsoleState) {
     state.crashEventCount = 0
     state.crashIssues = []
     state.switches = []
+    state.pendingGray = [:]
     state.selection = [:]
     state.livePaused = false
     state.newWhilePaused = 0

@@ -24,6 +24,7 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     switch state.pane {
     case .releases: drawReleases(state, theme: theme, into: &canvas, area: body)
     case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body)
+    case .rollouts: drawRollouts(state, theme: theme, into: &canvas, area: body)
     case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body)
     case .audit: drawAudit(state, theme: theme, into: &canvas, area: body)
     default: drawComingSoon(state.pane, theme: theme, into: &canvas, area: body)
@@ -102,6 +103,7 @@ private func keyHints(for state: ConsoleState) -> [(key: String, label: String)]
         if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
     }
     if state.pane == .breakers && !state.readOnly { hints.append(("space", "flip")) }
+    if state.pane == .rollouts && !state.readOnly { hints += [("←→", "gray %"), ("Enter", "apply"), ("H/R/A/B", "halt/resume/advance/back")] }
     hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
     return hints
 }
@@ -224,9 +226,8 @@ func grayText(_ release: Release) -> String {
 private func drawComingSoon(_ pane: Pane, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let text: String
     switch pane {
-    case .rollouts: text = "Gray-rollout sliders: not in this build yet."
     case .funnels: text = "User-flow funnels: not in this build yet."
-    case .releases, .crashes, .breakers, .audit: text = ""
+    case .releases, .crashes, .rollouts, .breakers, .audit: text = ""
     }
     canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
 }
@@ -241,6 +242,8 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("v", "crashes: live events / issues"),
         ("space", "crashes: pause, resume live"),
         ("space, Enter", "breakers: flip (asks why)"),
+        ("← → [ ] Enter", "rollouts: gray %, step, apply"),
+        ("H R A B", "rollouts: halt, resume, advance, back"),
         ("Ctrl-R", "refresh now"),
         ("Ctrl-L", "redraw the screen"),
         ("?", "this help"),

@@ -250,3 +250,70 @@ final class BreakerEndToEndTests: XCTestCase {
         XCTAssertEqual(try terminal.waitForExit(), 0)
     }
 }
+
+/// The on-call path in the real console: the crash in the gray release and its stack,
+/// halting that release, raising another's gray, all seen in Audit and through the API.
+final class OnCallEndToEndTests: XCTestCase {
+    func testFindTheCrashHaltTheReleaseRaiseAnotherAndSeeItAllAudited() throws {
+        let folder = Harness.temporaryFolder()
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let apps = try XCTUnwrap(client.apps().value)
+        let app = apps[0]
+        let gray = try XCTUnwrap(client.releases(app: app.id).value?.first { $0.stage == .gray })
+        // A crash in the gray release, as a device would send it.
+        _ = try client.send(SDKBatch(
+            app: app.id, release: gray.version, device: DeviceInfo(id: "oncall-1", os: app.platform, osVersion: "14", model: "Pixel 8"),
+            crashes: [SDKCrash(kind: .crash, exceptionType: "CheckoutStateException", message: "coupon was null",
+                               frames: [StackFrame(symbol: "com.opsdeck.checkout.Coupon.apply", file: "Coupon.kt", line: 42, inApp: true)], at: Date())]))
+
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
+        try terminal.waitFor(["app \(app.id)", "online"])
+        try terminal.send("2")
+        try terminal.waitFor(["CheckoutStateException", gray.version])
+        try terminal.send("Enter")
+        try terminal.waitFor(["Stack trace", "com.opsdeck.checkout.Coupon.apply (Coupon.kt:42)"])
+        try terminal.send("Escape")
+
+        // Halt the gray release.
+        try terminal.send("3")
+        try terminal.waitFor(["\(gray.version) (build"])
+        let rollouts = try XCTUnwrap(client.releases(app: app.id).value).filter { [.whitelist, .gray, .halted].contains($0.stage) }
+        let grayIndex = try XCTUnwrap(rollouts.firstIndex { $0.version == gray.version })
+        for _ in 0..<grayIndex { try terminal.send("j") }
+        try terminal.send("H")
+        try terminal.waitFor(["Halt \(app.id) \(gray.version)"])
+        try terminal.tmux(["send-keys", "-t", "main", "-l", "crash spike in checkout"])
+        try terminal.send("Enter")
+        try terminal.waitFor(["\(gray.version) is now halted (confirmed by the server"])
+        XCTAssertEqual(try client.release(app: app.id, version: gray.version).stage, .halted)
+
+        // Raise another app's gray by 5 points.
+        let other = try XCTUnwrap(apps.dropFirst().first { app in (try? client.releases(app: app.id).value?.contains { $0.stage == .gray }) == true })
+        let otherRelease = try XCTUnwrap(client.releases(app: other.id).value?.first { $0.stage == .gray })
+        let otherRollouts = try XCTUnwrap(client.releases(app: other.id).value).filter { [.whitelist, .gray, .halted].contains($0.stage) }
+        while try !terminal.screen().contains("app \(other.id)") {
+            try terminal.send("a")
+            usleep(300_000)
+        }
+        try terminal.waitFor(["\(otherRelease.version) (build"])
+        for _ in 0..<(otherRollouts.firstIndex { $0.version == otherRelease.version } ?? 0) { try terminal.send("j") }
+        try terminal.send("]")
+        try terminal.send("Right")
+        try terminal.send("Enter")
+        try terminal.waitFor(["Raise the gray of \(other.id) \(otherRelease.version)"])
+        try terminal.tmux(["send-keys", "-t", "main", "-l", "healthy for a day"])
+        try terminal.send("Enter")
+        try terminal.waitFor(["\(otherRelease.version) is now gray at"])
+        XCTAssertEqual(try client.release(app: other.id, version: otherRelease.version).grayPercent, min(100, otherRelease.grayPercent + 5))
+
+        try terminal.send("6")
+        try terminal.waitFor(["release.halt", "crash spike in checkout", "release.gray", "healthy for a day"])
+        let audit = try client.audit().items
+        XCTAssertTrue(audit.contains { $0.action == "release.halt" && $0.reason == "crash spike in checkout" })
+        XCTAssertTrue(audit.contains { $0.action == "release.gray" && $0.reason == "healthy for a day" })
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+}

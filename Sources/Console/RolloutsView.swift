@@ -1,0 +1,92 @@
+import Foundation
+import PlatformModel
+import TUI
+
+// The Rollouts pane: each release in whitelist, gray or halted as a slider, the current
+// percentage and the pending one apart, and a guardrail's halt in plain sight.
+
+/// Lines each release takes: name and stage, slider, spacing.
+private let rowHeight = 3
+
+func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
+    let rollouts = state.rollouts
+    guard !rollouts.isEmpty else {
+        drawEmpty("No release of \(state.appID ?? "this app") is in whitelist, gray or halted.", theme: theme, into: &canvas, area: inner)
+        return
+    }
+    let header = "Step \(percentText(state.rolloutStep))  ·  ← → move  [ ] step  Enter apply  Esc reset  H halt  R resume  A advance  B roll back"
+    canvas.put(header, x: inner.x, y: inner.y, maxWidth: inner.width, style: theme.style("muted"))
+    let selected = state.selection[.rollouts] ?? 0
+    let fits = max(1, (inner.height - 2) / rowHeight)
+    let first = min(max(0, selected - fits + 1), max(0, rollouts.count - fits))
+    for (offset, release) in rollouts.dropFirst(first).prefix(fits).enumerated() {
+        let index = first + offset
+        let y = inner.y + 2 + offset * rowHeight
+        drawRollout(release, selected: index == selected, pending: state.pendingGray[release.version],
+                    guardrailHalt: guardrailHalt(of: release, in: state), theme: theme, into: &canvas,
+                    area: Rect(x: inner.x, y: y, width: inner.width, height: 2))
+    }
+}
+
+/// The audit entry of the server's own halt of this release, when that is why it is halted.
+private func guardrailHalt(of release: Release, in state: ConsoleState) -> AuditEntry? {
+    guard release.stage == .halted else { return nil }
+    let target = "\(release.app)/\(release.version)"
+    let latest = state.audit.first { $0.target == target }
+    return latest?.action == "release.guardrail_halt" ? latest : nil
+}
+
+private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let base = selected ? theme.style("table.selected") : theme.style("base")
+    canvas.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: base)
+    var spans = [
+        Span(selected ? "▶ " : "  "),
+        Span(release.version, style: Style(attributes: .bold)),
+        Span(" (build \(release.build))  ", style: theme.style("muted")),
+        stageSpan(release.stage, theme: theme),
+    ]
+    if let guardrailHalt {
+        spans.append(Span("  ■ HALTED BY GUARDRAIL ", style: theme.style("status.crit").adding(.reverse)))
+        spans.append(Span(" " + guardrailHalt.reason.replacingOccurrences(of: "guardrail: ", with: ""), style: theme.style("status.crit")))
+    } else if let guardrail = release.guardrail {
+        spans.append(Span("  guardrail: halts above \(percentText(guardrail.maxCrashRate)) crashes over \(guardrail.windowMinutes) min", style: theme.style("muted")))
+    }
+    canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
+
+    // The slider: filled to the current percentage; the pending value as a marker.
+    let label: [Span]
+    switch release.stage {
+    case .whitelist:
+        label = [Span("whitelist only: A starts the gray", style: theme.style("muted"))]
+    default:
+        var parts = [Span(percentText(release.grayPercent), style: Style(attributes: .bold))]
+        if let pending {
+            let delta = pending - release.grayPercent
+            parts.append(Span(" → \(percentText(pending)) pending (\(delta > 0 ? "+" : "−")\(percentText(abs(delta))))", style: theme.style("status.warn").adding(.bold)))
+        }
+        label = parts
+    }
+    let labelWidth = 34
+    let trackWidth = max(10, area.width - labelWidth - 6)
+    let track = sliderTrack(current: release.stage == .whitelist ? 0 : release.grayPercent, pending: pending, width: trackWidth)
+    let y = area.y + 1
+    canvas.put("  [", x: area.x, y: y, style: theme.style("muted"))
+    var x = area.x + 3
+    for (character, role) in track {
+        canvas.put(String(character), x: x, y: y, style: theme.style(role))
+        x += 1
+    }
+    canvas.put("]  ", x: x, y: y, style: theme.style("muted"))
+    canvas.put(spans: label, x: x + 3, y: y, maxWidth: area.x + area.width - x - 3, base: theme.style("base"))
+}
+
+/// Cells of a slider `width` wide: filled up to `current`, a `│` marker at `pending`
+/// (styled apart, so that it reads without colour too).
+func sliderTrack(current: Double, pending: Double?, width: Int) -> [(Character, String)] {
+    func cell(_ percent: Double) -> Int { min(width - 1, max(0, Int((percent / 100 * Double(width)).rounded(.down)))) }
+    let filled = current <= 0 ? 0 : max(1, Int((current / 100 * Double(width)).rounded()))
+    var cells: [(Character, String)] = (0..<width).map { $0 < filled ? ("█", "slider.fill") : ("░", "muted") }
+    if let pending { cells[cell(pending)] = ("┃", "status.warn") }
+    return cells
+}

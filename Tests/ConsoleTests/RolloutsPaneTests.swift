@@ -1,0 +1,122 @@
+import Foundation
+import PlatformModel
+import Sync
+import Testing
+import TUI
+@testable import Console
+
+/// The Rollouts pane headless: sliders, pending values, release moves and guardrail halts.
+@Suite struct RolloutsPaneTests {
+    static let now = ConsoleTests.now
+
+    static func rollouts(_ releases: [Release] = ConsoleTests.releases, audit: [AuditEntry] = []) -> ConsoleState {
+        var state = ConsoleTests.loaded(releases: releases)
+        _ = update(&state, .key(.character("3")))
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: releases, releasesApp: "wallet-android", lastFetched: now, audit: audit),
+            SyncStatus(connection: .online, since: now)))
+        return state
+    }
+
+    @Test func onlyWhitelistGrayAndHaltedReleasesHaveSliders() {
+        let state = Self.rollouts()
+        #expect(state.rollouts.map(\.version) == ["5.3.0", "5.1.1"])
+        let canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("12.50%"))
+        #expect(!canvas.contains("5.0.0"))
+    }
+
+    @Test func arrowsMoveThePendingValueByTheStepAndShowItApart() {
+        var state = Self.rollouts()
+        _ = update(&state, .key(.right))
+        #expect(state.pendingGray["5.3.0"] == 13.5)
+        _ = update(&state, .key(.character("]")))
+        #expect(state.rolloutStep == 5)
+        _ = update(&state, .key(.right))
+        #expect(state.pendingGray["5.3.0"] == 18.5)
+        let canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("12.50% → 18.50% pending (+6%)"))
+        #expect(canvas.contains("┃"), "the pending value has its own marker")
+        for _ in 0..<30 { _ = update(&state, .key(.right)) }
+        #expect(state.pendingGray["5.3.0"] == 100, "never past 100%")
+        _ = update(&state, .key(.escape))
+        #expect(state.pendingGray["5.3.0"] == nil)
+        _ = update(&state, .key(.character("[")))
+        _ = update(&state, .key(.character("[")))
+        _ = update(&state, .key(.character("[")))
+        #expect(state.rolloutStep == 0.1, "the smallest step is 0.1%")
+    }
+
+    @Test func enterAsksWithTheBlastRadiusAndSendsWithIfMatch() {
+        var state = Self.rollouts()
+        _ = update(&state, .key(.character("]")))
+        _ = update(&state, .key(.right))
+        #expect(update(&state, .key(.enter)).isEmpty)
+        let canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("Raise the gray of wallet-android 5.3.0 from 12.50% to 17.50%"))
+        #expect(canvas.contains("About 5% more of wallet-android's devices"))
+        for character in "24h clean" { _ = update(&state, .key(.character(character))) }
+        guard case .perform(let dialog)? = update(&state, .key(.enter)).first else {
+            Issue.record("Enter sends")
+            return
+        }
+        #expect(dialog.action == .setGray(app: "wallet-android", version: "5.3.0", percent: 17.5))
+        #expect(dialog.ifMatch == "\"r1\"")
+        var changed = ConsoleTests.release("5.3.0", .gray, gray: 17.5)
+        changed.revision = 2
+        _ = update(&state, .actionFinished(idempotencyKey: dialog.idempotencyKey, .releaseChanged(changed)))
+        #expect(state.pendingGray["5.3.0"] == nil)
+        #expect(ConsoleTests.screen(state).contains("5.3.0 is now gray at 17.50% (confirmed by the server, revision 2)"))
+    }
+
+    @Test func haltResumeAdvanceAndRollBackFollowTheStageRules() {
+        var state = Self.rollouts()
+        _ = update(&state, .key(.character("R")))
+        #expect(state.dialog == nil)
+        #expect(ConsoleTests.screen(state).contains("cannot resume 5.3.0: it is gray"))
+        _ = update(&state, .key(.character("H")))
+        #expect(state.dialog?.action == .release(app: "wallet-android", version: "5.3.0", .halt))
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .key(.character("A")))
+        #expect(state.dialog?.action == .setStage(app: "wallet-android", version: "5.3.0", stage: .full))
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.character("R")))
+        #expect(state.dialog?.action == .release(app: "wallet-android", version: "5.1.1", .resume))
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .key(.right))
+        #expect(state.pendingGray.isEmpty, "a halted release's percentage does not move")
+    }
+
+    @Test func aConflictShowsTheNewStateAndNeverOverwrites() {
+        var state = Self.rollouts()
+        _ = update(&state, .key(.right))
+        _ = update(&state, .key(.enter))
+        for character in "go" { _ = update(&state, .key(.character(character))) }
+        guard case .perform(let sent)? = update(&state, .key(.enter)).first else { return }
+        var current = ConsoleTests.release("5.3.0", .gray, gray: 50)
+        current.revision = 7
+        _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .releaseConflict(current: current)))
+        let dialog = try! #require(state.dialog)
+        #expect(dialog.ifMatch == "\"r7\"")
+        #expect(ConsoleTests.screen(state).contains("Changed meanwhile: it is gray at 50% now (revision 7)"))
+        #expect(state.releases.first { $0.version == "5.3.0" }?.grayPercent == 50)
+    }
+
+    @Test func aGuardrailHaltStandsOut() {
+        let releases = [ConsoleTests.release("5.3.0", .halted, gray: 20)]
+        let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: "release.guardrail_halt",
+                                target: "wallet-android/5.3.0", before: nil, after: nil,
+                                reason: "guardrail: crash rate 7.10% over the last 10 min (71 of 1000 sessions) is above 5.00%")]
+        let canvas = ConsoleTests.screen(Self.rollouts(releases, audit: audit))
+        #expect(canvas.contains("■ HALTED BY GUARDRAIL"))
+        #expect(canvas.contains("crash rate 7.10% over the last 10 min"))
+    }
+
+    @Test func sliderTrackFillsToTheCurrentValueAndMarksThePending() {
+        let track = sliderTrack(current: 50, pending: 75, width: 20)
+        #expect(track.filter { $0.0 == "█" }.count == 10)
+        #expect(track[15].0 == "┃")
+        #expect(sliderTrack(current: 0.01, pending: nil, width: 20).first?.0 == "█", "a tiny gray still shows")
+    }
+}
