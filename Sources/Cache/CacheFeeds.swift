@@ -68,9 +68,8 @@ extension CacheStore {
                     (id, app, release, kind, fingerprint, exceptionType, message, deviceId, os, osVersion, model, city, network, frames, at, storedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let encoder = WireFormat.encoder()
             for event in events {
-                let frames = String(decoding: try encoder.encode(event.frames), as: UTF8.self)
+                let frames = StackFrame.jsonArray(event.frames)
                 try statement.execute(arguments: [
                     event.id, event.app, event.release, event.kind.rawValue, event.fingerprint, event.exceptionType,
                     event.message, event.device.id, event.device.os.rawValue, event.device.osVersion, event.device.model,

@@ -288,13 +288,15 @@ public final class ConsoleRuntime {
 /// screen), for `make bench`: logged when the console ends. Meaningful when the devices
 /// share this machine's clock, as the benchmark's do.
 struct PaintLatency {
-    private var newestPainted: Int64 = 0
+    private var newestPainted: Int64?
     private var milliseconds: [Double] = []
 
+    /// Counts each paint that shows a newer event than the last; the first paint only
+    /// sets the mark (it may show what was cached before).
     mutating func painted(_ state: ConsoleState) {
-        guard state.pane == .crashes, !state.livePaused, let newest = state.crashEvents.first, newest.id > newestPainted else { return }
+        guard state.pane == .crashes, !state.livePaused, let newest = state.crashEvents.first, newest.id > newestPainted ?? -1 else { return }
+        if newestPainted != nil, milliseconds.count < 1_000_000 { milliseconds.append(Date().timeIntervalSince(newest.at) * 1000) }
         newestPainted = newest.id
-        if milliseconds.count < 1_000_000 { milliseconds.append(Date().timeIntervalSince(newest.at) * 1000) }
     }
 
     func log(to logger: Logger) {

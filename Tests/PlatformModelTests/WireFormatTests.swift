@@ -59,3 +59,17 @@ import Testing
         #expect(first != (0..<5).map { _ in c.next() })
     }
 }
+
+@Suite struct StackFrameJSONTests {
+    @Test func handWrittenFramesDecodeToTheSameFrames() throws {
+        let frames = [
+            StackFrame(symbol: "com.opsdeck.Pay.submit", file: "Pay.kt", line: 42, inApp: true),
+            StackFrame(symbol: "weird \"quoted\" \\ back\nline\u{1B}[31m\u{0}", file: nil, line: nil, inApp: false),
+            StackFrame(symbol: "ünïcødé 支付", file: "a/b.swift", line: 0, inApp: false),
+        ]
+        let text = StackFrame.jsonArray(frames)
+        #expect(try WireFormat.decoder().decode([StackFrame].self, from: Data(text.utf8)) == frames)
+        #expect(String(decoding: try WireFormat.encoder().encode(frames), as: UTF8.self) == text, "the same bytes as the encoder")
+        #expect(StackFrame.jsonArray([]) == "[]")
+    }
+}
