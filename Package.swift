@@ -94,7 +94,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"], exclude: ["Snapshots"]),
         // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
         .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel"]),
     ]

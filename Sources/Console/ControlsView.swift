@@ -48,10 +48,10 @@ func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, a
         return
     }
     let columns = [
-        Table.Column("WHEN", width: .length(16)),
+        Table.Column("WHEN", width: .length(14)),
         Table.Column("ACTOR", width: .length(20)),
         Table.Column("ACTION", width: .length(16)),
-        Table.Column("TARGET", width: .length(34)),
+        Table.Column("TARGET", width: .length(30)),
         Table.Column("REASON", width: .fill(min: 12)),
     ]
     let (window, selected) = visibleWindow(count: state.audit.count, selected: state.selection[.audit] ?? 0, height: inner.height)

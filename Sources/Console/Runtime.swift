@@ -152,6 +152,23 @@ public final class ConsoleRuntime {
                     case .redrawAll: terminal.invalidate()
                     case .loadCrashEvent(let id):
                         _ = update(&state, .crashEventLoaded(try? cache.crashEvent(id: id)))
+                    case .loadFunnels(let app):
+                        requests.submit { client in
+                            do throws(PlatformError) {
+                                return .funnelsLoaded(app: app, .success(try client.funnels(app: app).value ?? []))
+                            } catch {
+                                return .funnelsLoaded(app: app, .failure(PlatformFailure(error.description)))
+                            }
+                        }
+                    case .loadFunnelReport(let app, let funnel, let from, let to, let byRelease):
+                        requests.submit { client in
+                            do throws(PlatformError) {
+                                let report = try client.funnelReport(app: app, funnel: funnel, from: from, to: to, byRelease: byRelease)
+                                return .funnelReportLoaded(app: app, funnel: funnel, .success(report))
+                            } catch {
+                                return .funnelReportLoaded(app: app, funnel: funnel, .failure(PlatformFailure(error.description)))
+                            }
+                        }
                     case .perform(let dialog):
                         perform(dialog)
                     case .loadIssue(let app, let fingerprint):

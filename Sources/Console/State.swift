@@ -62,7 +62,7 @@ public struct CacheSnapshot: Sendable, Equatable {
 
 /// The lists a person can move through; each keeps its own selection.
 public enum ListID: Hashable, Sendable {
-    case releases, crashEvents, crashIssues, switches, audit, rollouts
+    case releases, crashEvents, crashIssues, switches, audit, rollouts, funnels
 }
 
 /// A change the person asked for, waiting for a reason, then for the server's answer.
@@ -118,6 +118,41 @@ public enum ActionResult: Sendable, Equatable {
     case failed(String)
 }
 
+/// The time ranges a funnel report covers; `t` cycles them.
+public enum FunnelRange: Int, CaseIterable, Sendable {
+    case hour, day, week
+
+    public var seconds: TimeInterval {
+        switch self {
+        case .hour: 3600
+        case .day: 86_400
+        case .week: 7 * 86_400
+        }
+    }
+
+    public var title: String {
+        switch self {
+        case .hour: "last hour"
+        case .day: "last 24 h"
+        case .week: "last 7 days"
+        }
+    }
+}
+
+/// The Funnels pane's data: fetched on demand, not cached (reports are computed).
+public struct FunnelsView: Sendable, Equatable {
+    public var definitions: [FunnelDefinition] = []
+    public var range: FunnelRange = .day
+    /// Two releases side by side.
+    public var compare = true
+    public var report: FunnelReport?
+    public var loading = false
+    public var error: String?
+    public var fetchedAt: Date?
+
+    public init() {}
+}
+
 /// The gray-percentage steps `[` and `]` choose among.
 public let rolloutSteps: [Double] = [0.1, 1, 5, 10, 25]
 
@@ -147,6 +182,7 @@ public struct ConsoleState: Sendable {
     public var dialog: ActionDialog?
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]
+    public var funnels = FunnelsView()
     public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
@@ -190,7 +226,7 @@ public struct ConsoleState: Sendable {
         case .breakers: .switches
         case .audit: .audit
         case .rollouts: .rollouts
-        case .funnels: nil
+        case .funnels: .funnels
         }
     }
 
@@ -202,6 +238,7 @@ public struct ConsoleState: Sendable {
         case .switches: switches.count
         case .audit: audit.count
         case .rollouts: rollouts.count
+        case .funnels: funnels.definitions.count
         }
     }
 
@@ -236,6 +273,8 @@ public enum Message: Sendable {
     case crashEventLoaded(CrashEvent?)
     /// An issue's detail from the server, or why it could not be had.
     case issueLoaded(fingerprint: String, Result<CrashIssueDetail, PlatformFailure>)
+    case funnelsLoaded(app: String, Result<[FunnelDefinition], PlatformFailure>)
+    case funnelReportLoaded(app: String, funnel: String, Result<FunnelReport, PlatformFailure>)
     /// The server's answer to a sent action (matched by its Idempotency-Key).
     case actionFinished(idempotencyKey: String, ActionResult)
 }
@@ -259,6 +298,8 @@ public enum Effect: Sendable, Equatable {
     case loadCrashEvent(id: Int64)
     /// Fetch an issue's detail (stack, breakdowns) from the server.
     case loadIssue(app: String, fingerprint: String)
+    case loadFunnels(app: String)
+    case loadFunnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool)
     /// Send a change to the server, with its reason, If-Match and Idempotency-Key.
     case perform(ActionDialog)
 }

@@ -20,7 +20,17 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
     case .dataChanged(let snapshot, let status):
         return apply(snapshot, status, to: &state)
     case .key(let key):
-        return handle(key, &state)
+        let (pane, app, funnel) = (state.pane, state.appID, state.selection[.funnels])
+        var effects = handle(key, &state)
+        // The Funnels pane fetches on demand: when it opens, for another app, another funnel.
+        if state.pane == .funnels && (pane != .funnels || app != state.appID) {
+            effects += openFunnels(&state)
+        } else if state.pane == .funnels && funnel != state.selection[.funnels] {
+            effects += loadReport(&state)
+        } else if state.pane == .funnels && effects.contains(.refresh) {
+            effects += loadReport(&state)
+        }
+        return effects
     case .crashEventLoaded(let event):
         guard let event else {
             state.flash = Flash(text: "that event is no longer in the cache", isError: true, shownAt: state.now)
@@ -29,6 +39,10 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
         state.overlay = .crashEvent(event)
         state.overlayScroll = 0
         return []
+    case .funnelsLoaded(let app, let result):
+        return funnelsLoaded(app, result, &state)
+    case .funnelReportLoaded(let app, let funnel, let result):
+        return funnelReportLoaded(app, funnel, result, &state)
     case .actionFinished(let key, let result):
         return finishAction(key, result, &state)
     case .issueLoaded(let fingerprint, let result):
@@ -103,6 +117,7 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return []
     }
     if state.pane == .rollouts && !state.showHelp, let effects = handleRollouts(key, &state) { return effects }
+    if state.pane == .funnels && !state.showHelp, let effects = handleFunnels(key, &state) { return effects }
     if state.showHelp {
         // Help is modal: any key closes it; q still quits.
         state.showHelp = false
@@ -200,6 +215,7 @@ private func clearAppData(_ state: inout ConsoleState) {
     state.crashIssues = []
     state.switches = []
     state.pendingGray = [:]
+    state.funnels = FunnelsView()
     state.selection = [:]
     state.livePaused = false
     state.newWhilePaused = 0

@@ -26,8 +26,8 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body)
     case .rollouts: drawRollouts(state, theme: theme, into: &canvas, area: body)
     case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body)
+    case .funnels: drawFunnels(state, theme: theme, into: &canvas, area: body)
     case .audit: drawAudit(state, theme: theme, into: &canvas, area: body)
-    default: drawComingSoon(state.pane, theme: theme, into: &canvas, area: body)
     }
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
@@ -103,6 +103,7 @@ private func keyHints(for state: ConsoleState) -> [(key: String, label: String)]
         if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
     }
     if state.pane == .breakers && !state.readOnly { hints.append(("space", "flip")) }
+    if state.pane == .funnels { hints += [("t", "range"), ("c", "compare releases")] }
     if state.pane == .rollouts && !state.readOnly { hints += [("←→", "gray %"), ("Enter", "apply"), ("H/R/A/B", "halt/resume/advance/back")] }
     hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
     return hints
@@ -223,15 +224,6 @@ func grayText(_ release: Release) -> String {
     }
 }
 
-private func drawComingSoon(_ pane: Pane, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let text: String
-    switch pane {
-    case .funnels: text = "User-flow funnels: not in this build yet."
-    case .releases, .crashes, .rollouts, .breakers, .audit: text = ""
-    }
-    canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
-}
-
 private func drawHelp(theme: Theme, into canvas: inout Canvas) {
     let entries: [(String, String)] = [
         ("1-6, Tab, Shift-Tab", "switch pane"),
@@ -244,6 +236,7 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("space, Enter", "breakers: flip (asks why)"),
         ("← → [ ] Enter", "rollouts: gray %, step, apply"),
         ("H R A B", "rollouts: halt, resume, advance, back"),
+        ("t, c", "funnels: time range, compare releases"),
         ("Ctrl-R", "refresh now"),
         ("Ctrl-L", "redraw the screen"),
         ("?", "this help"),

@@ -252,7 +252,8 @@ final class BreakerEndToEndTests: XCTestCase {
 }
 
 /// The on-call path in the real console: the crash in the gray release and its stack,
-/// halting that release, raising another's gray, all seen in Audit and through the API.
+/// halting that release, raising another's gray, a funnel's worst step, and the changes
+/// seen in Audit and through the API.
 final class OnCallEndToEndTests: XCTestCase {
     func testFindTheCrashHaltTheReleaseRaiseAnotherAndSeeItAllAudited() throws {
         let folder = Harness.temporaryFolder()
@@ -307,6 +308,18 @@ final class OnCallEndToEndTests: XCTestCase {
         try terminal.send("Enter")
         try terminal.waitFor(["\(otherRelease.version) is now gray at"])
         XCTAssertEqual(try client.release(app: other.id, version: otherRelease.version).grayPercent, min(100, otherRelease.grayPercent + 5))
+
+        // The checkout funnel's worst step: five devices start, four reach the second
+        // step, one the third.
+        let now = Date()
+        for device in 0..<5 {
+            let reached = device == 0 ? 3 : device < 4 ? 2 : 1
+            _ = try client.send(SDKBatch(
+                app: other.id, release: otherRelease.version, device: DeviceInfo(id: "funnel-\(device)", os: other.platform, osVersion: "14", model: "Pixel 8"),
+                funnelSteps: DemoFunnels.checkout.steps.prefix(reached).enumerated().map { SDKFunnelStep(name: $1, at: now.addingTimeInterval(Double($0 * 10 - 60))) }))
+        }
+        try terminal.send("5")
+        try terminal.waitFor(["Checkout", "▼ enter_payment", "biggest drop-off"])
 
         try terminal.send("6")
         try terminal.waitFor(["release.halt", "crash spike in checkout", "release.gray", "healthy for a day"])

@@ -1,0 +1,162 @@
+import Foundation
+import PlatformModel
+import TUI
+
+// The Funnels pane: pick a funnel and a range; per step, bars with devices, step and
+// overall conversion and drop-off; the two busiest releases side by side; the worst
+// step marked. Reports come from the server on demand.
+
+/// Keys of the Funnels pane; nil when the key is not the pane's.
+func handleFunnels(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
+    switch key {
+    case .character("t"):
+        state.funnels.range = FunnelRange(rawValue: (state.funnels.range.rawValue + 1) % FunnelRange.allCases.count)!
+        return loadReport(&state)
+    case .character("c"):
+        state.funnels.compare.toggle()
+        return loadReport(&state)
+    case .up, .character("k"), .down, .character("j"), .home, .end, .character("g"), .character("G"):
+        return nil  // the list moves as in every pane; the report follows (see `update`)
+    default:
+        return nil
+    }
+}
+
+/// Effects to fetch what the Funnels pane needs when it opens or the app changes.
+func openFunnels(_ state: inout ConsoleState) -> [Effect] {
+    guard let app = state.appID else { return [] }
+    state.funnels.loading = true
+    state.funnels.error = nil
+    return [.loadFunnels(app: app)]
+}
+
+/// Fetch the selected funnel's report.
+func loadReport(_ state: inout ConsoleState) -> [Effect] {
+    let index = state.selection[.funnels] ?? 0
+    guard let app = state.appID, state.funnels.definitions.indices.contains(index) else { return [] }
+    state.funnels.loading = true
+    state.funnels.error = nil
+    let funnel = state.funnels.definitions[index].id
+    return [.loadFunnelReport(app: app, funnel: funnel, from: state.now.addingTimeInterval(-state.funnels.range.seconds), to: state.now,
+                              byRelease: state.funnels.compare)]
+}
+
+func funnelsLoaded(_ app: String, _ result: Result<[FunnelDefinition], PlatformFailure>, _ state: inout ConsoleState) -> [Effect] {
+    guard app == state.appID else { return [] }
+    switch result {
+    case .success(let definitions):
+        state.funnels.definitions = definitions
+        state.selection[.funnels] = min(state.selection[.funnels] ?? 0, max(0, definitions.count - 1))
+        return loadReport(&state)
+    case .failure(let failure):
+        state.funnels.loading = false
+        state.funnels.error = failure.description
+        return []
+    }
+}
+
+func funnelReportLoaded(_ app: String, _ funnel: String, _ result: Result<FunnelReport, PlatformFailure>, _ state: inout ConsoleState) -> [Effect] {
+    let index = state.selection[.funnels] ?? 0
+    guard app == state.appID, state.funnels.definitions.indices.contains(index), state.funnels.definitions[index].id == funnel else { return [] }
+    state.funnels.loading = false
+    switch result {
+    case .success(let report):
+        state.funnels.report = report
+        state.funnels.error = nil
+        state.funnels.fetchedAt = state.now
+    case .failure(let failure):
+        // Keep the last report on screen, and say why it is not newer.
+        state.funnels.error = failure.description
+    }
+    return []
+}
+
+/// The step with the most devices lost, if any were.
+func worstStep(_ steps: [FunnelStepResult]) -> Int? {
+    let index = steps.indices.dropFirst().max { steps[$0].dropOff < steps[$1].dropOff }
+    return index.flatMap { steps[$0].dropOff > 0 ? $0 : nil }
+}
+
+/// The two releases with the most devices at the first step, busiest first.
+func comparedReleases(_ report: FunnelReport) -> [(String, [FunnelStepResult])] {
+    guard let byRelease = report.byRelease else { return [] }
+    return byRelease.sorted { ($0.value.first?.devices ?? 0, $1.key) > ($1.value.first?.devices ?? 0, $0.key) }
+        .prefix(2).map { ($0.key, $0.value) }
+}
+
+func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let columns = area.columns([.length(area.width >= 120 ? 26 : 18), .fill])
+    let list = Rect(x: columns[0].x + 1, y: columns[0].y, width: columns[0].width - 2, height: columns[0].height)
+    let view = state.funnels
+    if view.definitions.isEmpty {
+        let text = view.error.map { "Cannot load funnels: \($0)" } ?? (view.loading ? "Loading funnels…" : "No funnels for this app.")
+        drawEmpty(text, theme: theme, into: &canvas, area: area)
+        return
+    }
+    let rows = view.definitions.map { [Span($0.name)] }
+    Table(columns: [Table.Column("FUNNEL", width: .fill(min: 8))], rows: rows, selected: state.selection[.funnels] ?? 0, styles: tableStyles(theme))
+        .render(into: &canvas, area: list)
+
+    let report = columns[1]
+    var y = report.y
+    let selected = view.definitions[min(state.selection[.funnels] ?? 0, view.definitions.count - 1)]
+    var title = [Span(selected.name, style: theme.style("accent").adding(.bold)), Span("  \(view.range.title)", style: theme.style("muted")),
+                 Span("  window \(selected.windowMinutes) min", style: theme.style("muted"))]
+    if view.loading { title.append(Span("  loading…", style: theme.style("status.warn"))) }
+    if let error = view.error { title.append(Span("  ✕ \(error)", style: theme.style("flash.error"))) }
+    canvas.put(spans: title, x: report.x, y: y, maxWidth: report.width, base: theme.style("base"))
+    y += 2
+    guard let data = view.report, data.funnel.id == selected.id else {
+        if !view.loading && view.error == nil { drawEmpty("No report yet.", theme: theme, into: &canvas, area: Rect(x: report.x, y: y, width: report.width, height: report.height - 2)) }
+        return
+    }
+    if let fetched = view.fetchedAt {
+        canvas.put("computed \(clock(fetched)) · t range · c compare releases · Ctrl-R again", x: report.x, y: report.y + 1, maxWidth: report.width, style: theme.style("muted"))
+    }
+    let compared = view.compare ? comparedReleases(data) : []
+    let parts: [(String, [FunnelStepResult])] = compared.count == 2 ? compared : [("all releases", data.steps)]
+    let height = report.y + report.height - y
+    if parts.count == 2 && report.width < 120 {
+        // Too narrow for two side by side: one above the other.
+        let each = height / 2
+        for (index, part) in parts.enumerated() {
+            drawFunnelSteps(part.0, part.1, theme: theme, into: &canvas, area: Rect(x: report.x, y: y + index * each, width: report.width, height: each))
+        }
+        return
+    }
+    let width = (report.width - (parts.count - 1) * 2) / parts.count
+    for (index, part) in parts.enumerated() {
+        drawFunnelSteps(part.0, part.1, theme: theme, into: &canvas,
+                        area: Rect(x: report.x + index * (width + 2), y: y, width: width, height: height))
+    }
+}
+
+private func drawFunnelSteps(_ title: String, _ steps: [FunnelStepResult], theme: Theme, into canvas: inout Canvas, area: Rect) {
+    canvas.put(title, x: area.x, y: area.y, maxWidth: area.width, style: Style(attributes: [.bold, .underline]))
+    guard let first = steps.first, first.devices > 0 else {
+        canvas.put("no devices entered this funnel in the range", x: area.x, y: area.y + 1, maxWidth: area.width, style: theme.style("muted"))
+        return
+    }
+    let worst = worstStep(steps)
+    let barWidth = max(6, area.width - 44)
+    // Two lines a step when they fit; else one, the drop-off in the figures.
+    let roomy = 1 + steps.count * 2 <= area.height
+    for (index, step) in steps.enumerated() {
+        let y = area.y + 1 + index * (roomy ? 2 : 1)
+        guard y < area.y + area.height else { break }
+        let isWorst = index == worst
+        let name = (isWorst ? "▼ " : "  ") + step.name
+        canvas.put(name, x: area.x, y: y, maxWidth: 20, style: isWorst ? theme.style("status.crit") : Style(attributes: .bold))
+        let fraction = Double(step.devices) / Double(first.devices)
+        canvas.put(bar(fraction, width: barWidth), x: area.x + 20, y: y, maxWidth: barWidth, style: theme.style(isWorst ? "status.crit" : "funnel.bar"))
+        var figures = "\(grouped(step.devices).leftPadded(to: 7))  \(String(format: "%5.1f%%", step.overallConversion))"
+        if !roomy && index > 0 { figures += "  −\(grouped(step.dropOff))" }
+        canvas.put(figures, x: area.x + 21 + barWidth, y: y, maxWidth: area.width - 21 - barWidth, style: theme.style("base"))
+        if index > 0 && roomy {
+            var detail = "step \(String(format: "%.1f%%", step.stepConversion)) · lost \(grouped(step.dropOff))"
+            if let median = step.medianSecondsFromPrevious { detail += " · median \(duration(median))" }
+            if isWorst { detail = "biggest drop-off · " + detail }
+            canvas.put(detail, x: area.x + 2, y: y + 1, maxWidth: area.width - 2, style: isWorst ? theme.style("status.crit") : theme.style("muted"))
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Cache
+import Foundation
+import PlatformModel
+import Sync
+import Testing
+import TUI
+@testable import Console
+
+/// Every pane at 80x24 and 200x60, as text, against the files in `Snapshots/`; and
+/// every pane with every shipped theme at both sizes, each row exactly the screen's width.
+/// `OPSDECK_RECORD=1 swift test --filter PaneSnapshotTests` writes the files anew
+/// (review the diff before committing).
+@Suite(.serialized) struct PaneSnapshotTests {
+    static let now = ConsoleTests.now
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Themes").path
+
+    /// A console with something in every pane.
+    static func everything() -> ConsoleState {
+        setenv("TZ", "UTC", 1)
+        tzset()
+        var state = ConsoleTests.loaded()
+        var events: [CrashEventSummary] = []
+        for id in stride(from: Int64(40), through: 1, by: -1) {
+            let kind: CrashKind = id % 4 == 0 ? .anr : .crash
+            let exception = id % 3 == 0 ? "java.lang.IllegalStateException" : "java.lang.NullPointerException"
+            events.append(CrashesPaneTests.event(id, kind: kind, exception: exception, message: "event \(id)"))
+        }
+        let issues = [CrashesPaneTests.issue("a1", .regressed, count: 1234), CrashesPaneTests.issue("b2", .new), CrashesPaneTests.issue("c3", .ongoing)]
+        let switches = [ControlsPaneTests.breaker("pay-api"), ControlsPaneTests.breaker("new-checkout", enabled: false)]
+        let audit = [AuditEntry(id: 1, at: now.addingTimeInterval(-90), actor: "system", role: "system", action: "release.guardrail_halt",
+                                target: "wallet-android/5.1.1", before: nil, after: nil, reason: "guardrail: crash rate 7.10% over the last 10 min is above 5.00%")]
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: now.addingTimeInterval(-4),
+                          crashEvents: events, crashEventCount: events.count, crashIssues: issues, switches: switches, audit: audit),
+            SyncStatus(connection: .online, since: now, live: .live(app: "wallet-android"))))
+        let definition = FunnelDefinition(app: "wallet-android", id: "checkout", name: "Checkout", steps: ["view_cart", "pay", "paid"], windowMinutes: 30)
+        func steps(_ counts: [Int]) -> [FunnelStepResult] {
+            counts.enumerated().map { index, count in
+                FunnelStepResult(name: definition.steps[index], devices: count,
+                                 stepConversion: index == 0 ? 100 : Double(count) / Double(counts[index - 1]) * 100,
+                                 overallConversion: Double(count) / Double(counts[0]) * 100,
+                                 dropOff: index == 0 ? 0 : counts[index - 1] - count, medianSecondsFromPrevious: index == 0 ? nil : 42)
+            }
+        }
+        state.funnels.definitions = [definition]
+        state.funnels.report = FunnelReport(funnel: definition, from: now.addingTimeInterval(-86_400), to: now, steps: steps([1000, 600, 90]),
+                                            byRelease: ["5.2.0": steps([700, 450, 80]), "5.3.0": steps([300, 150, 10])])
+        state.funnels.fetchedAt = now
+        return state
+    }
+
+    static func text(_ canvas: Canvas) -> String {
+        canvas.lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
+    }
+
+    @Test(arguments: Pane.allCases)
+    func paneMatchesItsSnapshots(_ pane: Pane) throws {
+        var state = Self.everything()
+        state.pane = pane
+        for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+            let text = Self.text(view(state, theme: Theme.fallback, size: size))
+            let file = Self.snapshots.appendingPathComponent("\(pane.title.lowercased())-\(size.width)x\(size.height).txt")
+            if ProcessInfo.processInfo.environment["OPSDECK_RECORD"] == "1" {
+                try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            if text != expected {
+                let got = file.deletingPathExtension().appendingPathExtension("actual.txt")
+                try? text.write(to: got, atomically: true, encoding: .utf8)
+                Issue.record("\(pane.title) at \(size.width)x\(size.height) differs from \(file.lastPathComponent); see \(got.lastPathComponent)")
+            }
+        }
+    }
+
+    @Test(arguments: Pane.allCases)
+    func everyThemeDrawsThePaneWithinTheScreen(_ pane: Pane) throws {
+        var state = Self.everything()
+        state.pane = pane
+        for name in Theme.available(searchPath: [Self.themes]) {
+            let theme = try Theme.load(name, searchPath: [Self.themes])
+            for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+                let canvas = view(state, theme: theme, size: size)
+                #expect(canvas.lines.count == size.height)
+                #expect((0..<size.height).allSatisfy { TerminalText.width(canvas.text(row: $0)) == size.width },
+                        "\(name) \(pane.title) \(size.width)x\(size.height): a row is not exactly the screen's width")
+                #expect(canvas.lines.last?.contains("q quit") == true, "\(name) \(pane.title) \(size.width)x\(size.height)")
+                #expect(canvas.contains("\(pane.rawValue + 1) \(pane.title)"))
+            }
+        }
+    }
+}
