@@ -162,12 +162,24 @@ final class ClientFaultTests: XCTestCase {
     }
 
     func testServerErrorCarriesItsProblemDetail() throws {
-        let problem = #"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"maintenance until 04:00"}"#
-        let raw = try RawServer { _ in RawServer.http(status: "503 Service Unavailable", contentType: "application/problem+json", body: problem) }
+        let problem = #"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"disk full"}"#
+        let raw = try RawServer { _ in RawServer.http(status: "500 Internal Server Error", contentType: "application/problem+json", body: problem) }
         defer { raw.stop() }
         let client = try PlatformClient(baseURL: "http://127.0.0.1:\(raw.port)", token: "t")
         XCTAssertThrowsError(try client.apps()) { error in
-            XCTAssertEqual(String(describing: error), "the server answered 503: Service Unavailable: maintenance until 04:00")
+            XCTAssertEqual(String(describing: error), "the server answered 500: Internal Server Error: disk full")
+            XCTAssertTrue((error as? PlatformError)?.isTransient == true)
+        }
+        // 503 is "busy": retried, with the server's own wait when it gives one.
+        let busy = try RawServer { _ in
+            RawServer.http(status: "503 Service Unavailable", contentType: "application/problem+json",
+                           body: #"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"maintenance until 04:00"}"#)
+                .withHeader("Retry-After: 120")
+        }
+        defer { busy.stop() }
+        XCTAssertThrowsError(try PlatformClient(baseURL: "http://127.0.0.1:\(busy.port)", token: "t").apps()) { error in
+            XCTAssertEqual(String(describing: error), "the server is busy (503): maintenance until 04:00; it asks to wait 120 s")
+            XCTAssertEqual((error as? PlatformError)?.retryAfter, 120)
             XCTAssertTrue((error as? PlatformError)?.isTransient == true)
         }
     }
