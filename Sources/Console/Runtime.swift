@@ -53,6 +53,8 @@ public final class ConsoleRuntime {
     private var state: ConsoleState
     private let quitRequested = QuitFlag()
     private var latency = PaintLatency()
+    /// When the crash issues last read from the cache were polled.
+    private var issuesReadAt: Date?
     private let requests: RequestWorker
     /// Reads of the cache are at most this often; a live stream at thousands of events
     /// a second wakes us far more often than a person can see.
@@ -262,9 +264,16 @@ public final class ConsoleRuntime {
             let releases = try app.map { try cache.releases(app: $0) } ?? []
             var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
             if let app, state.pane == .crashes {
-                snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 500)
+                snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300)
                 snapshot.crashEventCount = try cache.crashEventCount(app: app)
-                snapshot.crashIssues = try cache.crashIssues(app: app)
+                // Issues change only when polled: decode them again only then.
+                let polled = try cache.syncRecord(resource: CacheStore.crashIssuesResource(app: app))?.fetchedAt
+                if polled != issuesReadAt || app != state.appID || state.crashIssues.isEmpty {
+                    snapshot.crashIssues = try cache.crashIssues(app: app)
+                    issuesReadAt = polled
+                } else {
+                    snapshot.crashIssues = state.crashIssues
+                }
             }
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
             if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }

@@ -133,7 +133,8 @@ public final class PlatformClient {
                     var batch: [CrashEvent] = []
                     for message in parser.feed(chunk) {
                         do {
-                            batch.append(try decoder.decode(CrashEvent.self, from: Data(message.data.utf8)))
+                            let data = Data(message.data.utf8)
+                            batch.append(try CrashEvent.fastDecode(data) ?? decoder.decode(CrashEvent.self, from: data))
                             lastSeen = message.id ?? lastSeen
                         } catch {
                             decodeFailure = .badResponse(

@@ -273,3 +273,36 @@ extension StackFrame {
         return out + "\""
     }
 }
+
+extension CrashEvent {
+    /// Reads an event from its JSON (as the live stream sends it) through
+    /// JSONSerialization: several times cheaper than JSONDecoder, which matters at
+    /// thousands of events a second. Returns nil when a field is missing or of the wrong
+    /// type; the caller then falls back to JSONDecoder for a precise message.
+    public static func fastDecode(_ data: Data) -> CrashEvent? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let id = (object["id"] as? NSNumber)?.int64Value,
+              let app = object["app"] as? String, let release = object["release"] as? String,
+              let kind = (object["kind"] as? String).flatMap(CrashKind.init(rawValue:)),
+              let device = object["device"] as? [String: Any],
+              let deviceID = device["id"] as? String,
+              let os = (device["os"] as? String).flatMap(Platform.init(rawValue:)),
+              let osVersion = device["osVersion"] as? String, let model = device["model"] as? String,
+              let exceptionType = object["exceptionType"] as? String, let message = object["message"] as? String,
+              let frameObjects = object["frames"] as? [[String: Any]],
+              let fingerprint = object["fingerprint"] as? String,
+              let at = (object["at"] as? String).flatMap(WireFormat.parseDate)
+        else { return nil }
+        var frames: [StackFrame] = []
+        frames.reserveCapacity(frameObjects.count)
+        for frame in frameObjects {
+            guard let symbol = frame["symbol"] as? String, let inApp = frame["inApp"] as? Bool else { return nil }
+            frames.append(StackFrame(symbol: symbol, file: frame["file"] as? String, line: (frame["line"] as? NSNumber)?.intValue, inApp: inApp))
+        }
+        return CrashEvent(
+            id: id, app: app, release: release, kind: kind,
+            device: DeviceInfo(id: deviceID, os: os, osVersion: osVersion, model: model,
+                               city: device["city"] as? String, network: device["network"] as? String),
+            exceptionType: exceptionType, message: message, frames: frames, fingerprint: fingerprint, at: at)
+    }
+}

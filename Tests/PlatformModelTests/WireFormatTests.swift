@@ -73,3 +73,18 @@ import Testing
         #expect(StackFrame.jsonArray([]) == "[]")
     }
 }
+
+@Suite struct CrashEventFastDecodeTests {
+    @Test func fastDecodeReadsWhatTheEncoderWrites() throws {
+        let event = CrashEvent(
+            id: 9_007_199_254, app: "wallet-ios", release: "5.3.0", kind: .anr,
+            device: DeviceInfo(id: "d1", os: .ios, osVersion: "17.2", model: "iPhone 15", city: "杭州", network: nil),
+            exceptionType: "ANR", message: "main thread blocked \"5s\"",
+            frames: [StackFrame(symbol: "a", file: "A.swift", line: 3, inApp: true), StackFrame(symbol: "b", inApp: false)],
+            fingerprint: "f00", at: Date(timeIntervalSince1970: 1_800_000_000.123))
+        let data = try WireFormat.encoder().encode(event)
+        #expect(CrashEvent.fastDecode(data) == event)
+        #expect(CrashEvent.fastDecode(Data(#"{"id":"not a number"}"#.utf8)) == nil)
+        #expect(CrashEvent.fastDecode(Data("garbage".utf8)) == nil)
+    }
+}
