@@ -183,6 +183,11 @@ public struct ConsoleState: Sendable {
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]
     public var funnels = FunnelsView()
+    /// `/` filters per list (case-insensitive, every word must match), and the one being typed.
+    public var filters: [ListID: String] = [:]
+    public var filterEditing: ListID?
+    /// The last cache snapshot for this app: a changed filter applies to it at once.
+    public var lastSnapshot: CacheSnapshot?
     public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
@@ -239,6 +244,16 @@ public struct ConsoleState: Sendable {
         case .audit: audit.count
         case .rollouts: rollouts.count
         case .funnels: funnels.definitions.count
+        }
+    }
+
+    /// `items` whose text contains every word of the list's filter, any case.
+    func filtered<Item: Filterable>(_ items: [Item], _ list: ListID) -> [Item] {
+        guard let filter = filters[list]?.lowercased(), !filter.isEmpty else { return items }
+        let words = filter.split(separator: " ")
+        return items.filter { item in
+            let text = item.filterText.lowercased()
+            return words.allSatisfy { text.contains($0) }
         }
     }
 
@@ -302,4 +317,29 @@ public enum Effect: Sendable, Equatable {
     case loadFunnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool)
     /// Send a change to the server, with its reason, If-Match and Idempotency-Key.
     case perform(ActionDialog)
+}
+
+/// What a `/` filter searches in an item.
+protocol Filterable {
+    var filterText: String { get }
+}
+
+extension Release: Filterable {
+    var filterText: String { "\(version) \(build) \(stage.rawValue) \(notes)" }
+}
+
+extension CrashEventSummary: Filterable {
+    var filterText: String { "\(kind.rawValue) \(release) \(exceptionType) \(message) \(os.rawValue) \(osVersion) \(model)" }
+}
+
+extension CrashIssue: Filterable {
+    var filterText: String { "\(status.rawValue) \(kind.rawValue) \(exceptionType) \(culprit) \(message) \(releases.joined(separator: " "))" }
+}
+
+extension Switch: Filterable {
+    var filterText: String { "\(key) \(kind.rawValue) \(enabled ? "on" : "off") \(updatedBy) \(description)" }
+}
+
+extension AuditEntry: Filterable {
+    var filterText: String { "\(actor) \(role) \(action) \(target) \(reason)" }
 }

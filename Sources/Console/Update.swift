@@ -67,19 +67,8 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.apps = snapshot.apps
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
     if snapshot.releasesApp == state.appID {
-        let rolloutsBefore = state.rollouts
-        state.releases = keepingSelection(of: .releases, in: state.releases, snapshot.releases, &state, id: \.version)
-        _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
-        state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, snapshot.crashIssues, &state, id: \.fingerprint)
-        let newest = state.crashEvents.first?.id ?? 0
-        if state.livePaused {
-            state.newWhilePaused = snapshot.crashEvents.prefix { $0.id > newest }.count
-        } else {
-            state.crashEvents = keepingSelection(of: .crashEvents, in: state.crashEvents, snapshot.crashEvents, &state, id: \.id)
-        }
-        state.crashEventCount = snapshot.crashEventCount
-        state.switches = keepingSelection(of: .switches, in: state.switches, snapshot.switches, &state, id: \.key)
-        state.audit = keepingSelection(of: .audit, in: state.audit, snapshot.audit, &state, id: \.id)
+        state.lastSnapshot = snapshot
+        showLists(of: snapshot, &state)
     }
     // No app chosen yet, or the chosen one is gone: take the first the server lists.
     if let first = snapshot.apps.first, state.app == nil {
@@ -87,6 +76,52 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
         clearAppData(&state)
         return [.focus(app: first.id)]
     }
+    return []
+}
+
+/// Puts the snapshot's lists on screen, each through its `/` filter, keeping selections.
+func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
+    let rolloutsBefore = state.rollouts
+    state.releases = keepingSelection(of: .releases, in: state.releases, state.filtered(snapshot.releases, .releases), &state, id: \.version)
+    _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
+    state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, state.filtered(snapshot.crashIssues, .crashIssues), &state, id: \.fingerprint)
+    let events = state.filtered(snapshot.crashEvents, .crashEvents)
+    let newest = state.crashEvents.first?.id ?? 0
+    if state.livePaused {
+        state.newWhilePaused = events.prefix { $0.id > newest }.count
+    } else {
+        state.crashEvents = keepingSelection(of: .crashEvents, in: state.crashEvents, events, &state, id: \.id)
+    }
+    state.crashEventCount = snapshot.crashEventCount
+    state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
+    state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
+}
+
+/// Keys while a `/` filter is being typed: it applies as it is typed.
+private func handleFilter(_ key: Key, _ list: ListID, _ state: inout ConsoleState) -> [Effect] {
+    var text = state.filters[list] ?? ""
+    switch key {
+    case .enter:
+        state.filterEditing = nil
+    case .escape:
+        text = ""
+        state.filterEditing = nil
+    case .backspace:
+        if !text.isEmpty { text.removeLast() }
+    case .control("u"):
+        text = ""
+    case .control("c"):
+        return [.quit]
+    case .character(let character):
+        if text.count < 60 { text.append(character) }
+    default:
+        return []
+    }
+    state.filters[list] = text.isEmpty ? nil : text
+    let paused = state.livePaused
+    state.livePaused = false  // a new filter applies to the list as it is
+    if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
+    state.livePaused = paused
     return []
 }
 
@@ -103,6 +138,7 @@ private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Ite
 
 private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if state.dialog != nil { return handleDialog(key, &state) }
+    if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.overlay != nil {
         switch key {
         case .escape, .backspace, .character("h"), .left: state.overlay = nil
@@ -128,6 +164,9 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return [.quit]
     case .character("?"):
         state.showHelp = true
+    case .character("/"):
+        guard let list = state.activeList, list != .rollouts, list != .funnels else { break }
+        state.filterEditing = list
     case .control("r"):
         state.flash = Flash(text: "refreshing from \(state.server)…", isError: false, shownAt: state.now)
         return [.refresh]
@@ -216,6 +255,7 @@ private func clearAppData(_ state: inout ConsoleState) {
     state.switches = []
     state.pendingGray = [:]
     state.funnels = FunnelsView()
+    state.lastSnapshot = nil
     state.selection = [:]
     state.livePaused = false
     state.newWhilePaused = 0

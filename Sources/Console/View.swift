@@ -73,6 +73,14 @@ private func freshnessSpan(_ state: ConsoleState, theme: Theme) -> Span {
 }
 
 private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    if let list = state.activeList, state.filterEditing == list || (state.filters[list] != nil && state.flash == nil) {
+        let editing = state.filterEditing == list
+        let text = " /" + (state.filters[list] ?? "") + (editing ? "▏" : "")
+        let count = " \(state.count(of: list)) shown" + (editing ? " · Enter keeps · Esc clears" : " · / edits the filter")
+        canvas.put(spans: [Span(text, style: theme.style("accent").adding(.bold)), Span(count, style: theme.style("muted"))],
+                   x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+        return
+    }
     if let flash = state.flash {
         canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? "flash.error" : "flash.info"))
         return
@@ -94,9 +102,13 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
     if state.dialog != nil { return [("type", "the reason"), ("Enter", "send"), ("Esc", "cancel"), ("^U", "clear")] }
+    if state.filterEditing != nil { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear"), ("^U", "clear")] }
     if state.overlay != nil { return [("Esc", "close"), ("↑↓", "scroll"), ("q", "quit")] }
     var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
-    if state.activeList != nil { hints.append(("↑↓", "select")) }
+    if let list = state.activeList {
+        hints.append(("↑↓", "select"))
+        if list != .rollouts && list != .funnels { hints.append(("/", "filter")) }
+    }
     if state.pane == .crashes {
         hints.append(("Enter", "details"))
         hints.append(("v", state.crashView == .events ? "issues" : "live events"))
@@ -230,6 +242,7 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("↑ ↓, j k", "move the selection"),
         ("PgUp PgDn, g G", "page, first, last"),
         ("a, A", "next, previous app"),
+        ("/", "filter the list (words, any case)"),
         ("Enter, Esc", "open, close details"),
         ("v", "crashes: live events / issues"),
         ("space", "crashes: pause, resume live"),

@@ -151,3 +151,41 @@ import TUI
         }
     }
 }
+
+@Suite struct FilterTests {
+    @Test func slashFiltersTheListAsItIsTypedAndEscClearsIt() {
+        var state = CrashesPaneTests.crashes(events: [
+            CrashesPaneTests.event(3, exception: "IllegalStateException", message: "checkout"),
+            CrashesPaneTests.event(2, exception: "NullPointerException", message: "coupon"),
+            CrashesPaneTests.event(1, exception: "IllegalStateException", message: "profile"),
+        ])
+        _ = update(&state, .key(.character("/")))
+        for character in "illegal CHECK" { _ = update(&state, .key(.character(character))) }
+        #expect(state.crashEvents.map(\.id) == [3], "every word must match, in any case")
+        #expect(ConsoleTests.screen(state).contains("/illegal CHECK▏ 1 shown"))
+        for _ in 0..<6 { _ = update(&state, .key(.backspace)) }
+        #expect(state.crashEvents.map(\.id) == [3, 1])
+        _ = update(&state, .key(.enter))
+        #expect(state.filterEditing == nil)
+        // New data goes through the kept filter.
+        CrashesPaneTests.feed(&state, events: [
+            CrashesPaneTests.event(5, exception: "IllegalArgumentException"), CrashesPaneTests.event(4, exception: "Other"),
+            CrashesPaneTests.event(3, exception: "IllegalStateException"),
+        ])
+        #expect(state.crashEvents.map(\.id) == [5, 3])
+        #expect(ConsoleTests.screen(state).contains("/illegal 2 shown"))
+        _ = update(&state, .key(.character("/")))
+        _ = update(&state, .key(.escape))
+        #expect(state.crashEvents.map(\.id) == [5, 4, 3])
+        #expect(state.filters.isEmpty)
+    }
+
+    @Test func keysTypedIntoTheFilterDoNotActOnTheConsole() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character("/")))
+        #expect(update(&state, .key(.character("q"))).isEmpty, "q is text here, not quit")
+        _ = update(&state, .key(.character("2")))
+        #expect(state.pane == .releases)
+        #expect(state.releases.isEmpty, "no release matches 'q2'")
+    }
+}
