@@ -53,6 +53,7 @@ public final class ConsoleRuntime {
     private var state: ConsoleState
     private let quitRequested = QuitFlag()
     private var latency = PaintLatency()
+    private var theme: Theme
     /// When the crash issues last read from the cache were polled.
     private var issuesReadAt: Date?
     private let requests: RequestWorker
@@ -75,6 +76,8 @@ public final class ConsoleRuntime {
         requests = RequestWorker(apiURL: options.apiURL, token: options.token, logger: logger, wake: { waker.wake() })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
         state.readOnly = options.readOnly
+        theme = options.theme
+        state.themeNames = Theme.available(searchPath: Theme.searchPath())
     }
 
     public func run() {
@@ -110,7 +113,7 @@ public final class ConsoleRuntime {
         defer { latency.log(to: logger) }
         while running && !quitRequested.isSet {
             if needsDraw {
-                terminal.draw(view(state, theme: options.theme, size: terminal.size))
+                terminal.draw(view(state, theme: theme, size: terminal.size))
                 latency.painted(state)
                 needsDraw = false
             }
@@ -154,6 +157,14 @@ public final class ConsoleRuntime {
                     case .redrawAll: terminal.invalidate()
                     case .loadCrashEvent(let id):
                         _ = update(&state, .crashEventLoaded(try? cache.crashEvent(id: id)))
+                    case .theme(let name):
+                        do {
+                            theme = try Theme.load(name, searchPath: Theme.searchPath())
+                            _ = update(&state, .notice("theme \(theme.name)", isError: false))
+                        } catch {
+                            _ = update(&state, .notice("\(error)", isError: true))
+                        }
+                        terminal.invalidate()
                     case .loadFunnels(let app):
                         requests.submit { client in
                             do throws(PlatformError) {

@@ -186,6 +186,11 @@ public struct ConsoleState: Sendable {
     /// `/` filters per list (case-insensitive, every word must match), and the one being typed.
     public var filters: [ListID: String] = [:]
     public var filterEditing: ListID?
+    /// The `:` palette, when open.
+    public var palette: Palette?
+    public var pendingFocus: PendingFocus?
+    /// Themes `:theme` offers.
+    public var themeNames: [String] = []
     /// The last cache snapshot for this app: a changed filter applies to it at once.
     public var lastSnapshot: CacheSnapshot?
     public var rolloutStep: Double = 1
@@ -313,6 +318,8 @@ public enum Effect: Sendable, Equatable {
     case loadCrashEvent(id: Int64)
     /// Fetch an issue's detail (stack, breakdowns) from the server.
     case loadIssue(app: String, fingerprint: String)
+    /// Switch to this theme (a name or a path).
+    case theme(String)
     case loadFunnels(app: String)
     case loadFunnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool)
     /// Send a change to the server, with its reason, If-Match and Idempotency-Key.

@@ -95,6 +95,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     state.crashEventCount = snapshot.crashEventCount
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
+    applyPendingFocus(&state)
 }
 
 /// Keys while a `/` filter is being typed: it applies as it is typed.
@@ -139,6 +140,7 @@ private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Ite
 private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if state.dialog != nil { return handleDialog(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
+    if state.palette != nil { return handlePalette(key, &state) }
     if state.overlay != nil {
         switch key {
         case .escape, .backspace, .character("h"), .left: state.overlay = nil
@@ -164,6 +166,8 @@ private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return [.quit]
     case .character("?"):
         state.showHelp = true
+    case .character(":"):
+        state.palette = Palette()
     case .character("/"):
         guard let list = state.activeList, list != .rollouts, list != .funnels else { break }
         state.filterEditing = list
@@ -247,7 +251,7 @@ private func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
 }
 
 /// Another app: nothing of the last one may stay on screen.
-private func clearAppData(_ state: inout ConsoleState) {
+func clearAppData(_ state: inout ConsoleState) {
     state.releases = []
     state.crashEvents = []
     state.crashEventCount = 0

@@ -73,6 +73,17 @@ private func freshnessSpan(_ state: ConsoleState, theme: Theme) -> Span {
 }
 
 private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    if let palette = state.palette {
+        var spans = [Span(" :" + palette.text + "▏", style: theme.style("accent").adding(.bold))]
+        if let error = palette.error {
+            spans.append(Span("  " + error, style: theme.style("flash.error")))
+        } else {
+            let options = completions(for: palette.text, in: state)
+            if !options.isEmpty { spans.append(Span("  Tab: " + options.prefix(8).joined(separator: " · "), style: theme.style("muted"))) }
+        }
+        canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+        return
+    }
     if let list = state.activeList, state.filterEditing == list || (state.filters[list] != nil && state.flash == nil) {
         let editing = state.filterEditing == list
         let text = " /" + (state.filters[list] ?? "") + (editing ? "▏" : "")
@@ -103,6 +114,7 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
     if state.dialog != nil { return [("type", "the reason"), ("Enter", "send"), ("Esc", "cancel"), ("^U", "clear")] }
     if state.filterEditing != nil { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear"), ("^U", "clear")] }
+    if state.palette != nil { return [("type", "a command"), ("Tab", "complete"), ("Enter", "run"), ("Esc", "close")] }
     if state.overlay != nil { return [("Esc", "close"), ("↑↓", "scroll"), ("q", "quit")] }
     var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
     if let list = state.activeList {
@@ -243,6 +255,7 @@ private func drawHelp(theme: Theme, into canvas: inout Canvas) {
         ("PgUp PgDn, g G", "page, first, last"),
         ("a, A", "next, previous app"),
         ("/", "filter the list (words, any case)"),
+        (":", "command: app, release, breaker, theme, pane, quit"),
         ("Enter, Esc", "open, close details"),
         ("v", "crashes: live events / issues"),
         ("space", "crashes: pause, resume live"),

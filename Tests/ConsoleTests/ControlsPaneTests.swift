@@ -151,3 +151,67 @@ import TUI
         #expect(canvas.contains("ana (support)"))
     }
 }
+
+@Suite struct PaletteTests {
+    static func type(_ text: String, _ state: inout ConsoleState) -> [Effect] {
+        var effects: [Effect] = []
+        for character in text { effects += update(&state, .key(.character(character))) }
+        return effects
+    }
+
+    @Test func tabCompletesCommandsAndTheirArguments() {
+        var state = ConsoleTests.loaded()
+        state.themeNames = ["default", "light", "mono"]
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("ap", &state)
+        _ = update(&state, .key(.tab))
+        #expect(state.palette?.text == "app ")
+        _ = Self.type("wallet-i", &state)
+        _ = update(&state, .key(.tab))
+        #expect(state.palette?.text == "app wallet-ios")
+        #expect(update(&state, .key(.enter)) == [.focus(app: "wallet-ios")])
+        #expect(state.appID == "wallet-ios")
+        #expect(state.palette == nil)
+
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("theme m", &state)
+        _ = update(&state, .key(.tab))
+        #expect(update(&state, .key(.enter)) == [.theme("mono")])
+    }
+
+    @Test func releaseAndBreakerJumpToTheirPaneAndSelectIt() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("release 5.1.0", &state)
+        _ = update(&state, .key(.enter))
+        #expect(state.pane == .releases)
+        #expect(state.releases[state.selected].version == "5.1.0")
+
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("breaker pay-api", &state)
+        _ = update(&state, .key(.enter))
+        #expect(state.pane == .breakers)
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: ConsoleTests.now,
+                          switches: [ControlsPaneTests.breaker("hd-images"), ControlsPaneTests.breaker("pay-api")]),
+            SyncStatus(connection: .online, since: ConsoleTests.now)))
+        #expect(state.selection[.switches] == 1, "selected once the pane's list is read")
+    }
+
+    @Test func mistakesKeepThePaletteOpenAndSayWhy() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("frobnicate", &state)
+        _ = update(&state, .key(.enter))
+        #expect(ConsoleTests.screen(state).contains("unknown command 'frobnicate'"))
+        for _ in 0..<10 { _ = update(&state, .key(.backspace)) }
+        _ = Self.type("app nowhere", &state)
+        _ = update(&state, .key(.enter))
+        #expect(ConsoleTests.screen(state).contains("no app 'nowhere'"))
+        _ = update(&state, .key(.escape))
+        #expect(state.palette == nil)
+        _ = update(&state, .key(.character(":")))
+        _ = Self.type("quit", &state)
+        #expect(update(&state, .key(.enter)) == [.quit])
+    }
+}

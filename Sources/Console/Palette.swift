@@ -1,0 +1,165 @@
+import Foundation
+import PlatformModel
+import TUI
+
+// The `:` command palette, k9s style: `:app wallet-ios`, `:release 5.2.0`,
+// `:breaker pay-api`, `:theme mono`, `:pane audit`, `:quit`; Tab completes.
+
+/// The palette line being typed, and what went wrong with the last command.
+public struct Palette: Sendable, Equatable {
+    public var text = ""
+    public var error: String?
+
+    public init() {}
+}
+
+/// A selection to make once the list it is in has been read (e.g. `:breaker` switches
+/// to a pane whose list is read after the key).
+public struct PendingFocus: Sendable, Equatable {
+    public var list: ListID
+    public var id: String
+}
+
+enum PaletteCommand: String, CaseIterable {
+    case app, release, breaker, theme, pane, refresh, quit
+}
+
+/// What can follow `text`: command names, or the arguments of the command typed.
+func completions(for text: String, in state: ConsoleState) -> [String] {
+    let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 2, let command = PaletteCommand(rawValue: parts[0]) else {
+        return PaletteCommand.allCases.map(\.rawValue).filter { $0.hasPrefix(parts.first ?? "") }
+    }
+    let candidates: [String]
+    switch command {
+    case .app: candidates = state.apps.map(\.id)
+    case .release: candidates = (state.lastSnapshot?.releases ?? state.releases).map(\.version)
+    case .breaker: candidates = (state.lastSnapshot?.switches.isEmpty == false ? state.lastSnapshot!.switches : state.switches).map(\.key)
+    case .theme: candidates = state.themeNames
+    case .pane: candidates = Pane.allCases.map { $0.title.lowercased() }
+    case .refresh, .quit: candidates = []
+    }
+    return candidates.filter { $0.hasPrefix(parts[1]) }.map { "\(command.rawValue) \($0)" }
+}
+
+func handlePalette(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+    guard var palette = state.palette else { return [] }
+    palette.error = nil
+    switch key {
+    case .escape:
+        state.palette = nil
+        return []
+    case .control("c"):
+        return [.quit]
+    case .backspace:
+        if palette.text.isEmpty {
+            state.palette = nil
+            return []
+        }
+        palette.text.removeLast()
+    case .tab:
+        let options = completions(for: palette.text, in: state)
+        if options.count == 1 {
+            palette.text = options[0] + (PaletteCommand(rawValue: options[0]) != nil && !["quit", "refresh"].contains(options[0]) ? " " : "")
+        } else if let common = commonPrefix(options), common.count > palette.text.count {
+            palette.text = common
+        }
+    case .enter:
+        state.palette = palette
+        return run(palette.text, &state)
+    case .character(let character):
+        if palette.text.count < 80 { palette.text.append(character) }
+    default:
+        break
+    }
+    state.palette = palette
+    return []
+}
+
+private func commonPrefix(_ words: [String]) -> String? {
+    guard var prefix = words.first else { return nil }
+    for word in words.dropFirst() {
+        while !word.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    return prefix
+}
+
+/// Runs a palette command; on a mistake the palette stays open and says why.
+private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
+    let parts = text.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+    func fail(_ message: String) -> [Effect] {
+        state.palette?.error = message
+        return []
+    }
+    guard let name = parts.first else {
+        state.palette = nil
+        return []
+    }
+    guard let command = PaletteCommand(rawValue: name) else {
+        return fail("unknown command '\(name)'; one of: \(PaletteCommand.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+    let needsArgument: Set<PaletteCommand> = [.app, .release, .breaker, .theme, .pane]
+    if needsArgument.contains(command) && argument.isEmpty { return fail(":\(command.rawValue) needs a name (Tab lists them)") }
+    switch command {
+    case .quit:
+        return [.quit]
+    case .refresh:
+        state.palette = nil
+        return [.refresh]
+    case .app:
+        guard let app = state.apps.first(where: { $0.id == argument }) else { return fail("no app '\(argument)'") }
+        state.palette = nil
+        guard app.id != state.appID else { return [] }
+        state.appID = app.id
+        clearAppData(&state)
+        return [.focus(app: app.id)]
+    case .release:
+        let releases = state.lastSnapshot?.releases ?? state.releases
+        guard releases.contains(where: { $0.version == argument }) else { return fail("no release '\(argument)' of \(state.appID ?? "this app")") }
+        state.palette = nil
+        state.filters[.releases] = nil
+        state.pane = .releases
+        state.pendingFocus = PendingFocus(list: .releases, id: argument)
+        if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
+        return []
+    case .breaker:
+        state.palette = nil
+        state.filters[.switches] = nil
+        state.pane = .breakers
+        state.pendingFocus = PendingFocus(list: .switches, id: argument)
+        if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
+        return []
+    case .theme:
+        guard state.themeNames.isEmpty || state.themeNames.contains(argument) || argument.hasSuffix(".toml") else {
+            return fail("no theme '\(argument)'; one of: \(state.themeNames.joined(separator: ", "))")
+        }
+        state.palette = nil
+        return [.theme(argument)]
+    case .pane:
+        guard let pane = Pane.allCases.first(where: { $0.title.lowercased() == argument.lowercased() }) else { return fail("no pane '\(argument)'") }
+        state.palette = nil
+        state.pane = pane
+        return pane == .funnels ? openFunnels(&state) : []
+    }
+}
+
+/// Makes a `PendingFocus` selection once its list holds the item.
+func applyPendingFocus(_ state: inout ConsoleState) {
+    guard let focus = state.pendingFocus else { return }
+    let index: Int?
+    switch focus.list {
+    case .releases: index = state.releases.firstIndex { $0.version == focus.id }
+    case .switches: index = state.switches.firstIndex { $0.key == focus.id }
+    default: index = nil
+    }
+    if let index {
+        state.selection[focus.list] = index
+        state.pendingFocus = nil
+    } else if state.count(of: focus.list) > 0 {
+        // The list is read and it is not there.
+        state.pendingFocus = nil
+        state.flash = Flash(text: "no \(focus.list == .switches ? "breaker or switch" : "release") '\(focus.id)' in \(state.appID ?? "this app")",
+                            isError: true, shownAt: state.now)
+    }
+}
