@@ -163,8 +163,8 @@ private func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleSt
 
 /// Opens the dialog for a release move, with what it does and to whom.
 private func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout ConsoleState) -> [Effect] {
-    guard !state.readOnly else {
-        state.flash = Flash(text: "read-only console (--readonly): changes are not possible here", isError: true, shownAt: state.now)
+    if let refusal = state.releasesRefusal {
+        state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
         return []
     }
     let app = state.appID ?? release.app
@@ -207,8 +207,8 @@ private func ask(_ action: ActionDialog.Action, for release: Release, _ state: i
 func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
     let index = state.selection[.switches] ?? 0
     guard let app = state.appID, state.switches.indices.contains(index) else { return [] }
-    guard !state.readOnly else {
-        state.flash = Flash(text: "read-only console (--readonly): changes are not possible here", isError: true, shownAt: state.now)
+    if let refusal = state.switchesRefusal {
+        state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
         return []
     }
     let item = state.switches[index]

@@ -109,6 +109,7 @@ public final class ConsoleRuntime {
         // Draw only when something may have changed: a message other than the clock,
         // or a new second for the ages on screen. A fast stream wakes us far more often.
         var needsDraw = true
+        var identifying = false
         var lastTickSecond = Int(Date().timeIntervalSince1970)
         defer { latency.log(to: logger) }
         while running && !quitRequested.isSet {
@@ -192,6 +193,17 @@ public final class ConsoleRuntime {
                                 return .issueLoaded(fingerprint: fingerprint, .failure(PlatformFailure(error.description)))
                             }
                         }
+                    }
+                }
+            }
+            // Learn who the token is once the platform answers (the role shapes the keys).
+            if state.caller == nil && !identifying && state.sync.connection == .online {
+                identifying = true
+                requests.submit { client in
+                    do throws(PlatformError) {
+                        return .identified(try client.me())
+                    } catch {
+                        return .notice("cannot tell the token's role: \(error.description)", isError: true)
                     }
                 }
             }

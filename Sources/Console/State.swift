@@ -196,6 +196,8 @@ public struct ConsoleState: Sendable {
     public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
+    /// Who the token is (`GET /v1/me`), once known.
+    public var caller: Caller?
     public var crashView: CrashView = .events
     /// The live list is frozen so that a person can read it; new events are counted.
     public var livePaused = false
@@ -252,6 +254,19 @@ public struct ConsoleState: Sendable {
         }
     }
 
+    /// Why the person may not change switches (nil: they may; the server decides in the end).
+    public var switchesRefusal: String? {
+        if readOnly { return "read-only console (--readonly): changes are not possible here" }
+        if let caller, !caller.role.mayChangeSwitches { return "the token's role (\(caller.role.rawValue)) may not change switches" }
+        return nil
+    }
+
+    public var releasesRefusal: String? {
+        if readOnly { return "read-only console (--readonly): changes are not possible here" }
+        if let caller, !caller.role.mayChangeReleases { return "the token's role (\(caller.role.rawValue)) may not change releases" }
+        return nil
+    }
+
     /// `items` whose text contains every word of the list's filter, any case.
     func filtered<Item: Filterable>(_ items: [Item], _ list: ListID) -> [Item] {
         guard let filter = filters[list]?.lowercased(), !filter.isEmpty else { return items }
@@ -293,6 +308,8 @@ public enum Message: Sendable {
     case crashEventLoaded(CrashEvent?)
     /// An issue's detail from the server, or why it could not be had.
     case issueLoaded(fingerprint: String, Result<CrashIssueDetail, PlatformFailure>)
+    /// Who the token is.
+    case identified(Caller)
     case funnelsLoaded(app: String, Result<[FunnelDefinition], PlatformFailure>)
     case funnelReportLoaded(app: String, funnel: String, Result<FunnelReport, PlatformFailure>)
     /// The server's answer to a sent action (matched by its Idempotency-Key).

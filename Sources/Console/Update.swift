@@ -39,6 +39,9 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
         state.overlay = .crashEvent(event)
         state.overlayScroll = 0
         return []
+    case .identified(let caller):
+        state.caller = caller
+        return []
     case .funnelsLoaded(let app, let result):
         return funnelsLoaded(app, result, &state)
     case .funnelReportLoaded(let app, let funnel, let result):

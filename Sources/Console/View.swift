@@ -47,6 +47,11 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     spans.append(Span(state.server))
     spans.append(Span("  app "))
     spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
+    if let caller = state.caller {
+        spans.append(Span("  \(caller.name) (\(caller.role.rawValue)\(state.readOnly ? ", read-only" : ""))"))
+    } else if state.readOnly {
+        spans.append(Span("  read-only"))
+    }
     spans.append(Span("  "))
     spans.append(connectionSpan(state, theme: theme))
     spans.append(Span("  "))
@@ -126,9 +131,9 @@ private func keyHints(for state: ConsoleState) -> [(key: String, label: String)]
         hints.append(("v", state.crashView == .events ? "issues" : "live events"))
         if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
     }
-    if state.pane == .breakers && !state.readOnly { hints.append(("space", "flip")) }
+    if state.pane == .breakers && state.switchesRefusal == nil { hints.append(("space", "flip")) }
     if state.pane == .funnels { hints += [("t", "range"), ("c", "compare releases")] }
-    if state.pane == .rollouts && !state.readOnly { hints += [("←→", "gray %"), ("Enter", "apply"), ("H/R/A/B", "halt/resume/advance/back")] }
+    if state.pane == .rollouts && state.releasesRefusal == nil { hints += [("←→", "gray %"), ("Enter", "apply"), ("H/R/A/B", "halt/resume/advance/back")] }
     hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
     return hints
 }

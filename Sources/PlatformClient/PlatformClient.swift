@@ -41,6 +41,11 @@ public final class PlatformClient {
         try get("/healthz", as: Health.self, etag: nil).value!
     }
 
+    /// Who this client's token is, and its role.
+    public func me() throws(PlatformError) -> Caller {
+        try get("/v1/me", as: Caller.self, etag: nil).value!
+    }
+
     public func apps(etag: String? = nil) throws(PlatformError) -> Fetched<[App]> {
         try get("/v1/apps", as: [App].self, etag: etag)
     }

@@ -15,3 +15,14 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     private var rank: Int { Role.allCases.firstIndex(of: self)! }
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
+
+/// Who a token belongs to and what it may do: `GET /v1/me`.
+public struct Caller: Codable, Sendable, Equatable {
+    public var name: String
+    public var role: Role
+
+    public init(name: String, role: Role) {
+        self.name = name
+        self.role = role
+    }
+}

@@ -100,6 +100,11 @@ public struct PlatformServer: Sendable {
         v1.get("apps") { request, _ in
             try jsonResponse(try await store.apps(), for: request)
         }
+        // Who the token is: the console shows the role and hides what it may not do.
+        v1.get("me") { request, context in
+            guard let caller = context.caller else { throw ProblemError(.unauthorized, "no token") }
+            return try jsonResponse(Caller(name: caller.name, role: caller.role), for: request)
+        }
         v1.get("apps/:app/releases") { request, context in
             try jsonResponse(try await store.releases(app: try await requireApp(context, store)), for: request)
         }

@@ -215,3 +215,33 @@ import TUI
         #expect(update(&state, .key(.enter)) == [.quit])
     }
 }
+
+@Suite struct RoleTests {
+    @Test func aViewerSeesItsRoleAndNoChangeKeysAndIsRefusedBeforeSending() {
+        var state = ControlsPaneTests.breakers([ControlsPaneTests.breaker("pay-api")])
+        _ = update(&state, .identified(Caller(name: "vera", role: .viewer)))
+        var canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("vera (viewer)"))
+        #expect(!canvas.contains("space flip"))
+        _ = update(&state, .key(.character(" ")))
+        #expect(state.dialog == nil)
+        #expect(ConsoleTests.screen(state).contains("the token's role (viewer) may not change switches"))
+        _ = update(&state, .key(.character("3")))
+        _ = update(&state, .key(.character("H")))
+        #expect(state.dialog == nil)
+        canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("may not change releases"))
+        #expect(!canvas.contains("H/R/A/B"))
+    }
+
+    @Test func supportMayFlipSwitchesButNotMoveReleases() {
+        var state = ControlsPaneTests.breakers([ControlsPaneTests.breaker("pay-api")])
+        _ = update(&state, .identified(Caller(name: "sam", role: .support)))
+        _ = update(&state, .key(.character(" ")))
+        #expect(state.dialog != nil)
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .key(.character("3")))
+        _ = update(&state, .key(.character("H")))
+        #expect(state.dialog == nil)
+    }
+}

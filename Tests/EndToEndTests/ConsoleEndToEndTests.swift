@@ -330,3 +330,29 @@ final class OnCallEndToEndTests: XCTestCase {
         XCTAssertEqual(try terminal.waitForExit(), 0)
     }
 }
+
+/// A viewer token: the console shows the role and refuses changes before sending them.
+final class ViewerEndToEndTests: XCTestCase {
+    func testAViewerSeesItsRoleAndCannotFlipABreaker() throws {
+        let folder = Harness.temporaryFolder()
+        let tokens = folder.appendingPathComponent("tokens.toml").path
+        try """
+            [[token]]
+            name = "vera"
+            role = "viewer"
+            token = "viewer-token-0123456789abcdef"
+            """.write(toFile: tokens, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path, arguments: ["--tokens", tokens],
+                                       token: "viewer-token-0123456789abcdef")
+        defer { server.stop() }
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
+        try terminal.waitFor(["vera (viewer)", "online"])
+        try terminal.send("4")
+        try terminal.waitFor(["[● ON ]"])
+        try terminal.send("Space")
+        try terminal.waitFor(["the token's role (viewer) may not change switches"])
+        XCTAssertFalse(try terminal.screen().contains("Reason:"))
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+}
