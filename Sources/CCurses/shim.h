@@ -27,6 +27,23 @@ static inline int opsdeck_cols(void) { int y, x; getmaxyx(stdscr, y, x); (void)y
 static inline int opsdeck_key_f(int n) { return KEY_F(n); }
 static inline int opsdeck_keypad(bool on) { return keypad(stdscr, on); }
 static inline int opsdeck_nodelay(bool on) { return nodelay(stdscr, on); }
+static inline int opsdeck_key_mouse(void) { return KEY_MOUSE; }
+/* Left clicks and the wheel; no motion reports (they would wake the console for nothing). */
+static inline void opsdeck_mouse(bool on) {
+    mouseinterval(0);
+    mousemask(on ? (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+}
+/* The pending mouse event: 1 left button, 4 wheel up, 5 wheel down, 0 other; -1 none. */
+static inline int opsdeck_mouse_event(int *y, int *x) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return -1;
+    *y = event.y;
+    *x = event.x;
+    if (event.bstate & BUTTON4_PRESSED) return 4;
+    if (event.bstate & BUTTON5_PRESSED) return 5;
+    if (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) return 1;
+    return 0;
+}
 
 enum {
     OPSDECK_ATTR_BOLD = 1 << 0,

@@ -22,8 +22,10 @@ public struct ConsoleOptions: Sendable {
     public var retention: Retention
     /// Refuse every change (also hides the keys that would make one).
     public var readOnly: Bool
+    /// Clicks and the wheel (`--no-mouse` leaves the terminal's own selection alone).
+    public var mouse: Bool
 
-    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false) {
+    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true) {
         self.apiURL = apiURL
         self.token = token
         self.cachePath = cachePath
@@ -31,6 +33,7 @@ public struct ConsoleOptions: Sendable {
         self.startupNotice = startupNotice
         self.retention = retention
         self.readOnly = readOnly
+        self.mouse = mouse
     }
 }
 
@@ -93,7 +96,7 @@ public final class ConsoleRuntime {
         if let note = options.startupNotice { _ = update(&state, .notice(note, isError: true)) }
         sync.start()
 
-        let terminal = CursesTerminal(colors: options.theme.name != "mono")
+        let terminal = CursesTerminal(colors: options.theme.name != "mono", mouse: options.mouse)
         defer {
             terminal.stop()
             sync.stop()

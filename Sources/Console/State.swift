@@ -214,6 +214,8 @@ public struct ConsoleState: Sendable {
     public var showHelp = false
     /// Rows the pane showed last; Page Up/Down move by this much.
     public var pageSize = 10
+    /// The screen's size, for mapping clicks to what was drawn there.
+    public var size = Size(width: 120, height: 40)
 
     public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil) {
         self.server = server

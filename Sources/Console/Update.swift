@@ -12,6 +12,7 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
         if let flash = state.flash, now.timeIntervalSince(flash.shownAt) > Flash.lifetime { state.flash = nil }
         return []
     case .resized(let size):
+        state.size = size
         state.pageSize = max(1, size.height - 6)
         return []
     case .notice(let text, let isError):
@@ -140,7 +141,8 @@ private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Ite
     return new
 }
 
-private func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+    if case .mouse(let x, let y, let button) = key { return handleMouse(x: x, y: y, button, &state) }
     if state.dialog != nil { return handleDialog(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.palette != nil { return handlePalette(key, &state) }

@@ -1,3 +1,7 @@
+public enum MouseButton: Sendable, Hashable {
+    case left, wheelUp, wheelDown
+}
+
 /// A key press, decoded from the terminal.
 public enum Key: Hashable, Sendable {
     case character(Character)
@@ -9,6 +13,8 @@ public enum Key: Hashable, Sendable {
     case function(Int)
     /// The terminal changed size (ncurses reports it as a key).
     case resize
+    /// A click or a wheel turn at a cell (0-based column and row).
+    case mouse(x: Int, y: Int, button: MouseButton)
     case unknown(Int32)
 
     /// Decodes a plain character delivered by `wget_wch`.
@@ -52,6 +58,7 @@ public enum Key: Hashable, Sendable {
         case .backTab: "Shift-Tab"
         case .function(let n): "F\(n)"
         case .resize: "resize"
+        case .mouse(let x, let y, _): "click at \(x),\(y)"
         case .unknown(let code): "key \(code)"
         }
     }

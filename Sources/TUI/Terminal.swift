@@ -40,7 +40,7 @@ public final class CursesTerminal: Backend {
 
     /// Takes over the terminal: full screen, raw keys, no echo, hidden cursor.
     /// `colors: false` (NO_COLOR, a monochrome theme) keeps everything attribute-only.
-    public init(colors: Bool = true) {
+    public init(colors: Bool = true, mouse: Bool = false) {
         _ = TerminalText.localeReady
         initscr()
         active = true
@@ -51,6 +51,7 @@ public final class CursesTerminal: Backend {
         opsdeck_nodelay(true)
         set_escdelay(25)
         curs_set(0)
+        if mouse { opsdeck_mouse(true) }
         if colors && has_colors() {
             start_color()
             use_default_colors()
@@ -111,7 +112,15 @@ public final class CursesTerminal: Backend {
             var value: wint_t = 0
             let status = wget_wch(opsdeck_stdscr(), &value)
             if status == ERR { break }
-            if status == KEY_CODE_YES {
+            if status == KEY_CODE_YES && Int32(value) == opsdeck_key_mouse() {
+                var y: Int32 = 0, x: Int32 = 0
+                switch opsdeck_mouse_event(&y, &x) {
+                case 1: keys.append(.mouse(x: Int(x), y: Int(y), button: .left))
+                case 4: keys.append(.mouse(x: Int(x), y: Int(y), button: .wheelUp))
+                case 5: keys.append(.mouse(x: Int(x), y: Int(y), button: .wheelDown))
+                default: break
+                }
+            } else if status == KEY_CODE_YES {
                 keys.append(Self.decode(keyCode: Int32(value)))
             } else {
                 keys.append(Key(character: UInt32(value)))

@@ -32,6 +32,9 @@ struct DisplayOptions: ParsableArguments {
     @Flag(name: .long, help: "Read-only: refuse every change (for watching, or for a shared screen).")
     var readonly = false
 
+    @Flag(name: .long, help: "No mouse: leave clicks to the terminal (e.g. to select text).")
+    var noMouse = false
+
     @Option(name: .long, help: "Keep crash events and audit entries in the cache this many days.")
     var keepDays: Double = 7
 
@@ -112,7 +115,7 @@ struct ConsoleCommand: ParsableCommand {
         do {
             try runConsole(
                 ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
-                               retention: display.retention, readOnly: display.readonly),
+                               retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse),
                 logger: logger)
         } catch let error as ConsoleError {
             throw ValidationError(error.description)
@@ -231,7 +234,7 @@ struct DemoCommand: AsyncParsableCommand {
         let cachePath = cache ?? environment["OPSDECK_CACHE"] ?? workspace.appendingPathComponent("cache.sqlite").path
         let options = ConsoleOptions(
             apiURL: "http://127.0.0.1:\(port)", token: admin.token, cachePath: cachePath, theme: theme,
-            startupNotice: notice, retention: display.retention, readOnly: display.readonly)
+            startupNotice: notice, retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse)
         logger.info("demo platform on port \(port), store in \(workspace.path)")
         let fleet = startFleet(apiURL: "http://127.0.0.1:\(port)", token: admin.token, rate: 25, seed: seed, logger: serverLogger)
         defer { fleet.stop() }

@@ -213,8 +213,8 @@ final class Locked<Value: Sendable>: Sendable {
     var current: Value { value.withLock { $0 } }
 }
 
-/// A support engineer's path in the real console: flip a breaker with a reason, see it
-/// confirmed, find it in the Audit pane, and see it through the API.
+/// A support engineer's path in the real console, by mouse and keys: flip a breaker with
+/// a reason, see it confirmed, find it in the Audit pane, and see it through the API.
 final class BreakerEndToEndTests: XCTestCase {
     func testFlippingABreakerWithAReasonLandsOnTheServerAndInTheAuditPane() throws {
         let folder = Harness.temporaryFolder()
@@ -228,10 +228,11 @@ final class BreakerEndToEndTests: XCTestCase {
 
         let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
         try terminal.waitFor(["app \(app.id)", "online"])
-        try terminal.send("4")
+        // By mouse: the Breakers tab, then the breaker's toggle.
+        try terminal.click(x: try XCTUnwrap(terminal.column(of: "4 Breakers", row: 1)) + 1, y: 1)
         try terminal.waitFor([breaker.key, "[● ON ]"])
-        for _ in 0..<index { try terminal.send("j") }
-        try terminal.send("Space")
+        let row = try XCTUnwrap(terminal.screen().split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(" \(breaker.key) ") })
+        try terminal.click(x: 3, y: row)
         try terminal.waitFor(["Turn OFF circuit breaker \(breaker.key)", "Reason:"])
         try terminal.send("Enter")
         try terminal.waitFor(["a reason is required"])

@@ -147,6 +147,21 @@ final class Terminal {
         try tmux(["capture-pane", "-p", "-t", "main"])
     }
 
+    /// A left click at a cell (0-based), as the terminal reports it to ncurses in X10
+    /// mouse encoding (tmux-256color's kmous): press, then release.
+    func click(x: Int, y: Int) throws {
+        precondition(x < 222 && y < 222, "X10 mouse encoding reaches column and row 222")
+        let position = String(UnicodeScalar(UInt8(33 + x))) + String(UnicodeScalar(UInt8(33 + y)))
+        try tmux(["send-keys", "-t", "main", "-l", "\u{1B}[M " + position])
+        try tmux(["send-keys", "-t", "main", "-l", "\u{1B}[M#" + position])
+    }
+
+    /// The column at which `text` first appears on screen row `y`.
+    func column(of text: String, row y: Int) throws -> Int? {
+        let line = try screen().split(separator: "\n", omittingEmptySubsequences: false)[y]
+        return line.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) }
+    }
+
     func send(_ keys: String...) throws {
         try tmux(["send-keys", "-t", "main"] + keys)
     }
