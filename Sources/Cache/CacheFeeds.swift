@@ -106,6 +106,36 @@ extension CacheStore {
                         resource: Self.switchesResource(app: app), etag: etag, at: date)
     }
 
+    public static func healthResource(app: String) -> String { "health:\(app)" }
+
+    /// Stores the health series of an app's releases (replacing the app's old ones).
+    public func storeReleaseHealth(app: String, _ series: [MetricsSeries], at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM release_health WHERE app = ?", arguments: [app])
+            let encoder = WireFormat.encoder()
+            for item in series {
+                guard let version = item.release else { continue }
+                try db.execute(
+                    sql: "INSERT INTO release_health (app, version, json, fetchedAt) VALUES (?, ?, ?, ?)",
+                    arguments: [app, version, String(decoding: try encoder.encode(item), as: UTF8.self), date.unixMilliseconds])
+            }
+            try Self.record(db, resource: Self.healthResource(app: app), etag: nil, at: date)
+        }
+    }
+
+    /// The app's release health series by version.
+    public func releaseHealth(app: String) throws -> [String: MetricsSeries] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, json FROM release_health WHERE app = ?", arguments: [app])
+        }
+        let decoder = WireFormat.decoder()
+        var result: [String: MetricsSeries] = [:]
+        for row in rows {
+            if let series = try? decoder.decode(MetricsSeries.self, from: Data((row["json"] as String).utf8)) { result[row["version"]] = series }
+        }
+        return result
+    }
+
     /// One switch as the server just answered a change to it, in its place in the list.
     public func updateSwitch(_ item: Switch) throws {
         try pool.write { db in

@@ -163,6 +163,16 @@ public final class CacheStore: Sendable {
                 t.column("json", .text).notNull()
             }
         }
+        migrator.registerMigration("v5: release health") { db in
+            // The last hour of each release's health, per minute, as the server sent it.
+            try db.create(table: "release_health") { t in
+                t.column("app", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("json", .text).notNull()
+                t.column("fetchedAt", .integer).notNull()
+                t.primaryKey(["app", "version"])
+            }
+        }
         return migrator
     }
 }

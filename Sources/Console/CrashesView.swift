@@ -170,6 +170,8 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
         [Span(name.padding(toLength: 12, withPad: " ", startingAt: 0), style: label), Span(value, style: valueStyle)]
     }
     switch overlay {
+    case .release(let version):
+        return releaseOverlay(version, state: state, theme: theme)
     case .issueLoading(let fingerprint):
         return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
     case .crashEvent(let event):
@@ -263,4 +265,54 @@ extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// A release with its last hour: totals against the baseline, then charts per minute.
+private func releaseOverlay(_ version: String, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
+    guard let index = state.releases.firstIndex(where: { $0.version == version }) else {
+        return ("Release \(version)", [[Span("No longer listed.", style: theme.style("muted"))]])
+    }
+    let release = state.releases[index]
+    let baseline = baselineRelease(for: index, in: state.releases)
+    var lines: [[Span]] = [
+        [stageSpan(release.stage, theme: theme), Span("  gray \(grayText(release))  revision \(release.revision)  build \(release.build)")],
+        [Span(release.notes, style: theme.style("muted"))],
+        [],
+    ]
+    guard let health = state.health[version] else {
+        lines.append([Span("No health data for the last hour yet.", style: theme.style("muted"))])
+        return ("Release \(version)", lines)
+    }
+    let base = baseline.flatMap { state.health[$0.version] }
+    let total = health.total
+    lines.append([Span("Last hour", style: Style(attributes: .bold)),
+                  Span(baseline.map { "  compared with \($0.version), the previous full release" } ?? "", style: theme.style("muted"))])
+    lines.append([Span("  sessions \(grouped(total.sessions))  crashes \(grouped(total.crashes))  ANRs \(grouped(total.anrs))  adoption "
+                       + (total.adoption.map { String(format: "%.1f%%", $0) } ?? "—"))])
+    lines.append([Span("  crash-free sessions "), compared(total.crashFreeSessions, base?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
+                  Span("   crash-free users "), compared(total.crashFreeUsers, base?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
+                  Span("   ANRs per 100 sessions "), compared(anrRate(health), base.flatMap(anrRate), higherIsBetter: false, theme: theme)])
+    lines.append([])
+    lines += chart("Crashes per minute", health.points.map { Double($0.crashes) }, theme: theme)
+    lines += chart("ANRs per minute", health.points.map { Double($0.anrs) }, theme: theme)
+    lines += chart("Sessions per minute", health.points.map { Double($0.sessions) }, theme: theme)
+    return ("Release \(version)", lines)
+}
+
+/// A small bar chart: six rows of eighth-blocks, the top value on the axis.
+private func chart(_ title: String, _ values: [Double], theme: Theme) -> [[Span]] {
+    let height = 6
+    let top = max(values.max() ?? 0, 0.000_001)
+    var lines: [[Span]] = [[Span(title, style: Style(attributes: .bold)), Span("  max " + grouped(Int(values.max() ?? 0)), style: theme.style("muted"))]]
+    let blocks: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    for row in (0..<height).reversed() {
+        let text = String(values.map { value -> Character in
+            let eighths = Int((value / top * Double(height * 8)).rounded()) - row * 8
+            return blocks[max(0, min(8, eighths))]
+        })
+        lines.append([Span("  │", style: theme.style("muted")), Span(text, style: theme.style("spark"))])
+    }
+    lines.append([Span("  └" + String(repeating: "─", count: values.count) + " 60 min → now", style: theme.style("muted"))])
+    lines.append([])
+    return lines
 }

@@ -302,6 +302,7 @@ public final class ConsoleRuntime {
                 }
             }
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
+            if let app, state.pane == .releases { snapshot.health = try cache.releaseHealth(app: app) }
             if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }
             // Rollouts say which halts were the guardrail's.
             if state.pane == .rollouts { snapshot.audit = try cache.audit(limit: 200) }
@@ -310,7 +311,7 @@ public final class ConsoleRuntime {
             logger.error("cannot read the cache: \(error)")
             return CacheSnapshot(apps: state.apps, releases: state.releases, releasesApp: state.appID, lastFetched: state.lastFetched,
                                  crashEvents: state.crashEvents, crashEventCount: state.crashEventCount, crashIssues: state.crashIssues,
-                                 switches: state.switches, audit: state.audit)
+                                 switches: state.switches, audit: state.audit, health: state.health)
         }
     }
 

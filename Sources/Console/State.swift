@@ -44,10 +44,12 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var switches: [Switch]
     /// Newest first.
     public var audit: [AuditEntry]
+    /// The last hour of each release's health, by version.
+    public var health: [String: MetricsSeries] = [:]
 
     public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?,
                 crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = [],
-                switches: [Switch] = [], audit: [AuditEntry] = []) {
+                switches: [Switch] = [], audit: [AuditEntry] = [], health: [String: MetricsSeries] = [:]) {
         self.apps = apps
         self.releases = releases
         self.releasesApp = releasesApp
@@ -57,6 +59,7 @@ public struct CacheSnapshot: Sendable, Equatable {
         self.crashIssues = crashIssues
         self.switches = switches
         self.audit = audit
+        self.health = health
     }
 }
 
@@ -166,6 +169,8 @@ public enum Overlay: Sendable, Equatable {
     case crashEvent(CrashEvent)
     case issueLoading(fingerprint: String)
     case issue(CrashIssueDetail)
+    /// A release with its last hour of health as charts.
+    case release(version: String)
 }
 
 /// Everything the console shows, and nothing it does not: `view` is a function of it.
@@ -179,6 +184,7 @@ public struct ConsoleState: Sendable {
     public var crashIssues: [CrashIssue] = []
     public var switches: [Switch] = []
     public var audit: [AuditEntry] = []
+    public var health: [String: MetricsSeries] = [:]
     public var dialog: ActionDialog?
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]
@@ -287,7 +293,7 @@ public struct ConsoleState: Sendable {
     /// The data kinds on screen, for the sync engine to fetch first and most often.
     public var visibleData: Set<DataKind> {
         switch pane {
-        case .releases: [.releases]
+        case .releases: [.releases, .health]
         case .rollouts: [.releases, .audit]
         case .crashes: [.crashEvents, .crashIssues]
         case .breakers: [.switches]

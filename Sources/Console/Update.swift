@@ -97,6 +97,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
         state.crashEvents = keepingSelection(of: .crashEvents, in: state.crashEvents, events, &state, id: \.id)
     }
     state.crashEventCount = snapshot.crashEventCount
+    if !snapshot.health.isEmpty { state.health = snapshot.health }
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
     applyPendingFocus(&state)
@@ -211,6 +212,10 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         state.crashView = state.crashView == .events ? .issues : .events
     case .enter where state.pane == .crashes:
         return openCrashDetail(&state)
+    case .enter where state.pane == .releases:
+        guard state.releases.indices.contains(state.selected) else { break }
+        state.overlay = .release(version: state.releases[state.selected].version)
+        state.overlayScroll = 0
     case .character(" ") where state.pane == .breakers, .enter where state.pane == .breakers:
         return askToFlipSwitch(&state)
     default:
@@ -262,6 +267,7 @@ func clearAppData(_ state: inout ConsoleState) {
     state.crashEventCount = 0
     state.crashIssues = []
     state.switches = []
+    state.health = [:]
     state.pendingGray = [:]
     state.funnels = FunnelsView()
     state.lastSnapshot = nil

@@ -162,26 +162,44 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
         return
     }
-    let columns = [
-        Table.Column("VERSION", width: .length(12)),
-        Table.Column("BUILD", width: .length(7), alignment: .right),
-        Table.Column("PLATFORM", width: .length(9)),
-        Table.Column("STAGE", width: .length(15)),
-        Table.Column("GRAY %", width: .length(8), alignment: .right),
-        Table.Column("UPDATED", width: .length(16)),
-        Table.Column("NOTES", width: .fill(min: 10)),
+    // Health columns always; build, update time and notes when there is room.
+    let wide = area.width >= 140
+    var columns = [
+        Table.Column("VERSION", width: .length(9)),
+        Table.Column("STAGE", width: .length(13)),
+        Table.Column("GRAY", width: .length(7), alignment: .right),
+        Table.Column("ADOPT", width: .length(6), alignment: .right),
+        Table.Column("CF SESS", width: .length(9), alignment: .right),
+        Table.Column("CF USERS", width: .length(9), alignment: .right),
+        Table.Column("ANR", width: .length(6), alignment: .right),
+        Table.Column("CRASHES 1h", width: wide ? .length(30) : .fill(min: 10)),
     ]
-    let platform = state.app.map { platformName($0.platform) } ?? "—"
-    let rows = state.releases.map { release -> [Span] in
-        [
+    if wide {
+        columns.insert(Table.Column("BUILD", width: .length(6), alignment: .right), at: 1)
+        columns += [Table.Column("UPDATED", width: .length(9)), Table.Column("NOTES", width: .fill(min: 10))]
+    }
+    // The sparkline gets as many cells as its column: minutes summed into buckets.
+    let sparkWidth = wide ? 30 : max(10, area.width - 2 - 66 - 7)
+    let rows = state.releases.enumerated().map { index, release -> [Span] in
+        let health = state.health[release.version]
+        let baseline = baselineRelease(for: index, in: state.releases).flatMap { state.health[$0.version] }
+        var row = [
             Span(release.version, style: Style(attributes: .bold)),
-            Span(String(release.build)),
-            Span(platform),
             stageSpan(release.stage, theme: theme),
             Span(grayText(release)),
-            Span(duration(max(0, state.now.timeIntervalSince(release.updatedAt))) + " ago"),
-            Span(release.notes, style: theme.style("muted")),
+            Span(health?.total.adoption.map { String(format: "%.1f%%", $0) } ?? "—"),
+            compared(health?.total.crashFreeSessions, baseline?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
+            compared(health?.total.crashFreeUsers, baseline?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
+            compared(health.flatMap(anrRate), baseline.flatMap(anrRate), higherIsBetter: false, theme: theme),
+            // Crashes per bucket: a per-minute rate of crashes to sessions is noise when
+            // sessions and crashes fall into different minutes.
+            Span(health.map { sparkline(bucketed($0.points, into: sparkWidth).map { Double($0.crashes) }) } ?? "", style: theme.style("spark")),
         ]
+        if wide {
+            row.insert(Span(String(release.build)), at: 1)
+            row += [Span(duration(max(0, state.now.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style("muted"))]
+        }
+        return row
     }
     let table = Table(
         columns: columns, rows: rows, selected: state.selected,
@@ -216,6 +234,45 @@ private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into
     field("Created", [Span(timestamp(release.createdAt, now: now))], x: area.x, y: area.y + 2, width: half)
     field("Updated", [Span(timestamp(release.updatedAt, now: now))], x: area.x + half, y: area.y + 2, width: area.width - half)
     field("Notes", [Span(release.notes)], x: area.x, y: area.y + 3, width: area.width)
+}
+
+/// The release to compare with: the newest full release older than this one (for the
+/// newest full release itself, the full one before it).
+func baselineRelease(for index: Int, in releases: [Release]) -> Release? {
+    releases.dropFirst(index + 1).first { $0.stage == .full }
+}
+
+/// `points` summed into at most `count` consecutive buckets, the newest last.
+func bucketed(_ points: [MetricsPoint], into count: Int) -> [MetricsPoint] {
+    guard points.count > count, count > 0 else { return points }
+    let size = Int((Double(points.count) / Double(count)).rounded(.up))
+    return stride(from: points.count, to: 0, by: -size).reversed().map { end in
+        let slice = points[max(0, end - size)..<end]
+        return MetricsPoint(at: slice.first!.at, sessions: slice.reduce(0) { $0 + $1.sessions }, crashes: slice.reduce(0) { $0 + $1.crashes },
+                            anrs: slice.reduce(0) { $0 + $1.anrs }, crashFreeSessions: nil, crashFreeUsers: nil, adoption: nil)
+    }
+}
+
+/// ANRs per 100 sessions over the series.
+func anrRate(_ series: MetricsSeries) -> Double? {
+    series.total.sessions == 0 ? nil : Double(series.total.anrs) / Double(series.total.sessions) * 100
+}
+
+/// "99.2% ▲": the value, and an arrow when it differs from the baseline by more than
+/// 0.1 points, coloured by whether that is better; the arrow says it without colour.
+func compared(_ value: Double?, _ baseline: Double?, higherIsBetter: Bool, theme: Theme) -> Span {
+    guard let value else { return Span("—", style: theme.style("muted")) }
+    let text = String(format: "%.1f%%", value)
+    guard let baseline, abs(value - baseline) > 0.1 else { return Span(text + "  ") }
+    let better = (value > baseline) == higherIsBetter
+    return Span(text + (value > baseline ? " ▲" : " ▼"), style: theme.style(better ? "status.ok" : "status.crit"))
+}
+
+/// Values as a row of eighth-blocks, scaled to the largest; empty without data.
+func sparkline(_ values: [Double]) -> String {
+    guard let top = values.max(), top > 0 else { return String(repeating: "▁", count: min(values.count, 60)) }
+    let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    return String(values.map { blocks[min(7, Int(($0 / top * 7).rounded()))] })
 }
 
 /// "2026-11-21 14:03 (3h ago)", local time.

@@ -4,6 +4,8 @@ import Foundation
 /// and the rest rarely.
 public enum DataKind: String, Sendable, CaseIterable {
     case releases, switches, crashIssues, crashEvents, audit
+    /// The last hour of each release's health (crash-free, ANRs, adoption).
+    case health
 }
 
 /// What the person is looking at: one app, and the kinds of data of the pane on screen.
@@ -20,7 +22,7 @@ public struct Interest: Sendable, Equatable {
 /// One thing the poller fetches.
 struct Job: Hashable, Sendable, CustomStringConvertible {
     enum Kind: String, Sendable {
-        case apps, releases, switches, crashIssues, crashEvents, audit
+        case apps, releases, switches, crashIssues, crashEvents, audit, health
         /// Not a fetch: trims the cache to its retention.
         case prune
     }
@@ -64,6 +66,12 @@ func plan(apps: [String], interest: Interest, intervals: PollIntervals) -> [(job
             if kind == .crashEvents && focused { continue }
             let every = focused ? (interest.visible.contains(data) ? intervals.visible : intervals.focused) : intervals.background
             jobs.append((Job(kind: kind, app: app), every))
+        }
+        // Health is a dozen requests an app: only for the app on screen, every 15 s
+        // while its releases show, every 2 min otherwise.
+        if focused {
+            let every = interest.visible.contains(.health) ? intervals.visible * 3 : intervals.background
+            jobs.append((Job(kind: .health, app: app), every))
         }
     }
     jobs.append((Job(kind: .audit), interest.visible.contains(.audit) ? intervals.visible : intervals.focused))

@@ -264,6 +264,18 @@ public final class SyncEngine: Sendable {
             }
         case (.crashEvents, let app?):
             return try catchUp(app: app, client) > 0
+        case (.health, let app?):
+            let releases = ((try? cache.releases(app: app)) ?? []).filter { ![.draft, .rolledBack].contains($0.stage) }
+            var series: [MetricsSeries] = []
+            for release in releases.prefix(12) {
+                do {
+                    series.append(try client.metrics(app: app, release: release.version, from: now.addingTimeInterval(-3600), to: now, stepSeconds: 60))
+                } catch .notFound {
+                    continue
+                }
+            }
+            write { try cache.storeReleaseHealth(app: app, series, at: now) }
+            return true
         case (.audit, _):
             var cursor = cursor(CacheStore.auditResource())
             var changed = false

@@ -53,8 +53,8 @@ import TUI
         #expect(canvas.contains("● online"))
         #expect(canvas.contains("data 4s old"))
         #expect(canvas.contains("app wallet-android"))
-        #expect(canvas.contains("PLATFORM"))
-        #expect(canvas.contains("Android"))
+        #expect(canvas.contains("CF SESS"))
+        #expect(canvas.contains("CRASHES 1h"))
         for pane in Pane.allCases { #expect(canvas.contains(pane.title)) }
     }
 

@@ -131,7 +131,7 @@ import TUI
 
     @Test func theCrashesPaneAsksForCrashData() {
         var state = ConsoleTests.loaded()
-        #expect(state.visibleData == [.releases])
+        #expect(state.visibleData == [.releases, .health])
         _ = update(&state, .key(.character("2")))
         #expect(state.visibleData == [.crashEvents, .crashIssues])
     }

@@ -33,7 +33,9 @@ import TUI
                                 target: "wallet-android/5.1.1", before: nil, after: nil, reason: "guardrail: crash rate 7.10% over the last 10 min is above 5.00%")]
         _ = update(&state, .dataChanged(
             CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: now.addingTimeInterval(-4),
-                          crashEvents: events, crashEventCount: events.count, crashIssues: issues, switches: switches, audit: audit),
+                          crashEvents: events, crashEventCount: events.count, crashIssues: issues, switches: switches, audit: audit,
+                          health: ["5.3.0": ReleaseHealthTests.series("5.3.0", crashFree: 97.0, users: 99.5, crashes: [0, 0, 1, 8], anrs: 9),
+                                   "5.2.0": ReleaseHealthTests.series("5.2.0", crashFree: 99.4, users: 99.5, crashes: [1, 1, 1, 1], anrs: 1)]),
             SyncStatus(connection: .online, since: now, live: .live(app: "wallet-android"))))
         let definition = FunnelDefinition(app: "wallet-android", id: "checkout", name: "Checkout", steps: ["view_cart", "pay", "paid"], windowMinutes: 30)
         func steps(_ counts: [Int]) -> [FunnelStepResult] {

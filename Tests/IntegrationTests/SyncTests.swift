@@ -123,3 +123,21 @@ enum PlatformClientFactory {
         try PlatformClient(baseURL: url, token: token)
     }
 }
+
+extension SyncTests {
+    func testTheFocusedAppsReleaseHealthIsCached() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let sync = engine(server.url, token: server.token, cache: cache)
+        sync.focus(Interest(app: "wallet-ios", visible: [.releases, .health]))
+        sync.start()
+        defer { sync.stop() }
+        let releases = try server.blockingReleases("wallet-ios").filter { ![.draft, .rolledBack].contains($0.stage) }
+        try waitUntil("health of every live release is cached") { try cache.releaseHealth(app: "wallet-ios").count == releases.count }
+        let health = try cache.releaseHealth(app: "wallet-ios")
+        XCTAssertEqual(Set(health.keys), Set(releases.map(\.version)))
+        XCTAssertTrue(health.values.allSatisfy { $0.stepSeconds == 60 && $0.points.count >= 59 })
+        XCTAssertTrue(try cache.releaseHealth(app: "wallet-android").isEmpty, "only the focused app's health is fetched")
+    }
+}
