@@ -34,7 +34,7 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
     KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
         .render(into: &canvas, area: parts[4])
-    if state.showHelp { drawHelp(theme: theme, into: &canvas) }
+    if state.showHelp { drawHelp(state, theme: theme, into: &canvas) }
     return canvas
 }
 
@@ -117,25 +117,7 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 }
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
-    if state.dialog != nil { return [("type", "the reason"), ("Enter", "send"), ("Esc", "cancel"), ("^U", "clear")] }
-    if state.filterEditing != nil { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear"), ("^U", "clear")] }
-    if state.palette != nil { return [("type", "a command"), ("Tab", "complete"), ("Enter", "run"), ("Esc", "close")] }
-    if state.overlay != nil { return [("Esc", "close"), ("↑↓", "scroll"), ("q", "quit")] }
-    var hints: [(key: String, label: String)] = [("q", "quit"), ("1-6", "panes")]
-    if let list = state.activeList {
-        hints.append(("↑↓", "select"))
-        if list != .rollouts && list != .funnels { hints.append(("/", "filter")) }
-    }
-    if state.pane == .crashes {
-        hints.append(("Enter", "details"))
-        hints.append(("v", state.crashView == .events ? "issues" : "live events"))
-        if state.crashView == .events { hints.append(("space", state.livePaused ? "resume" : "pause")) }
-    }
-    if state.pane == .breakers && state.switchesRefusal == nil { hints.append(("space", "flip")) }
-    if state.pane == .funnels { hints += [("t", "range"), ("c", "compare releases")] }
-    if state.pane == .rollouts && state.releasesRefusal == nil { hints += [("←→", "gray %"), ("Enter", "apply"), ("H/R/A/B", "halt/resume/advance/back")] }
-    hints += [("a/A", "next/prev app"), ("^R", "refresh"), ("?", "help")]
-    return hints
+    keyMap(for: state).compactMap { binding in binding.short.map { ($0, binding.hint) } }
 }
 
 private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
@@ -310,34 +292,20 @@ func grayText(_ release: Release) -> String {
     }
 }
 
-private func drawHelp(theme: Theme, into canvas: inout Canvas) {
-    let entries: [(String, String)] = [
-        ("1-6, Tab, Shift-Tab", "switch pane"),
-        ("↑ ↓, j k", "move the selection"),
-        ("PgUp PgDn, g G", "page, first, last"),
-        ("a, A", "next, previous app"),
-        ("/", "filter the list (words, any case)"),
-        (":", "command: app, release, breaker, theme, pane, quit"),
-        ("Enter, Esc", "open, close details"),
-        ("v", "crashes: live events / issues"),
-        ("space", "crashes: pause, resume live"),
-        ("space, Enter", "breakers: flip (asks why)"),
-        ("← → [ ] Enter", "rollouts: gray %, step, apply"),
-        ("H R A B", "rollouts: halt, resume, advance, back"),
-        ("t, c", "funnels: time range, compare releases"),
-        ("Ctrl-R", "refresh now"),
-        ("Ctrl-L", "redraw the screen"),
-        ("?", "this help"),
-        ("q, Ctrl-C", "quit"),
-    ]
-    let width = 50, height = entries.count + 4
+/// The keys that work here, for this role: the same map as the hint bar, in full.
+private func drawHelp(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas) {
+    var unmodal = state
+    unmodal.showHelp = false
+    let entries = keyMap(for: unmodal).map { ($0.keys, $0.help) }
+    let width = min(canvas.width - 2, 66), height = min(canvas.height, entries.count + 5)
     let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
     let style = theme.style("header")
     canvas.fill(box, style: style)
-    canvas.put("Keys", x: box.x, y: box.y + 1, width: box.width, style: style.adding(.bold), alignment: .center)
-    for (index, entry) in entries.enumerated() {
-        canvas.put(entry.0, x: box.x + 3, y: box.y + 3 + index, width: 22, style: theme.style("status.key").over(style))
-        canvas.put(entry.1, x: box.x + 26, y: box.y + 3 + index, width: box.width - 28, style: style)
+    canvas.put("Keys in \(state.pane.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? ""), x: box.x, y: box.y + 1,
+               width: box.width, style: style.adding(.bold), alignment: .center)
+    for (index, entry) in entries.prefix(height - 4).enumerated() {
+        canvas.put(entry.0, x: box.x + 2, y: box.y + 3 + index, width: 24, style: theme.style("status.key").over(style))
+        canvas.put(entry.1, x: box.x + 27, y: box.y + 3 + index, width: box.width - 28, style: style)
     }
 }
 

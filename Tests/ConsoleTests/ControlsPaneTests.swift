@@ -245,3 +245,21 @@ import TUI
         #expect(state.dialog == nil)
     }
 }
+
+@Suite struct HelpTests {
+    @Test func helpShowsOnlyTheKeysThatWorkHereForThisRole() {
+        var state = ControlsPaneTests.breakers([ControlsPaneTests.breaker("pay-api")])
+        _ = update(&state, .key(.character("?")))
+        var canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("Keys in Breakers"))
+        #expect(canvas.contains("flip the switch (asks why)"))
+        #expect(!canvas.contains("pause, resume the live list"), "a Crashes key is not offered on Breakers")
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .identified(Caller(name: "vera", role: .viewer)))
+        _ = update(&state, .key(.character("?")))
+        canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("Keys in Breakers for viewer"))
+        #expect(!canvas.contains("flip the switch"), "a viewer is not offered a change")
+        #expect(canvas.contains("filter the list"))
+    }
+}
