@@ -32,6 +32,8 @@ public final class CursesTerminal: Backend {
     private var previous: Canvas?
     private var pairs: [PairKey: Int32] = [:]
     private var active = false
+    /// Standard input's file status flags before we made it non-blocking.
+    private var stdinFlags: Int32 = -1
 
     private struct PairKey: Hashable {
         var fg: Int32
@@ -51,6 +53,10 @@ public final class CursesTerminal: Backend {
         opsdeck_nodelay(true)
         set_escdelay(25)
         curs_set(0)
+        // ncurses reads the rest of a mouse report with a plain read(): on a blocking
+        // descriptor a report cut short would hang the console. Never block on input.
+        stdinFlags = fcntl(STDIN_FILENO, F_GETFL)
+        if stdinFlags >= 0 { _ = fcntl(STDIN_FILENO, F_SETFL, stdinFlags | O_NONBLOCK) }
         if mouse { opsdeck_mouse(true) }
         if colors && has_colors() {
             start_color()
@@ -64,8 +70,11 @@ public final class CursesTerminal: Backend {
     public func stop() {
         guard active else { return }
         active = false
+        opsdeck_mouse(false)
         curs_set(1)
         endwin()
+        // The shell gets its terminal back as it was.
+        if stdinFlags >= 0 { _ = fcntl(STDIN_FILENO, F_SETFL, stdinFlags) }
     }
 
     public var size: Size { Size(width: Int(opsdeck_cols()), height: Int(opsdeck_rows())) }

@@ -152,8 +152,8 @@ final class Terminal {
     func click(x: Int, y: Int) throws {
         precondition(x < 222 && y < 222, "X10 mouse encoding reaches column and row 222")
         let position = String(UnicodeScalar(UInt8(33 + x))) + String(UnicodeScalar(UInt8(33 + y)))
-        try tmux(["send-keys", "-t", "main", "-l", "\u{1B}[M " + position])
-        try tmux(["send-keys", "-t", "main", "-l", "\u{1B}[M#" + position])
+        // One write, as a terminal sends a report: press and release together.
+        try tmux(["send-keys", "-t", "main", "-l", "\u{1B}[M " + position + "\u{1B}[M#" + position])
     }
 
     /// The column at which `text` first appears on screen row `y`.
