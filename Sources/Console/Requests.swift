@@ -19,11 +19,11 @@ final class RequestWorker: Sendable {
     private let condition = NSCondition()
     private let canceller: Mutex<Canceller?> = Mutex(nil)
 
-    init(apiURL: String, token: String?, logger: Logger, wake: @escaping @Sendable () -> Void) {
+    init(apiURL: String, token: String?, caFile: String?, logger: Logger, wake: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             let client: PlatformClient
             do {
-                client = try PlatformClient(baseURL: apiURL, token: token, timeouts: .init(connect: 3, total: 15))
+                client = try PlatformClient(baseURL: apiURL, token: token, timeouts: .init(connect: 3, total: 15), caFile: caFile)
             } catch {
                 logger.error("requests: \(error)")
                 return

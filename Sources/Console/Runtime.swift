@@ -24,8 +24,10 @@ public struct ConsoleOptions: Sendable {
     public var readOnly: Bool
     /// Clicks and the wheel (`--no-mouse` leaves the terminal's own selection alone).
     public var mouse: Bool
+    /// PEM CA certificates to trust for https (`--cacert`).
+    public var caFile: String?
 
-    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true) {
+    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true, caFile: String? = nil) {
         self.apiURL = apiURL
         self.token = token
         self.cachePath = cachePath
@@ -34,6 +36,7 @@ public struct ConsoleOptions: Sendable {
         self.retention = retention
         self.readOnly = readOnly
         self.mouse = mouse
+        self.caFile = caFile
     }
 }
 
@@ -74,9 +77,9 @@ public final class ConsoleRuntime {
         }
         let waker = waker
         sync = SyncEngine(
-            settings: .init(apiURL: options.apiURL, token: options.token, retention: options.retention), cache: cache, logger: logger,
+            settings: .init(apiURL: options.apiURL, token: options.token, retention: options.retention, caFile: options.caFile), cache: cache, logger: logger,
             onChange: { waker.wake() })
-        requests = RequestWorker(apiURL: options.apiURL, token: options.token, logger: logger, wake: { waker.wake() })
+        requests = RequestWorker(apiURL: options.apiURL, token: options.token, caFile: options.caFile, logger: logger, wake: { waker.wake() })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
         state.readOnly = options.readOnly
         theme = options.theme

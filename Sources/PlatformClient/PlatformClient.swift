@@ -23,7 +23,8 @@ public final class PlatformClient {
     private let transport: CurlTransport
 
     /// - Parameter baseURL: e.g. `http://127.0.0.1:8080`; a trailing slash is ignored.
-    public init(baseURL: String, token: String?, timeouts: CurlTransport.Timeouts = .init()) throws(PlatformError) {
+    /// - Parameter caFile: PEM CA certificates to trust for https (a private CA).
+    public init(baseURL: String, token: String?, timeouts: CurlTransport.Timeouts = .init(), caFile: String? = nil) throws(PlatformError) {
         var base = baseURL.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
         guard let url = URL(string: base), let scheme = url.scheme?.lowercased(),
@@ -31,7 +32,10 @@ public final class PlatformClient {
         else { throw .invalidURL(baseURL) }
         self.baseURL = base
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
-        transport = CurlTransport(timeouts: timeouts)
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw .unreachable(url: base, reason: "cannot read the CA file \(caFile) (--cacert)")
+        }
+        transport = CurlTransport(timeouts: timeouts, caFile: caFile)
     }
 
     /// Aborts the request in flight and all later ones (used when quitting).

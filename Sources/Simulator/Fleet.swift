@@ -15,6 +15,8 @@ public final class Fleet: Sendable {
     public struct Configuration: Sendable {
         public var apiURL: String
         public var token: String
+        /// PEM CA certificates to trust for https.
+        public var caFile: String?
         public var devices: Int
         /// Events (sessions + crashes + ANRs) per second, all devices together.
         public var rate: Double
@@ -62,7 +64,8 @@ public final class Fleet: Sendable {
 
     /// Runs on the calling thread until `stop()` or, when given, `limit` events were sent.
     public func run(limit: Int? = nil) throws(PlatformError) {
-        let client = try PlatformClient(baseURL: configuration.apiURL, token: configuration.token, timeouts: .init(connect: 3, total: 10))
+        let client = try PlatformClient(baseURL: configuration.apiURL, token: configuration.token, timeouts: .init(connect: 3, total: 10),
+                                        caFile: configuration.caFile)
         canceller.withLock { $0 = client.canceller }
         var rng = SeededRandom(seed: configuration.seed)
         var devices = try makeDevices(client, rng: &rng)

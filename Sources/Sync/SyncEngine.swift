@@ -64,9 +64,12 @@ public final class SyncEngine: Sendable {
         public var maximumBackoff: Duration
         public var timeouts: CurlTransport.Timeouts
         public var retention: Retention
+        /// PEM CA certificates to trust (`--cacert`).
+        public var caFile: String?
 
         public init(apiURL: String, token: String?, intervals: PollIntervals = .init(), maximumBackoff: Duration = .seconds(30),
-                    timeouts: CurlTransport.Timeouts = .init(connect: 3, total: 15), retention: Retention = .init()) {
+                    timeouts: CurlTransport.Timeouts = .init(connect: 3, total: 15), retention: Retention = .init(), caFile: String? = nil) {
+            self.caFile = caFile
             self.apiURL = apiURL
             self.token = token
             self.intervals = intervals
@@ -160,7 +163,7 @@ public final class SyncEngine: Sendable {
 
     private func makeClient() -> PlatformClient? {
         do {
-            return try PlatformClient(baseURL: settings.apiURL, token: settings.token, timeouts: settings.timeouts)
+            return try PlatformClient(baseURL: settings.apiURL, token: settings.token, timeouts: settings.timeouts, caFile: settings.caFile)
         } catch {
             update(.refused(reason: error.description), failures: 1, next: nil)
             onChange()

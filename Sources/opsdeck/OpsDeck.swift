@@ -80,6 +80,15 @@ struct PlatformOptions: ParsableArguments {
     @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
     var token: String?
 
+    @Option(name: .long, help: "PEM file of CA certificates to trust for https (a private CA). TLS is always verified.")
+    var cacert: String?
+
+    func validate() throws {
+        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
+            throw ValidationError("--cacert \(cacert): no such readable file")
+        }
+    }
+
     /// The address (required) and token, from the flags or else the environment.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (api: String, token: String?) {
         guard let api = api ?? environment["OPSDECK_API"], !api.isEmpty else {
@@ -115,7 +124,8 @@ struct ConsoleCommand: ParsableCommand {
         do {
             try runConsole(
                 ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
-                               retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse),
+                               retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse,
+                               caFile: platform.cacert),
                 logger: logger)
         } catch let error as ConsoleError {
             throw ValidationError(error.description)
@@ -279,7 +289,9 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let (api, token) = try platform.resolve()
         guard let token else { throw ValidationError("the simulator needs --token TOKEN (or OPSDECK_TOKEN)") }
-        let fleet = Fleet(configuration: .init(apiURL: api, token: token, devices: devices, rate: rate, seed: seed))
+        var configuration = Fleet.Configuration(apiURL: api, token: token, devices: devices, rate: rate, seed: seed)
+        configuration.caFile = platform.cacert
+        let fleet = Fleet(configuration: configuration)
         let started = Date()
         let reporter = DispatchSource.makeTimerSource(queue: .global())
         reporter.schedule(deadline: .now() + 5, repeating: 5)

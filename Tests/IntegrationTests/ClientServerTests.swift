@@ -212,3 +212,19 @@ final class ClientFaultTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 25, "did not wait for the 30 s timeout")
     }
 }
+
+final class TLSTests: XCTestCase {
+    /// https to a server that does not speak TLS fails as TLS, never falls back to plain.
+    func testHTTPSNeverFallsBackAndAPrivateCAFileMustExist() throws {
+        let raw = try RawServer { _ in RawServer.http(status: "200 OK", body: "[]") }
+        defer { raw.stop() }
+        let client = try PlatformClient(baseURL: "https://127.0.0.1:\(raw.port)", token: "t", timeouts: .init(connect: 2, total: 3))
+        XCTAssertThrowsError(try client.apps()) { error in
+            guard case .unreachable(_, let reason)? = error as? PlatformError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("TLS"), reason)
+        }
+        XCTAssertThrowsError(try PlatformClient(baseURL: "https://example.invalid", token: "t", caFile: "/nonexistent/ca.pem")) { error in
+            XCTAssertTrue(String(describing: error).contains("cannot read the CA file /nonexistent/ca.pem"), "\(error)")
+        }
+    }
+}
