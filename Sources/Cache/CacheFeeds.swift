@@ -241,6 +241,29 @@ extension CacheStore {
         }
     }
 
+    /// Per issue, how many of the app's cached events fell in each of `buckets` equal
+    /// slices of the hour before `now`, oldest first: the issues' trend lines.
+    public func issueTrends(app: String, now: Date = Date(), buckets: Int = 12) throws -> [String: [Int]] {
+        let from = now.addingTimeInterval(-3600).unixMilliseconds
+        let width = max(1, 3_600_000 / Int64(buckets))
+        let rows = try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT fingerprint, (at - ?) / ? AS bucket, COUNT(*) AS count FROM crash_events
+                    WHERE app = ? AND at >= ? AND at < ? GROUP BY fingerprint, bucket
+                    """,
+                arguments: [from, width, app, from, now.unixMilliseconds])
+        }
+        var trends: [String: [Int]] = [:]
+        for row in rows {
+            let bucket: Int = row["bucket"]
+            guard (0..<buckets).contains(bucket) else { continue }
+            trends[row["fingerprint"], default: Array(repeating: 0, count: buckets)][bucket] = row["count"]
+        }
+        return trends
+    }
+
     public func crashEventCount(app: String) throws -> Int {
         try pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM crash_events WHERE app = ?", arguments: [app]) ?? 0

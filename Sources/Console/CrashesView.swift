@@ -82,10 +82,11 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
         Table.Column("STATUS", width: .length(11)),
         Table.Column("KIND", width: .length(7)),
         Table.Column("ISSUE", width: .fill(min: 20)),
-        Table.Column("EVENTS", width: .length(7), alignment: .right),
+        Table.Column("1 HOUR", width: .length(8)),
+        Table.Column("EVENTS", width: .length(6), alignment: .right),
         Table.Column("DEVICES", width: .length(7), alignment: .right),
-        Table.Column("RELEASES", width: .length(14)),
-        Table.Column("LAST SEEN", width: .length(9)),
+        Table.Column("RELEASES", width: .length(9)),
+        Table.Column("SEEN", width: .length(8)),
     ]
     let rows = state.crashIssues.map { issue -> [Span] in
         let standsOut = issue.status == .new || issue.status == .regressed
@@ -93,6 +94,8 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             issueStatusSpan(issue.status, theme: theme),
             kindSpan(issue.kind, theme: theme),
             Span("\(issue.exceptionType) · \(issue.culprit)", style: Style(attributes: standsOut ? .bold : [])),
+            // From the events this console has cached: blank for an issue it has none of.
+            Span(state.issueTrends[issue.fingerprint].map { sparkline($0.map(Double.init)) } ?? "", style: theme.style("spark")),
             Span(grouped(issue.count)),
             Span(grouped(issue.affectedDevices)),
             Span(issue.releases.joined(separator: ", "), style: theme.style("muted")),

@@ -303,6 +303,7 @@ public final class ConsoleRuntime {
                 } else {
                     snapshot.crashIssues = state.crashIssues
                 }
+                if state.crashView == .issues { snapshot.issueTrends = try cache.issueTrends(app: app, buckets: 8) }
             }
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
             if let app, state.pane == .releases { snapshot.health = try cache.releaseHealth(app: app) }

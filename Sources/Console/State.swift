@@ -46,6 +46,8 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var audit: [AuditEntry]
     /// The last hour of each release's health, by version.
     public var health: [String: MetricsSeries] = [:]
+    /// Per issue fingerprint, cached events in each of 8 slices of the last hour.
+    public var issueTrends: [String: [Int]] = [:]
 
     public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?,
                 crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = [],
@@ -185,6 +187,7 @@ public struct ConsoleState: Sendable {
     public var switches: [Switch] = []
     public var audit: [AuditEntry] = []
     public var health: [String: MetricsSeries] = [:]
+    public var issueTrends: [String: [Int]] = [:]
     public var dialog: ActionDialog?
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]

@@ -98,6 +98,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     }
     state.crashEventCount = snapshot.crashEventCount
     if !snapshot.health.isEmpty { state.health = snapshot.health }
+    if !snapshot.issueTrends.isEmpty { state.issueTrends = snapshot.issueTrends }
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
     applyPendingFocus(&state)
@@ -268,6 +269,7 @@ func clearAppData(_ state: inout ConsoleState) {
     state.crashIssues = []
     state.switches = []
     state.health = [:]
+    state.issueTrends = [:]
     state.pendingGray = [:]
     state.funnels = FunnelsView()
     state.lastSnapshot = nil

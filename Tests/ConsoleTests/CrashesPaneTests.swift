@@ -100,6 +100,7 @@ import TUI
         #expect(canvas.contains("● ongoing"))
         #expect(canvas.contains("1,234"))
         #expect(canvas.contains("IllegalStateException · com.opsdeck.checkout.Pay.submit"))
+        #expect(canvas.contains("1 HOUR"))
         _ = update(&state, .key(.down))
         #expect(update(&state, .key(.enter)) == [.loadIssue(app: "wallet-android", fingerprint: "b")])
         #expect(ConsoleTests.screen(state).contains("Loading the issue"))
@@ -111,6 +112,16 @@ import TUI
         #expect(canvas.contains("By OS version"))
         #expect(canvas.contains("android 14"))
         #expect(canvas.contains("3 (75%)"))
+    }
+
+    @Test func anIssuesTrendIsASparklineOfItsCachedEvents() {
+        var state = Self.crashes(events: [], issues: [Self.issue("a", .regressed)])
+        _ = update(&state, .key(.character("v")))
+        var snapshot = CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: Self.now,
+                                     crashIssues: [Self.issue("a", .regressed)])
+        snapshot.issueTrends = ["a": [0, 0, 0, 0, 1, 2, 4, 8]]
+        _ = update(&state, .dataChanged(snapshot, SyncStatus(connection: .online, since: Self.now)))
+        #expect(ConsoleTests.screen(state).contains("▁▁▁▁▂▃▅█"))
     }
 
     @Test func aFailedIssueLoadSaysWhyAndClosesTheOverlay() {

@@ -133,6 +133,21 @@ final class LiveFeedTests: XCTestCase {
         try waitUntil("the other app's events are caught up") { try cache.crashEventIDs(app: "wallet-ios") == iosIDs }
     }
 
+    func testIssueTrendsCountTheCachedEventsPerSliceOfTheLastHour() throws {
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let now = Date()
+        let device = DeviceInfo(id: "d", os: .ios, osVersion: "17", model: "m")
+        func event(_ id: Int64, _ fingerprint: String, minutesAgo: Double) -> CrashEvent {
+            CrashEvent(id: id, app: "a", release: "1", kind: .crash, device: device, exceptionType: "E", message: "m", frames: [],
+                       fingerprint: fingerprint, at: now.addingTimeInterval(-minutesAgo * 60))
+        }
+        try cache.storeCrashEvents(app: "a", [event(1, "x", minutesAgo: 58), event(2, "x", minutesAgo: 2), event(3, "x", minutesAgo: 1),
+                                              event(4, "y", minutesAgo: 30), event(5, "y", minutesAgo: 90)], cursor: "5", at: now)
+        let trends = try cache.issueTrends(app: "a", now: now, buckets: 12)
+        XCTAssertEqual(trends["x"], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2])
+        XCTAssertEqual(trends["y"], [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0], "older than an hour is not counted")
+    }
+
     func testRetentionKeepsTheNewestEventsPerApp() throws {
         let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
         let device = DeviceInfo(id: "d", os: .ios, osVersion: "17", model: "m")
