@@ -32,14 +32,8 @@ func handleDialog(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         dialog.phase = .sending
         state.dialog = dialog
         return [.perform(dialog)]
-    case .backspace:
-        if !dialog.reason.isEmpty { dialog.reason.removeLast() }
-    case .control("u"):
-        dialog.reason = ""
-    case .character(let character):
-        if dialog.reason.count < ActionDialog.maximumReasonLength { dialog.reason.append(character) }
     default:
-        break
+        _ = editLine(&dialog.reason, key, limit: ActionDialog.maximumReasonLength)
     }
     state.dialog = dialog
     return []

@@ -15,9 +15,8 @@ func handleFunnels(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
     case .character("c"):
         state.funnels.compare.toggle()
         return loadReport(&state)
-    case .up, .character("k"), .down, .character("j"), .home, .end, .character("g"), .character("G"):
-        return nil  // the list moves as in every pane; the report follows (see `update`)
     default:
+        // Moving in the list is as in every pane; the report follows (see `update`).
         return nil
     }
 }

@@ -26,7 +26,7 @@ func keyMap(for state: ConsoleState) -> [KeyBinding] {
     }
     if state.palette != nil {
         return [key("type", "any text", "a command", "app, release, breaker, theme, pane, refresh, quit"), key("Tab", "Tab", "complete"),
-                key("Enter", "Enter", "run"), key("Esc", "Esc", "close")]
+                key("Enter", "Enter", "run"), key("Esc", "Esc", "close"), key(nil, "Ctrl-U", "clear")]
     }
     if state.overlay != nil {
         return [key("Esc", "Esc, ←, h", "close"), key("↑↓", "↑ ↓, PgUp PgDn, g", "scroll"), key("q", "q", "quit")]

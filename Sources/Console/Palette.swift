@@ -51,12 +51,10 @@ func handlePalette(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return []
     case .control("c"):
         return [.quit]
-    case .backspace:
-        if palette.text.isEmpty {
-            state.palette = nil
-            return []
-        }
-        palette.text.removeLast()
+    case .backspace where palette.text.isEmpty:
+        // Backspace past the start closes the palette, as in vi and k9s.
+        state.palette = nil
+        return []
     case .tab:
         let options = completions(for: palette.text, in: state)
         if options.count == 1 {
@@ -67,10 +65,8 @@ func handlePalette(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     case .enter:
         state.palette = palette
         return run(palette.text, &state)
-    case .character(let character):
-        if palette.text.count < 80 { palette.text.append(character) }
     default:
-        break
+        _ = editLine(&palette.text, key, limit: 80)
     }
     state.palette = palette
     return []

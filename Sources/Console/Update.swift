@@ -113,16 +113,10 @@ private func handleFilter(_ key: Key, _ list: ListID, _ state: inout ConsoleStat
     case .escape:
         text = ""
         state.filterEditing = nil
-    case .backspace:
-        if !text.isEmpty { text.removeLast() }
-    case .control("u"):
-        text = ""
     case .control("c"):
         return [.quit]
-    case .character(let character):
-        if text.count < 60 { text.append(character) }
     default:
-        return []
+        guard editLine(&text, key, limit: 60) else { return [] }
     }
     state.filters[list] = text.isEmpty ? nil : text
     let paused = state.livePaused
@@ -130,6 +124,22 @@ private func handleFilter(_ key: Key, _ list: ListID, _ state: inout ConsoleStat
     if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
     state.livePaused = paused
     return []
+}
+
+/// The line editing every text field shares (reason, filter, palette): a character is
+/// added up to `limit`, Backspace removes the last, Ctrl-U clears. False: not an edit key.
+func editLine(_ text: inout String, _ key: Key, limit: Int) -> Bool {
+    switch key {
+    case .backspace:
+        if !text.isEmpty { text.removeLast() }
+    case .control("u"):
+        text = ""
+    case .character(let character):
+        if text.count < limit { text.append(character) }
+    default:
+        return false
+    }
+    return true
 }
 
 /// Replaces a list, keeping the same item selected where it still exists.
