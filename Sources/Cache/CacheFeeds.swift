@@ -19,6 +19,30 @@ public struct Retention: Sendable, Equatable {
 }
 
 /// One crash or ANR as the live list shows it: no stack, which is read on demand.
+/// Which crash events to show: one release, one kind, one OS; nil matches all.
+public struct CrashEventFilter: Sendable, Equatable {
+    public var release: String?
+    public var kind: CrashKind?
+    public var os: Platform?
+
+    public init(release: String? = nil, kind: CrashKind? = nil, os: Platform? = nil) {
+        self.release = release
+        self.kind = kind
+        self.os = os
+    }
+
+    public var isEmpty: Bool { release == nil && kind == nil && os == nil }
+
+    public func matches(_ event: CrashEventSummary) -> Bool {
+        (release == nil || event.release == release) && (kind == nil || event.kind == kind) && (os == nil || event.os == os)
+    }
+
+    /// Issues carry releases and a kind, not an OS: the OS narrows only events.
+    public func matches(_ issue: CrashIssue) -> Bool {
+        (release.map { issue.releases.contains($0) } ?? true) && (kind == nil || issue.kind == kind)
+    }
+}
+
 public struct CrashEventSummary: Sendable, Equatable, Identifiable {
     public var id: Int64
     public var release: String
@@ -197,15 +221,17 @@ extension CacheStore {
     // MARK: Reads (the UI)
 
     /// The app's newest crash events, newest first.
-    public func recentCrashEvents(app: String, limit: Int = 500) throws -> [CrashEventSummary] {
+    public func recentCrashEvents(app: String, limit: Int = 500, matching filter: CrashEventFilter = CrashEventFilter()) throws -> [CrashEventSummary] {
         try pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, release, kind, fingerprint, exceptionType, message, os, osVersion, model, at, storedAt
-                    FROM crash_events WHERE app = ? ORDER BY id DESC LIMIT ?
+                    FROM crash_events WHERE app = :app
+                      AND (:release IS NULL OR release = :release) AND (:kind IS NULL OR kind = :kind) AND (:os IS NULL OR os = :os)
+                    ORDER BY id DESC LIMIT :limit
                     """,
-                arguments: [app, limit]
+                arguments: ["app": app, "limit": limit, "release": filter.release, "kind": filter.kind?.rawValue, "os": filter.os?.rawValue]
             ).map { row in
                 CrashEventSummary(
                     id: row["id"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,

@@ -168,26 +168,40 @@ private func ask(_ action: ActionDialog.Action, for release: Release, _ state: i
     case .setGray(_, _, let percent):
         let delta = percent - release.grayPercent
         title = "\(delta > 0 ? "Raise" : "Lower") the gray of \(app) \(release.version) from \(percentText(release.grayPercent)) to \(percentText(percent))"
-        if delta > 0 {
-            lines.append("About \(percentText(delta)) more of \(app)'s devices will be offered \(release.version).")
-            lines.append("Every device already in stays in: buckets are stable, a raise only adds.")
-        } else {
-            lines.append("About \(percentText(-delta)) of \(app)'s devices stop being offered \(release.version); installs stay.")
+        // Devices, when the health says how many are active; else a share of them.
+        let more = delta > 0 ? " more" : ""
+        let active = activeDevices(state)
+        let who: String
+        switch active.map({ Double($0) * abs(delta) / 100 }) {
+        case let expected? where expected < 1: who = "Under one\(more) device, on average,"
+        case let expected?: who = "About \(grouped(Int(expected.rounded())))\(more) \(Int(expected.rounded()) == 1 ? "device" : "devices")"
+        case nil: who = "About \(percentText(abs(delta)))\(more) of \(app)'s devices"
         }
+        lines.append(delta > 0 ? "\(who) will be offered \(release.version)." : "\(who) will no longer be offered \(release.version); installs stay.")
+        if let active { lines.append("That is \(percentText(abs(delta))) of the \(devices(active)) of \(app) active in the last hour.") }
+        if delta > 0 { lines.append("Every device already in stays in: buckets are stable, a raise only adds.") }
     case .setStage(_, _, let stage):
         title = "Advance \(app) \(release.version) from \(release.stage.rawValue) to \(stage.rawValue)"
-        lines.append(stage == .full ? "Every device of \(app) will be offered \(release.version)." : "Devices in the gray percentage (now \(percentText(release.grayPercent))) will be offered it.")
+        if stage == .full {
+            let active = activeDevices(state).map { " (\(devices($0)) active in the last hour)" } ?? ""
+            lines.append("Every device of \(app)\(active) will be offered \(release.version).")
+        } else {
+            lines.append("Devices in the gray percentage (now \(percentText(release.grayPercent))) will be offered it.")
+        }
     case .release(_, _, let command):
+        let running = devicesRunning(release.version, state).map { " (\(devices($0)) ran it in the last hour)" } ?? ""
         switch command {
         case .halt:
             title = "Halt \(app) \(release.version)"
-            lines.append("No more devices will be offered it; devices that installed it keep it.")
+            lines.append("No more devices will be offered it.")
+            lines.append("Devices that installed it keep it\(running).")
         case .resume:
             title = "Resume \(app) \(release.version)"
             lines.append("Offers start again at \(percentText(release.grayPercent)).")
         case .rollback:
             title = "Roll back \(app) \(release.version)"
-            lines.append("Devices on it are offered the previous full release; this cannot be resumed.")
+            lines.append("Devices on it are offered the previous full release\(running).")
+            lines.append("A rollback cannot be resumed.")
         }
     case .setSwitch:
         return []
@@ -232,6 +246,22 @@ func scopeText(_ scope: SwitchScope) -> String {
     }
     parts.append(scope.percent >= 100 ? "all devices" : "\(percentText(scope.percent)) of devices")
     return parts.joined(separator: " · ")
+}
+
+/// The app's devices with a session in the last hour, as the releases' health counts
+/// them: what a gray percentage is a share of. nil before the health is cached.
+private func activeDevices(_ state: ConsoleState) -> Int? {
+    state.health.values.compactMap(\.total.appDevices).max()
+}
+
+/// "1 device", "1,240 devices".
+private func devices(_ count: Int) -> String {
+    "\(grouped(count)) \(count == 1 ? "device" : "devices")"
+}
+
+/// Devices that ran a release in the last hour.
+private func devicesRunning(_ version: String, _ state: ConsoleState) -> Int? {
+    state.health[version]?.total.devices
 }
 
 func percentText(_ value: Double) -> String {

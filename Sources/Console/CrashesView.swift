@@ -34,6 +34,10 @@ private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: in
     case .off: spans.append(Span("○ stream off", style: theme.style("muted")))
     }
     spans.append(Span(" · \(grouped(state.crashEventCount)) events cached", style: theme.style("muted")))
+    if let filter = crashFilterText(state.crashFilter) {
+        spans.append(Span(" · ", style: theme.style("muted")))
+        spans.append(Span("only \(filter)", style: theme.style("accent").adding(.bold)))
+    }
     if state.livePaused {
         spans.append(Span(" · ‖ paused", style: theme.style("status.warn").adding(.bold)))
         if state.newWhilePaused > 0 {
@@ -46,6 +50,7 @@ private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: in
 
 private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     guard !state.crashEvents.isEmpty else {
+        if let note = noMatchNote(state, .crashEvents) { return drawEmpty(note, theme: theme, into: &canvas, area: area) }
         drawEmpty("No crashes or ANRs of \(state.appID ?? "this app") in the cache yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
         return
     }
@@ -75,6 +80,7 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
 
 private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     guard !state.crashIssues.isEmpty else {
+        if let note = noMatchNote(state, .crashIssues) { return drawEmpty(note, theme: theme, into: &canvas, area: area) }
         drawEmpty("No crash issues for \(state.appID ?? "this app") yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
         return
     }
@@ -82,7 +88,7 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
         Table.Column("STATUS", width: .length(11)),
         Table.Column("KIND", width: .length(7)),
         Table.Column("ISSUE", width: .fill(min: 20)),
-        Table.Column("1 HOUR", width: .length(8)),
+        Table.Column("1 HOUR", width: .length(CrashIssue.trendBuckets)),
         Table.Column("EVENTS", width: .length(6), alignment: .right),
         Table.Column("DEVICES", width: .length(7), alignment: .right),
         Table.Column("RELEASES", width: .length(9)),
@@ -94,8 +100,8 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             issueStatusSpan(issue.status, theme: theme),
             kindSpan(issue.kind, theme: theme),
             Span("\(issue.exceptionType) · \(issue.culprit)", style: Style(attributes: standsOut ? .bold : [])),
-            // From the events this console has cached: blank for an issue it has none of.
-            Span(state.issueTrends[issue.fingerprint].map { sparkline($0.map(Double.init)) } ?? "", style: theme.style("spark")),
+            // The server's count per five minutes; from an older server, what this console cached.
+            Span((issue.trend ?? state.issueTrends[issue.fingerprint]).map { sparkline($0.map(Double.init)) } ?? "", style: theme.style("spark")),
             Span(grouped(issue.count)),
             Span(grouped(issue.affectedDevices)),
             Span(issue.releases.joined(separator: ", "), style: theme.style("muted")),
@@ -104,6 +110,15 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
     }
     Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: area)
+}
+
+/// An empty list because of a filter says so, not that nothing arrived.
+private func noMatchNote(_ state: ConsoleState, _ list: ListID) -> String? {
+    let facets = crashFilterText(state.crashFilter).map { "only \($0)" }
+    let words = state.filters[list].map { "/\($0)" }
+    let filters = [facets, words].compactMap { $0 }
+    guard !filters.isEmpty else { return nil }
+    return "Nothing matches \(filters.joined(separator: " and ")). f changes the release, kind and OS; / the words."
 }
 
 private func waitingNote(_ state: ConsoleState) -> String {

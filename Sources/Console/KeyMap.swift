@@ -28,6 +28,10 @@ func keyMap(for state: ConsoleState) -> [KeyBinding] {
         return [key("type", "any text", "a command", "app, release, breaker, theme, pane, refresh, quit"), key("Tab", "Tab", "complete"),
                 key("Enter", "Enter", "run"), key("Esc", "Esc", "close"), key(nil, "Ctrl-U", "clear")]
     }
+    if state.crashFilterPicker != nil {
+        return [key("↑↓", "↑ ↓, j k, Tab", "row", "release, kind or OS"), key("←→", "← → (h l), space", "value", "the next or previous value; applies at once"),
+                key("x", "x", "clear all"), key("Enter", "Enter, f", "keep"), key("Esc", "Esc", "undo", "back to the filter before")]
+    }
     if state.overlay != nil {
         return [key("Esc", "Esc, ←, h", "close"), key("↑↓", "↑ ↓, PgUp PgDn, g", "scroll"), key("q", "q", "quit")]
     }
@@ -43,6 +47,7 @@ func keyMap(for state: ConsoleState) -> [KeyBinding] {
         map.append(key("Enter", "Enter", "details", "the event's or the issue's stack and breakdown"))
         map.append(key("v", "v", state.crashView == .events ? "issues" : "live events", "live events / issues"))
         if state.crashView == .events { map.append(key("space", "space", state.livePaused ? "resume" : "pause", "pause, resume the live list")) }
+        map.append(key("f", "f", "release/kind/OS", "filter by release, kind (crash, ANR) and OS"))
     case .rollouts:
         if state.releasesRefusal == nil {
             map += [key("←→", "← → (h l)", "gray %", "move the pending gray percentage"), key(nil, "[ ]", "step", "step: 0.1, 1, 5, 10, 25 %"),

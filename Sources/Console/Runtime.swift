@@ -62,6 +62,7 @@ public final class ConsoleRuntime {
     private var theme: Theme
     /// When the crash issues last read from the cache were polled.
     private var issuesReadAt: Date?
+    private var healthReadAt: Date?
     private let requests: RequestWorker
     /// Reads of the cache are at most this often; a live stream at thousands of events
     /// a second wakes us far more often than a person can see.
@@ -151,7 +152,7 @@ public final class ConsoleRuntime {
                     messages.append(key == .resize ? .resized(terminal.size) : .key(key))
                 }
             }
-            let paneBefore = state.pane
+            let paneBefore = state.pane, filterBefore = state.crashFilter
             if messages.count > 1 { needsDraw = true }
             for message in messages {
                 for effect in update(&state, message) {
@@ -215,6 +216,9 @@ public final class ConsoleRuntime {
             }
             if state.pane != paneBefore {
                 sync.focus(Interest(app: state.appID, visible: state.visibleData))
+                _ = update(&state, .dataChanged(snapshot(), sync.status))
+            } else if state.crashFilter != filterBefore {
+                // The cache holds more of the matching events than the list on screen.
                 _ = update(&state, .dataChanged(snapshot(), sync.status))
             }
         }
@@ -293,7 +297,7 @@ public final class ConsoleRuntime {
             let releases = try app.map { try cache.releases(app: $0) } ?? []
             var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
             if let app, state.pane == .crashes {
-                snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300)
+                snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300, matching: state.crashFilter)
                 snapshot.crashEventCount = try cache.crashEventCount(app: app)
                 // Issues change only when polled: decode them again only then.
                 let polled = try cache.syncRecord(resource: CacheStore.crashIssuesResource(app: app))?.fetchedAt
@@ -303,10 +307,21 @@ public final class ConsoleRuntime {
                 } else {
                     snapshot.crashIssues = state.crashIssues
                 }
-                if state.crashView == .issues { snapshot.issueTrends = try cache.issueTrends(app: app, buckets: 8) }
+                if state.crashView == .issues, state.crashIssues.contains(where: { $0.trend == nil }) {
+                    snapshot.issueTrends = try cache.issueTrends(app: app, buckets: CrashIssue.trendBuckets)
+                }
             }
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
-            if let app, state.pane == .releases { snapshot.health = try cache.releaseHealth(app: app) }
+            // Releases chart it; Rollouts count the devices a change reaches from it.
+            if let app, state.pane == .releases || state.pane == .rollouts {
+                let polled = try cache.syncRecord(resource: CacheStore.healthResource(app: app))?.fetchedAt
+                if polled != healthReadAt || app != state.appID || state.health.isEmpty {
+                    snapshot.health = try cache.releaseHealth(app: app)
+                    healthReadAt = polled
+                } else {
+                    snapshot.health = state.health
+                }
+            }
             if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }
             // Rollouts say which halts were the guardrail's.
             if state.pane == .rollouts { snapshot.audit = try cache.audit(limit: 200) }

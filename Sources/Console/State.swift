@@ -195,6 +195,9 @@ public struct ConsoleState: Sendable {
     /// `/` filters per list (case-insensitive, every word must match), and the one being typed.
     public var filters: [ListID: String] = [:]
     public var filterEditing: ListID?
+    /// The Crashes pane's release, kind and OS filter, and its picker while open (`f`).
+    public var crashFilter = CrashEventFilter()
+    public var crashFilterPicker: CrashFilterPicker?
     /// The `:` palette, when open.
     public var palette: Palette?
     public var pendingFocus: PendingFocus?
@@ -297,7 +300,7 @@ public struct ConsoleState: Sendable {
     public var visibleData: Set<DataKind> {
         switch pane {
         case .releases: [.releases, .health]
-        case .rollouts: [.releases, .audit]
+        case .rollouts: [.releases, .audit, .health]
         case .crashes: [.crashEvents, .crashIssues]
         case .breakers: [.switches]
         case .audit: [.audit]

@@ -88,8 +88,10 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     let rolloutsBefore = state.rollouts
     state.releases = keepingSelection(of: .releases, in: state.releases, state.filtered(snapshot.releases, .releases), &state, id: \.version)
     _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
-    state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, state.filtered(snapshot.crashIssues, .crashIssues), &state, id: \.fingerprint)
-    let events = state.filtered(snapshot.crashEvents, .crashEvents)
+    let facets = state.crashFilter
+    state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues,
+                                         state.filtered(snapshot.crashIssues.filter(facets.matches), .crashIssues), &state, id: \.fingerprint)
+    let events = state.filtered(snapshot.crashEvents.filter(facets.matches), .crashEvents)
     let newest = state.crashEvents.first?.id ?? 0
     if state.livePaused {
         state.newWhilePaused = events.prefix { $0.id > newest }.count
@@ -157,6 +159,7 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if case .mouse(let x, let y, let button) = key { return handleMouse(x: x, y: y, button, &state) }
     if state.dialog != nil { return handleDialog(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
+    if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }
     if state.overlay != nil {
         switch key {
@@ -219,6 +222,8 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         state.flash = Flash(text: state.livePaused ? "live stream paused: new events are counted, not shown (space resumes)" : "live stream resumed",
                             isError: false, shownAt: state.now)
         if !state.livePaused { return [.refresh] }
+    case .character("f") where state.pane == .crashes:
+        openCrashFilter(&state)
     case .character("v") where state.pane == .crashes:
         state.crashView = state.crashView == .events ? .issues : .events
     case .enter where state.pane == .crashes:
@@ -287,4 +292,6 @@ func clearAppData(_ state: inout ConsoleState) {
     state.livePaused = false
     state.newWhilePaused = 0
     state.overlay = nil
+    state.crashFilter.release = nil  // releases belong to one app; kind and OS carry over
+    state.crashFilterPicker = nil
 }

@@ -31,6 +31,7 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     }
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
+    if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
     KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
         .render(into: &canvas, area: parts[4])
@@ -154,7 +155,7 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         Table.Column("CF SESS", width: .length(9), alignment: .right),
         Table.Column("CF USERS", width: .length(9), alignment: .right),
         Table.Column("ANR", width: .length(6), alignment: .right),
-        Table.Column("CRASHES 1h", width: wide ? .length(30) : .fill(min: 10)),
+        Table.Column("CRASH% 1h", width: wide ? .length(30) : .fill(min: 10)),
     ]
     if wide {
         columns.insert(Table.Column("BUILD", width: .length(6), alignment: .right), at: 1)
@@ -173,9 +174,7 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
             compared(health?.total.crashFreeSessions, baseline?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
             compared(health?.total.crashFreeUsers, baseline?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
             compared(health.flatMap(anrRate), baseline.flatMap(anrRate), higherIsBetter: false, theme: theme),
-            // Crashes per bucket: a per-minute rate of crashes to sessions is noise when
-            // sessions and crashes fall into different minutes.
-            Span(health.map { sparkline(bucketed($0.points, into: sparkWidth).map { Double($0.crashes) }) } ?? "", style: theme.style("spark")),
+            Span(health.map { sparkline(crashRates($0.points, into: sparkWidth)) } ?? "", style: theme.style("spark")),
         ]
         if wide {
             row.insert(Span(String(release.build)), at: 1)
@@ -232,6 +231,20 @@ func bucketed(_ points: [MetricsPoint], into count: Int) -> [MetricsPoint] {
         let slice = points[max(0, end - size)..<end]
         return MetricsPoint(at: slice.first!.at, sessions: slice.reduce(0) { $0 + $1.sessions }, crashes: slice.reduce(0) { $0 + $1.crashes },
                             anrs: slice.reduce(0) { $0 + $1.anrs }, crashFreeSessions: nil, crashFreeUsers: nil, adoption: nil)
+    }
+}
+
+/// Crashes per 100 sessions, one value per cell, each over a trailing window of about
+/// five minutes: a single minute's rate is noise, as a session and its crash can fall into
+/// different minutes.
+func crashRates(_ points: [MetricsPoint], into width: Int, window minutes: Double = 5) -> [Double] {
+    let buckets = bucketed(points, into: width)
+    guard !buckets.isEmpty else { return [] }
+    let span = max(1, Int((minutes * Double(buckets.count) / Double(points.count)).rounded(.up)))
+    return buckets.indices.map { index in
+        let slice = buckets[max(0, index - span + 1)...index]
+        let sessions = slice.reduce(0) { $0 + $1.sessions }
+        return sessions == 0 ? 0 : Double(slice.reduce(0) { $0 + $1.crashes }) / Double(sessions) * 100
     }
 }
 

@@ -94,10 +94,16 @@ public struct CrashIssue: Codable, Hashable, Sendable, Identifiable {
     public var affectedDevices: Int
     public var releases: [String]
     public var status: IssueStatus
+    /// Events per five minutes over the hour before the answer, oldest first (12 numbers);
+    /// nil from servers that do not send it.
+    public var trend: [Int]?
+
+    public static let trendBuckets = 12
+    public static let trendBucketSeconds = 300
 
     public var id: String { fingerprint }
 
-    public init(app: String, fingerprint: String, kind: CrashKind, exceptionType: String, culprit: String, message: String, firstSeen: Date, lastSeen: Date, count: Int, affectedDevices: Int, releases: [String], status: IssueStatus) {
+    public init(app: String, fingerprint: String, kind: CrashKind, exceptionType: String, culprit: String, message: String, firstSeen: Date, lastSeen: Date, count: Int, affectedDevices: Int, releases: [String], status: IssueStatus, trend: [Int]? = nil) {
         self.app = app
         self.fingerprint = fingerprint
         self.kind = kind
@@ -110,6 +116,7 @@ public struct CrashIssue: Codable, Hashable, Sendable, Identifiable {
         self.affectedDevices = affectedDevices
         self.releases = releases
         self.status = status
+        self.trend = trend
     }
 }
 

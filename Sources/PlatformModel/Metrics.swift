@@ -13,8 +13,14 @@ public struct MetricsPoint: Codable, Sendable, Equatable {
     public var crashFreeUsers: Double?
     /// Percent of the app's active devices that ran this release (nil for the whole app).
     public var adoption: Double?
+    /// Distinct devices with a session in the step: of the release, or of the whole app.
+    public var devices: Int?
+    /// The app's active devices in the step (a release's series only): adoption's base,
+    /// and what a change of gray percentage is a share of.
+    public var appDevices: Int?
 
-    public init(at: Date, sessions: Int, crashes: Int, anrs: Int, crashFreeSessions: Double?, crashFreeUsers: Double?, adoption: Double?) {
+    public init(at: Date, sessions: Int, crashes: Int, anrs: Int, crashFreeSessions: Double?, crashFreeUsers: Double?, adoption: Double?,
+                devices: Int? = nil, appDevices: Int? = nil) {
         self.at = at
         self.sessions = sessions
         self.crashes = crashes
@@ -22,6 +28,8 @@ public struct MetricsPoint: Codable, Sendable, Equatable {
         self.crashFreeSessions = crashFreeSessions
         self.crashFreeUsers = crashFreeUsers
         self.adoption = adoption
+        self.devices = devices
+        self.appDevices = appDevices
     }
 }
 

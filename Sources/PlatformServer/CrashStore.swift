@@ -82,13 +82,38 @@ extension ServerStore {
     /// The app's issues, most recently seen first.
     func crashIssues(app: String, now: Date) async throws -> [CrashIssue] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: """
+            let issues = try Row.fetchAll(db, sql: """
                 SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
                        (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
                             WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
                 FROM crash_issues i WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint
                 """, arguments: [app]).map { Self.crashIssue(from: $0, now: now) }
+            let trends = try Self.trends(db, app: app, fingerprint: nil, now: now)
+            return issues.map { issue in
+                var issue = issue
+                issue.trend = trends[issue.fingerprint] ?? Array(repeating: 0, count: CrashIssue.trendBuckets)
+                return issue
+            }
         }
+    }
+
+    /// Events per five minutes over the hour before `now`, by fingerprint, oldest first.
+    private static func trends(_ db: Database, app: String, fingerprint: String?, now: Date) throws -> [String: [Int]] {
+        let step = Int64(CrashIssue.trendBucketSeconds) * 1000, count = CrashIssue.trendBuckets
+        let end = now.unixMilliseconds, start = end - step * Int64(count)
+        var arguments: StatementArguments = ["app": app, "start": start, "end": end, "step": step]
+        if let fingerprint { arguments += ["fingerprint": fingerprint] }
+        var trends: [String: [Int]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT fingerprint, (at - :start) / :step AS bucket, COUNT(*) AS count FROM crash_events
+            WHERE app = :app AND at >= :start AND at < :end\(fingerprint == nil ? "" : " AND fingerprint = :fingerprint")
+            GROUP BY fingerprint, bucket
+            """, arguments: arguments) {
+            let bucket: Int = row["bucket"]
+            guard (0..<count).contains(bucket) else { continue }
+            trends[row["fingerprint"], default: Array(repeating: 0, count: count)][bucket] = row["count"]
+        }
+        return trends
     }
 
     func crashIssueDetail(app: String, fingerprint: String, now: Date) async throws -> CrashIssueDetail? {
@@ -107,8 +132,11 @@ extension ServerStore {
                     GROUP BY \(column) ORDER BY count DESC, key LIMIT 10
                     """, arguments: [app, fingerprint]).map { CrashIssueDetail.Share(key: $0["key"], count: $0["count"]) }
             }
+            var issue = Self.crashIssue(from: row, now: now)
+            issue.trend = try Self.trends(db, app: app, fingerprint: fingerprint, now: now)[fingerprint]
+                ?? Array(repeating: 0, count: CrashIssue.trendBuckets)
             return CrashIssueDetail(
-                issue: Self.crashIssue(from: row, now: now), latest: latest,
+                issue: issue, latest: latest,
                 byOSVersion: try shares("os || ' ' || osVersion"), byModel: try shares("model"), byRelease: try shares("release"))
         }
     }

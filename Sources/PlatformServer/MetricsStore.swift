@@ -71,7 +71,8 @@ extension ServerStore {
                     at: at, sessions: bucket.sessions, crashes: bucket.crashes, anrs: bucket.anrs,
                     crashFreeSessions: percent(bucket.sessions - bucket.crashed, of: bucket.sessions),
                     crashFreeUsers: percent(bucket.devices - bucket.crashedDevices, of: bucket.devices),
-                    adoption: release == nil ? nil : percent(bucket.devices, of: bucket.allDevices))
+                    adoption: release == nil ? nil : percent(bucket.devices, of: bucket.allDevices),
+                    devices: bucket.devices, appDevices: release == nil ? nil : bucket.allDevices)
             }
             let points = buckets.enumerated().map { index, bucket in
                 point(bucket, at: Date(unixMilliseconds: start + Int64(index) * stepMs))

@@ -182,6 +182,10 @@ public final class ServerStore: Sendable {
                 t.add(column: "targeting", .text)  // JSON Targeting
             }
         }
+        migrator.registerMigration("v8: crash events by time") { db in
+            // Issue trends count an app's events of the last hour by time.
+            try db.create(index: "crash_events_by_app_time", on: "crash_events", columns: ["app", "at"])
+        }
         return migrator
     }
 

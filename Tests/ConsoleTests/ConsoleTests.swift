@@ -54,7 +54,7 @@ import TUI
         #expect(canvas.contains("data 4s old"))
         #expect(canvas.contains("app wallet-android"))
         #expect(canvas.contains("CF SESS"))
-        #expect(canvas.contains("CRASHES 1h"))
+        #expect(canvas.contains("CRASH% 1h"))
         for pane in Pane.allCases { #expect(canvas.contains(pane.title)) }
     }
 

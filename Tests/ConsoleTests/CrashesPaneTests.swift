@@ -99,7 +99,7 @@ import TUI
         #expect(canvas.contains("✦ new"))
         #expect(canvas.contains("● ongoing"))
         #expect(canvas.contains("1,234"))
-        #expect(canvas.contains("IllegalStateException · com.opsdeck.checkout.Pay.submit"))
+        #expect(canvas.contains("IllegalStateException · com.opsdeck.checkout.Pay"))
         #expect(canvas.contains("1 HOUR"))
         _ = update(&state, .key(.down))
         #expect(update(&state, .key(.enter)) == [.loadIssue(app: "wallet-android", fingerprint: "b")])
@@ -122,6 +122,18 @@ import TUI
         snapshot.issueTrends = ["a": [0, 0, 0, 0, 1, 2, 4, 8]]
         _ = update(&state, .dataChanged(snapshot, SyncStatus(connection: .online, since: Self.now)))
         #expect(ConsoleTests.screen(state).contains("▁▁▁▁▂▃▅█"))
+    }
+
+    @Test func theServersTrendWinsOverTheCachedCount() {
+        var issue = Self.issue("a", .ongoing)
+        issue.trend = [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8]
+        var state = Self.crashes(events: [], issues: [issue])
+        _ = update(&state, .key(.character("v")))
+        var snapshot = CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: Self.now,
+                                     crashIssues: [issue])
+        snapshot.issueTrends = ["a": [8, 4, 2, 1]]
+        _ = update(&state, .dataChanged(snapshot, SyncStatus(connection: .online, since: Self.now)))
+        #expect(ConsoleTests.screen(state).contains("▁▁▁▁▁▁▁▁▂▃▅█"))
     }
 
     @Test func aFailedIssueLoadSaysWhyAndClosesTheOverlay() {
@@ -189,6 +201,58 @@ import TUI
         _ = update(&state, .key(.escape))
         #expect(state.crashEvents.map(\.id) == [5, 4, 3])
         #expect(state.filters.isEmpty)
+    }
+
+    @Test func fPicksReleaseKindAndOSAndTheListNarrowsAtOnce() {
+        func event(_ id: Int64, _ release: String, _ kind: CrashKind, _ os: Platform) -> CrashEventSummary {
+            var event = CrashesPaneTests.event(id, kind: kind)
+            event.release = release
+            event.os = os
+            return event
+        }
+        let events = [event(4, "5.3.0", .anr, .ios), event(3, "5.3.0", .crash, .android), event(2, "5.2.1", .anr, .android), event(1, "5.3.0", .anr, .android)]
+        var issue = CrashesPaneTests.issue("old", .ongoing)
+        issue.releases = ["5.2.1"]
+        var state = CrashesPaneTests.crashes(events: events, issues: [CrashesPaneTests.issue("a", .new), issue])
+        _ = update(&state, .key(.character("f")))
+        var canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("Filter crashes"))
+        #expect(canvas.contains("▸ Release   ‹ all ›"))
+        // Release: all → the newest first.
+        _ = update(&state, .key(.right))
+        #expect(state.crashFilter.release == "5.3.0")
+        #expect(state.crashEvents.map(\.id) == [4, 3, 1])
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.right))  // kind: crash
+        _ = update(&state, .key(.right))  // kind: anr
+        #expect(state.crashFilter.kind == .anr)
+        _ = update(&state, .key(.down))
+        let os = Platform.ios
+        for _ in 0...Platform.allCases.firstIndex(of: os)! { _ = update(&state, .key(.right)) }  // OS: all → … → iOS
+        #expect(state.crashFilter.os == os)
+        #expect(state.crashEvents.map(\.id) == [4])
+        _ = update(&state, .key(.enter))
+        #expect(state.crashFilterPicker == nil)
+        canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("only 5.3.0 · anr · \(platformName(os))"))
+        // Issues: by release and kind (an issue has no OS).
+        _ = update(&state, .key(.character("v")))
+        #expect(state.crashIssues.isEmpty, "no ANR issue in 5.3.0")
+        #expect(ConsoleTests.screen(state).contains("Nothing matches only 5.3.0 · anr · iOS."))
+        // Esc in the picker undoes what it changed; x clears all.
+        _ = update(&state, .key(.character("f")))
+        _ = update(&state, .key(.character("x")))
+        #expect(state.crashFilter.isEmpty)
+        #expect(state.crashIssues.map(\.fingerprint) == ["a", "old"])
+        _ = update(&state, .key(.escape))
+        #expect(state.crashFilter == CrashEventFilter(release: "5.3.0", kind: .anr, os: os))
+        // New data goes through the kept filter; switching app forgets the release only.
+        _ = update(&state, .key(.character("v")))
+        CrashesPaneTests.feed(&state, events: [event(6, "5.3.0", .anr, os), event(5, "5.3.0", .crash, os)] + events)
+        #expect(state.crashEvents.first?.id == 6)
+        #expect(!state.crashEvents.contains { $0.id == 5 })
+        _ = update(&state, .key(.character("a")))
+        #expect(state.crashFilter == CrashEventFilter(kind: .anr, os: os))
     }
 
     @Test func keysTypedIntoTheFilterDoNotActOnTheConsole() {

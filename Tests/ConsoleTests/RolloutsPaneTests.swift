@@ -69,6 +69,28 @@ import TUI
         #expect(ConsoleTests.screen(state).contains("5.3.0 is now gray at 17.50% (confirmed by the server, revision 2)"))
     }
 
+    @Test func withHealthCachedTheBlastRadiusIsCountedInDevices() {
+        var state = Self.rollouts()
+        func series(_ version: String, devices: Int, appDevices: Int) -> MetricsSeries {
+            let total = MetricsPoint(at: Self.now, sessions: 10, crashes: 0, anrs: 0, crashFreeSessions: 100, crashFreeUsers: 100, adoption: nil,
+                                     devices: devices, appDevices: appDevices)
+            return MetricsSeries(app: "wallet-android", release: version, from: Self.now, to: Self.now, stepSeconds: 60, points: [], total: total)
+        }
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: Self.now,
+                          health: ["5.3.0": series("5.3.0", devices: 310, appDevices: 24_800), "5.2.1": series("5.2.1", devices: 9_000, appDevices: 24_800)]),
+            SyncStatus(connection: .online, since: Self.now)))
+        _ = update(&state, .key(.character("]")))
+        _ = update(&state, .key(.right))
+        _ = update(&state, .key(.enter))
+        let canvas = ConsoleTests.screen(state)
+        #expect(canvas.contains("About 1,240 more devices will be offered 5.3.0."))
+        #expect(canvas.contains("That is 5% of the 24,800 devices of wallet-android active in the last hour."))
+        _ = update(&state, .key(.escape))
+        _ = update(&state, .key(.character("H")))
+        #expect(ConsoleTests.screen(state).contains("Devices that installed it keep it (310 devices ran it in the last hour)."))
+    }
+
     @Test func haltResumeAdvanceAndRollBackFollowTheStageRules() {
         var state = Self.rollouts()
         _ = update(&state, .key(.character("R")))

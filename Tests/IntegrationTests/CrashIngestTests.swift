@@ -50,6 +50,9 @@ final class CrashIngestTests: XCTestCase {
         XCTAssertEqual(npe.culprit, "com.opsdeck.Checkout.pay")
         XCTAssertEqual(npe.status, .new)
         XCTAssertEqual(issues.first { $0.kind == .anr }?.culprit, "com.opsdeck.Feed.render")
+        // The trend: events per five minutes of the last hour; these all fall in the last slice.
+        XCTAssertEqual(npe.trend, Array(repeating: 0, count: 11) + [3])
+        XCTAssertEqual(issues.first { $0.kind == .anr }?.trend?.reduce(0, +), 1)
 
         let detail = try client.crashIssue(app: "wallet-android", fingerprint: npe.fingerprint)
         XCTAssertEqual(detail.latest?.frames.map(\.symbol), ["libc.abort", "com.opsdeck.Checkout.pay", "com.opsdeck.MainActivity.onCreate"])
@@ -57,6 +60,7 @@ final class CrashIngestTests: XCTestCase {
         XCTAssertEqual(detail.byModel.map(\.count), [2, 1])
         XCTAssertEqual(detail.byOSVersion, [.init(key: "android 14", count: 3)])
         XCTAssertEqual(Set(detail.byRelease.map(\.key)), ["5.3.0", "5.2.1"])
+        XCTAssertEqual(detail.issue.trend, npe.trend)
     }
 
     func testTheEventFeedPagesExactlyByCursor() throws {

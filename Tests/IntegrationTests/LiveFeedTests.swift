@@ -148,6 +148,22 @@ final class LiveFeedTests: XCTestCase {
         XCTAssertEqual(trends["y"], [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0], "older than an hour is not counted")
     }
 
+    func testTheNewestEventsOfOneReleaseKindAndOSComeFromTheCache() throws {
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let events = (1...40).map { (id: Int) -> CrashEvent in
+            let release = id % 4 == 0 ? "2.0" : "1.0"
+            let kind: CrashKind = id % 2 == 0 ? .anr : .crash
+            let os: Platform = id % 3 == 0 ? .ios : .android
+            return CrashEvent(id: Int64(id), app: "a", release: release, kind: kind, device: DeviceInfo(id: "d", os: os, osVersion: "1", model: "m"),
+                              exceptionType: "E", message: "m", frames: [], fingerprint: "f", at: Date())
+        }
+        try cache.storeCrashEvents(app: "a", events, cursor: "40", at: Date())
+        let matching = try cache.recentCrashEvents(app: "a", limit: 3, matching: CrashEventFilter(release: "2.0", kind: .anr, os: .ios))
+        XCTAssertEqual(matching.map(\.id), [36, 24, 12], "newest first, and the limit counts only matching rows")
+        XCTAssertEqual(try cache.recentCrashEvents(app: "a", limit: 100, matching: CrashEventFilter(kind: .crash)).count, 20)
+        XCTAssertEqual(try cache.recentCrashEvents(app: "a", limit: 100).count, 40)
+    }
+
     func testRetentionKeepsTheNewestEventsPerApp() throws {
         let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
         let device = DeviceInfo(id: "d", os: .ios, osVersion: "17", model: "m")

@@ -38,10 +38,19 @@ final class MetricsTests: XCTestCase {
         XCTAssertNil(series.points[1].crashFreeSessions, "no sessions, no rate")
         XCTAssertEqual(series.points[2].adoption, 0)
         XCTAssertEqual(series.total.sessions, 11)
+        // Device counts: a gray change's blast radius is a share of the app's active devices.
+        XCTAssertEqual(first.devices, 10)
+        XCTAssertEqual(first.appDevices, 20)
+        XCTAssertEqual(series.points[2].devices, 0)
+        XCTAssertEqual(series.points[2].appDevices, 4)
+        XCTAssertEqual(series.total.devices, 10)
+        XCTAssertEqual(series.total.appDevices, 20)
 
         let app = try client.metrics(app: "wallet-ios", release: nil, from: t0, to: t0.addingTimeInterval(180))
         XCTAssertEqual(app.total.sessions, 25)
         XCTAssertNil(app.total.adoption)
+        XCTAssertEqual(app.total.devices, 20)
+        XCTAssertNil(app.total.appDevices)
     }
 
     func testBadRangesAreExplained() throws {

@@ -1,0 +1,132 @@
+import Cache
+import PlatformModel
+import TUI
+
+// The Crashes pane's filter by release, kind and OS: `f` opens a small picker whose
+// changes apply at once, so a person sees the list narrow while choosing. The `/` text
+// filter still applies on top of it.
+
+/// The open picker: which row is chosen, and the filter to go back to on Esc.
+public struct CrashFilterPicker: Sendable, Equatable {
+    public enum Row: Int, CaseIterable, Sendable {
+        case release, kind, os
+
+        var title: String {
+            switch self {
+            case .release: "Release"
+            case .kind: "Kind"
+            case .os: "OS"
+            }
+        }
+    }
+
+    public var row: Row = .release
+    public var before: CrashEventFilter
+}
+
+/// The values a row offers, "all" (nil) first: releases the app has or that crashed, newest
+/// first; both kinds; every platform.
+func choices(for row: CrashFilterPicker.Row, _ state: ConsoleState) -> [String?] {
+    switch row {
+    case .release:
+        let snapshot = state.lastSnapshot
+        var versions = Set((snapshot?.releases ?? state.releases).map(\.version))
+        versions.formUnion((snapshot?.crashEvents ?? state.crashEvents).map(\.release))
+        if let chosen = state.crashFilter.release { versions.insert(chosen) }
+        return [nil] + versions.sorted { VersionOrder.isNewer($0, than: $1) }
+    case .kind: return [nil] + CrashKind.allCases.map(\.rawValue)
+    case .os: return [nil] + Platform.allCases.map(\.rawValue)
+    }
+}
+
+private func value(of row: CrashFilterPicker.Row, in filter: CrashEventFilter) -> String? {
+    switch row {
+    case .release: filter.release
+    case .kind: filter.kind?.rawValue
+    case .os: filter.os?.rawValue
+    }
+}
+
+private func set(_ row: CrashFilterPicker.Row, to value: String?, in filter: inout CrashEventFilter) {
+    switch row {
+    case .release: filter.release = value
+    case .kind: filter.kind = value.flatMap(CrashKind.init(rawValue:))
+    case .os: filter.os = value.flatMap(Platform.init(rawValue:))
+    }
+}
+
+func openCrashFilter(_ state: inout ConsoleState) {
+    state.crashFilterPicker = CrashFilterPicker(before: state.crashFilter)
+}
+
+/// Keys while the picker is open.
+func handleCrashFilterPicker(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
+    guard var picker = state.crashFilterPicker else { return [] }
+    let rows = CrashFilterPicker.Row.allCases
+    var filter = state.crashFilter
+    switch key {
+    case .up, .character("k"), .backTab: picker.row = rows[(picker.row.rawValue + rows.count - 1) % rows.count]
+    case .down, .character("j"), .tab: picker.row = rows[(picker.row.rawValue + 1) % rows.count]
+    case .left, .right, .character("h"), .character("l"), .character(" "):
+        let options = choices(for: picker.row, state)
+        let current = options.firstIndex(of: value(of: picker.row, in: filter)) ?? 0
+        let step = (key == .left || key == .character("h")) ? options.count - 1 : 1
+        set(picker.row, to: options[(current + step) % options.count], in: &filter)
+    case .character("x"): filter = CrashEventFilter()
+    case .enter, .character("f"):
+        state.crashFilterPicker = nil
+        return []
+    case .escape:
+        filter = picker.before
+        state.crashFilterPicker = nil
+        applyCrashFilter(filter, &state)
+        return []
+    case .control("c"), .character("q"): return [.quit]
+    default: return []
+    }
+    state.crashFilterPicker = picker
+    applyCrashFilter(filter, &state)
+    return []
+}
+
+/// Shows the lists as the new filter has them now; the next cache read brings the newest
+/// matching events.
+func applyCrashFilter(_ filter: CrashEventFilter, _ state: inout ConsoleState) {
+    guard filter != state.crashFilter else { return }
+    state.crashFilter = filter
+    let paused = state.livePaused
+    state.livePaused = false  // a new filter applies to the list as it is
+    if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
+    state.livePaused = paused
+}
+
+/// "5.3.0 · anr · android", or nil without a filter.
+func crashFilterText(_ filter: CrashEventFilter) -> String? {
+    let parts = [filter.release, filter.kind?.rawValue, filter.os.map(platformName)].compactMap { $0 }
+    return parts.isEmpty ? nil : parts.joined(separator: " · ")
+}
+
+/// A small box over the list: a row per facet with its value between arrows.
+func drawCrashFilterPicker(_ picker: CrashFilterPicker, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let width = min(area.width - 4, 56), height = 8
+    let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
+    let style = theme.style("header")
+    let rule = theme.style("muted").over(style)
+    canvas.fill(box, style: style)
+    canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
+    canvas.put(" Filter crashes ", x: box.x + 2, y: box.y, style: theme.style("accent").over(style).adding(.bold))
+    for (offset, row) in CrashFilterPicker.Row.allCases.enumerated() {
+        let chosen = row == picker.row
+        let shown = value(of: row, in: state.crashFilter).map { row == .os ? platformName(Platform(rawValue: $0) ?? .android) : $0 } ?? "all"
+        let y = box.y + 1 + offset
+        canvas.put(chosen ? "▸ " : "  ", x: box.x + 2, y: y, style: theme.style("accent").over(style))
+        canvas.put(row.title, x: box.x + 4, y: y, style: chosen ? style.adding(.bold) : style)
+        canvas.put("‹ \(shown) ›", x: box.x + 14, y: y, maxWidth: box.width - 16,
+                   style: chosen ? theme.style("table.selected") : style)
+    }
+    if state.crashView == .issues && state.crashFilter.os != nil {
+        canvas.put("Issues carry no OS: it narrows the live events only.", x: box.x + 2, y: box.y + 5, maxWidth: box.width - 4, style: rule)
+    }
+    canvas.put("↑↓ row · ←→ value · x clear · Enter keep · Esc undo", x: box.x + 2, y: box.y + 6, maxWidth: box.width - 4, style: rule)
+    canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y + box.height - 1, style: rule)
+}
