@@ -10,9 +10,10 @@ public struct HTTPExchange: Sendable {
     public var body: Data
 }
 
-/// A blocking HTTP transport over one libcurl easy handle, reused between requests so
-/// that the connection is kept alive. Not thread-safe: one owner thread calls
-/// `perform`; any thread may call `cancel`.
+/// A blocking HTTP transport: one libcurl easy handle, reused between requests, that
+/// `perform` hands to the process's network thread (`CurlMultiLoop`, libcurl's multi
+/// interface) and then waits for. Connections are kept alive in the multi's pool. Not
+/// thread-safe: one owner thread calls `perform`; any thread may call `cancel`.
 public final class CurlTransport {
     public struct Timeouts: Sendable {
         public var connect: Double
@@ -31,16 +32,21 @@ public final class CurlTransport {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
+    static func initializeLibrary() { _ = globalInit }
+
     private let handle: UnsafeMutableRawPointer
     private let timeouts: Timeouts
     /// A PEM file of CA certificates to trust instead of the system's (private CAs).
     /// Verification itself is never turned off.
     private let caFile: String?
-    private let cancelled = CancelFlag()
+    private let loop: CurlMultiLoop
+    private let cancelled: CancelFlag
     var cancelFlag: CancelFlag { cancelled }
 
     public init(timeouts: Timeouts = Timeouts(), caFile: String? = nil) {
         _ = Self.globalInit
+        loop = CurlMultiLoop.shared
+        cancelled = CancelFlag(loop: loop)
         handle = curl_easy_init()
         self.timeouts = timeouts
         self.caFile = caFile
@@ -69,9 +75,7 @@ public final class CurlTransport {
         if cancelled.isSet { throw .cancelled }
         curl_easy_reset(handle)
 
-        let sink = ResponseSink(cancelled: cancelled)
-        sink.handle = handle
-        sink.stream = stream
+        let sink = Transfer(handle: handle, cancelled: cancelled, streams: stream != nil)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -118,7 +122,8 @@ public final class CurlTransport {
                     opsdeck_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
                     opsdeck_curl_setopt_xferinfo_cb(handle, progressCallback)
                     opsdeck_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, sinkPointer)
-                    return curl_easy_perform(handle)
+                    loop.add(sink)
+                    return sink.wait(loop: loop, consume: stream)
                 }
             }
         }
@@ -139,7 +144,7 @@ public final class CurlTransport {
         return HTTPExchange(status: status, headers: sink.headers, body: sink.body)
     }
 
-    private func transportError(_ code: CURLcode, url: String, detail: String, sink: ResponseSink) -> PlatformError {
+    private func transportError(_ code: CURLcode, url: String, detail: String, sink: Transfer) -> PlatformError {
         var osErrno = 0
         opsdeck_curl_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
         let osReason = osErrno != 0 ? String(cString: strerror(Int32(osErrno))).lowercased() : nil
@@ -199,38 +204,30 @@ public struct Canceller: Sendable {
 /// a permanent cancel, bit 1 a one-off interrupt.
 final class CancelFlag: Sendable {
     private let bits = Atomic<Int>(0)
+    /// Woken so that the network thread drops the transfer at once.
+    private let loop: CurlMultiLoop?
 
-    func set() { bits.bitwiseOr(1, ordering: .relaxed) }
-    func interrupt() { bits.bitwiseOr(2, ordering: .relaxed) }
+    init(loop: CurlMultiLoop? = nil) {
+        self.loop = loop
+    }
+
+    func set() {
+        bits.bitwiseOr(1, ordering: .relaxed)
+        loop?.wake()
+    }
+
+    func interrupt() {
+        bits.bitwiseOr(2, ordering: .relaxed)
+        loop?.wake()
+    }
+
     func clearInterrupt() { bits.bitwiseAnd(~2, ordering: .relaxed) }
     var isSet: Bool { bits.load(ordering: .relaxed) != 0 }
     var isCancelled: Bool { bits.load(ordering: .relaxed) & 1 != 0 }
 }
 
-/// Where libcurl's callbacks put what they receive; lives for one `perform`.
-private final class ResponseSink {
-    var body = Data()
-    var headers: [String: String] = [:]
-    var overflowed = false
-    let cancelled: CancelFlag
-    var handle: UnsafeMutableRawPointer?
-    var stream: ((UnsafeRawBufferPointer) -> Bool)?
-    var streamStopped = false
-    /// Whether this response is a success whose body goes to `stream`.
-    lazy var streaming: Bool = {
-        guard stream != nil, let handle else { return false }
-        var status = 0
-        opsdeck_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (200..<300).contains(status)
-    }()
-
-    init(cancelled: CancelFlag) {
-        self.cancelled = cancelled
-    }
-}
-
-private func responseSink(_ userdata: UnsafeMutableRawPointer?) -> ResponseSink {
-    Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
+private func responseSink(_ userdata: UnsafeMutableRawPointer?) -> Transfer {
+    Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
 }
 
 private let responseBodyCallback: opsdeck_curl_data_cb = { data, size, count, userdata in
@@ -238,9 +235,11 @@ private let responseBodyCallback: opsdeck_curl_data_cb = { data, size, count, us
     let length = size * count
     if sink.streaming {
         guard let data, length > 0 else { return length }
-        if sink.stream!(UnsafeRawBufferPointer(start: data, count: length)) { return length }
-        sink.streamStopped = true
-        return 0
+        switch sink.offer(UnsafeRawBufferPointer(start: data, count: length)) {
+        case .taken: return length
+        case .pause: return Int(CURL_WRITEFUNC_PAUSE)  // libcurl hands the same bytes again on resume
+        case .stop: return 0
+        }
     }
     guard sink.body.count + length <= CurlTransport.maximumBodySize else {
         sink.overflowed = true

@@ -48,9 +48,12 @@ public struct SyncStatus: Sendable, Equatable {
 /// batch of writes or status change. The UI never waits on it: it reads the cache and
 /// `status`.
 ///
-/// Two background threads, each with its own connection:
+/// Two background threads decide what to fetch; the bytes move on the process's one
+/// network thread (libcurl's multi interface, `CurlMultiLoop`), so every request below
+/// can be in flight at once and connections are shared:
 /// - the poller fetches lists and feeds by a timetable: what is on screen every few
 ///   seconds, the focused app's other data less often, other apps rarely (`plan`);
+///   due jobs go out up to `lanes` at a time, in the timetable's order;
 ///   conditional GETs (ETag) make an unchanged list cost one small 304;
 /// - the live feed follows the focused app's crash/ANR stream (Server-Sent Events),
 ///   catching up from the `since` feed first and resuming with `Last-Event-ID`, so
@@ -84,7 +87,7 @@ public final class SyncEngine: Sendable {
         var interest = Interest(app: nil)
         var refreshRequested = false
         var stopped = false
-        var pollerCanceller: Canceller?
+        var pollerCancellers: [Canceller] = []
         var feedCanceller: Canceller?
     }
 
@@ -120,9 +123,9 @@ public final class SyncEngine: Sendable {
     public func stop() {
         let cancellers = shared.withLock { shared in
             shared.stopped = true
-            return [shared.pollerCanceller, shared.feedCanceller]
+            return shared.pollerCancellers + [shared.feedCanceller].compactMap { $0 }
         }
-        cancellers.forEach { $0?.cancel() }
+        cancellers.forEach { $0.cancel() }
         signal(pollerWake)
         signal(feedWake)
     }
@@ -173,9 +176,16 @@ public final class SyncEngine: Sendable {
 
     // MARK: The poller
 
+    /// How many of the poller's requests may be in flight at once.
+    static let lanes = 4
+
     private func runPoller() {
-        guard let client = makeClient() else { return }
-        shared.withLock { $0.pollerCanceller = client.canceller }
+        var clients: [PlatformClient] = []
+        for _ in 0..<Self.lanes {
+            guard let client = makeClient() else { return }
+            clients.append(client)
+        }
+        shared.withLock { $0.pollerCancellers = clients.map(\.canceller) }
         let clock = ContinuousClock()
         var timetable = Timetable()
         var failures = 0
@@ -199,19 +209,32 @@ public final class SyncEngine: Sendable {
             let due = timetable.due(jobs, at: clock.now).due
             var wroteAnything = false
             do throws(PlatformError) {
-                for job in due {
+                var next = due[...]
+                while !next.isEmpty {
                     if isStopped { throw PlatformError.cancelled }
                     // The person turned to something else: plan again, that first.
                     if shared.withLock({ $0.interest != interest || $0.refreshRequested }) { break }
-                    wroteAnything = try run(job, client) || wroteAnything
-                    timetable.ran(job, at: clock.now)
+                    let wave = Array(next.prefix(clients.count))
+                    next = next.dropFirst(wave.count)
+                    var failure: PlatformError?
+                    for (job, outcome) in zip(wave, runTogether(wave, clients)) {
+                        switch outcome {
+                        case .success(let wrote):
+                            wroteAnything = wrote || wroteAnything
+                            timetable.ran(job, at: clock.now)
+                        case .failure(let error):
+                            // What succeeded beside a failure still counts as done.
+                            if failure == nil || failure == .cancelled { failure = error }
+                        }
+                    }
+                    if let failure { throw failure }
                     if failures > 0 || status.connection != .online {
                         failures = 0
                         update(.online, failures: 0, next: nil)
                         onChange()
                     }
-                    // The focused app's releases are on screen: show them before the rest.
-                    if wroteAnything && job.app == interest.app { onChange(); wroteAnything = false }
+                    // The focused app's data is on screen: show it before the rest.
+                    if wroteAnything && wave.contains(where: { $0.app == interest.app }) { onChange(); wroteAnything = false }
                 }
             } catch .cancelled {
                 if isStopped { break }
@@ -243,6 +266,29 @@ public final class SyncEngine: Sendable {
             }
         }
         logger.info("sync stopped")
+    }
+
+    /// Runs jobs at once, one per client (the first on this thread); their requests meet
+    /// on the network thread. Outcomes in the jobs' order.
+    private func runTogether(_ jobs: [Job], _ clients: [PlatformClient]) -> [Result<Bool, PlatformError>] {
+        let outcomes = Mutex<[Result<Bool, PlatformError>]>(Array(repeating: .failure(.cancelled), count: jobs.count))
+        let group = DispatchGroup()
+        for index in jobs.indices.dropFirst() {
+            group.enter()
+            nonisolated(unsafe) let client = clients[index]  // each client is used by one thread at a time
+            let job = jobs[index]
+            let thread = Thread { [self] in
+                let outcome = Result { () throws(PlatformError) in try run(job, client) }
+                outcomes.withLock { $0[index] = outcome }
+                group.leave()
+            }
+            thread.name = "opsdeck.sync.lane"
+            thread.start()
+        }
+        let first = Result { () throws(PlatformError) in try run(jobs[0], clients[0]) }
+        outcomes.withLock { $0[0] = first }
+        group.wait()
+        return outcomes.withLock { $0 }
     }
 
     /// Runs one job; true when it changed the cache.
