@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test api-check bench clean
+.PHONY: deps build demo test api-check api-fuzz bench clean
 
 # Installs only what is missing, so that a ready machine pays nothing.
 deps:
@@ -29,9 +29,16 @@ api-check:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openapi-spec-validator
 	python3 -m openapi_spec_validator Sources/PlatformServer/openapi.json
 
+# Property-based test of the running server against openapi.json (schemathesis, from
+# PyPI): no 5xx, no answer the document does not allow. Bounded: 25 examples per
+# operation, fixed seed (SEED=N for another).
+api-fuzz: build
+	bash Tests/api/fuzz.sh $(BIN)
+
 # Builds the binary first: the end-to-end tests drive it in tmux.
 test: build api-check
 	$(SWIFT) test
+	$(MAKE) --no-print-directory api-fuzz
 
 # Release build, then figures: upgrade-check throughput and latency, ingestion rate.
 bench: deps

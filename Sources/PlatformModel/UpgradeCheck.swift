@@ -2,20 +2,43 @@ import Foundation
 
 /// Compares version strings the way people read them: "5.10.0" > "5.9.2" > "5.9".
 public enum VersionOrder {
+    /// Part by part ("." "-" "+" separate parts; a part counts by its leading digits; a
+    /// missing part is 0), walking the UTF-8 of both without allocating: every upgrade
+    /// check compares a device's version with each candidate release.
     public static func compare(_ a: String, _ b: String) -> ComparisonResult {
-        let left = parts(a), right = parts(b)
-        for index in 0..<max(left.count, right.count) {
-            let x = index < left.count ? left[index] : 0
-            let y = index < right.count ? right[index] : 0
-            if x != y { return x < y ? .orderedAscending : .orderedDescending }
+        var a = a, b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                var i = 0, j = 0
+                while i < left.count || j < right.count {
+                    let x = part(left, &i), y = part(right, &j)
+                    if x != y { return x < y ? .orderedAscending : .orderedDescending }
+                }
+                return .orderedSame
+            }
         }
-        return .orderedSame
     }
 
     public static func isNewer(_ a: String, than b: String) -> Bool { compare(a, b) == .orderedDescending }
 
-    private static func parts(_ version: String) -> [Int] {
-        version.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "+" }).map { Int($0.prefix { $0.isNumber }) ?? 0 }
+    private static func isSeparator(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") }
+
+    /// The number at `index` (its leading digits, 0 without), moving past the part and
+    /// the separators after it.
+    private static func part(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Int {
+        while index < bytes.count && isSeparator(bytes[index]) { index += 1 }
+        var value = 0, digits = true
+        while index < bytes.count && !isSeparator(bytes[index]) {
+            let byte = bytes[index]
+            if digits && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                value = value &* 10 &+ Int(byte - UInt8(ascii: "0"))
+            } else {
+                digits = false
+            }
+            index += 1
+        }
+        while index < bytes.count && isSeparator(bytes[index]) { index += 1 }
+        return value
     }
 }
 
@@ -51,6 +74,22 @@ public struct UpgradeAnswer: Codable, Sendable, Equatable {
         self.offer = offer
         self.switches = switches
     }
+
+    /// The answer as JSON, written by hand: the document JSONEncoder makes (keys
+    /// sorted), at a fraction of its cost; the upgrade check is the hottest endpoint.
+    public func json() -> String {
+        var out = "{\"app\":" + StackFrame.jsonString(app) + ",\"current\":" + StackFrame.jsonString(current)
+            + ",\"device\":" + StackFrame.jsonString(device)
+        if let offer {
+            out += ",\"offer\":{\"build\":\(offer.build),\"notes\":" + StackFrame.jsonString(offer.notes)
+                + ",\"stage\":" + StackFrame.jsonString(offer.stage.rawValue) + ",\"version\":" + StackFrame.jsonString(offer.version) + "}"
+        }
+        out += ",\"switches\":{"
+        for (index, key) in switches.keys.sorted().enumerated() {
+            out += (index > 0 ? "," : "") + StackFrame.jsonString(key) + (switches[key]! ? ":true" : ":false")
+        }
+        return out + "}}"
+    }
 }
 
 public enum UpgradePolicy {
@@ -59,25 +98,33 @@ public enum UpgradePolicy {
     /// rules the device matches, within its window, with the device's bucket inside the
     /// gray percentage.
     public static func offer(releases: [Release], app: String, device: DeviceInfo, current: String, now: Date = Date()) -> Release? {
-        releases
-            .filter { release in
-                guard VersionOrder.isNewer(release.version, than: current) else { return false }
-                let targeting = release.targeting ?? Targeting()
-                switch release.stage {
-                case .full:
-                    return true
-                case .whitelist:
-                    return targeting.whitelist.contains(device.id)
-                case .gray:
-                    if targeting.whitelist.contains(device.id) { return true }
-                    return targeting.isOpen(at: now)
-                        && targeting.rules.allSatisfy { $0.matches(device) }
-                        && Bucketing.includes(app: app, release: release.version, device: device.id, grayPercent: release.grayPercent)
-                default:
-                    return false
-                }
-            }
-            .max { VersionOrder.compare($0.version, $1.version) == .orderedAscending }
+        var best: Release?
+        for release in releases {
+            // Cheapest test first: most releases are not newer than what the device runs,
+            // or not newer than the best found so far.
+            guard VersionOrder.isNewer(release.version, than: current),
+                  best.map({ VersionOrder.isNewer(release.version, than: $0.version) }) ?? true,
+                  mayRun(release, app: app, device: device, now: now) else { continue }
+            best = release
+        }
+        return best
+    }
+
+    private static func mayRun(_ release: Release, app: String, device: DeviceInfo, now: Date) -> Bool {
+        switch release.stage {
+        case .full:
+            return true
+        case .whitelist:
+            return release.targeting?.whitelist.contains(device.id) ?? false
+        case .gray:
+            let targeting = release.targeting ?? Targeting()
+            if targeting.whitelist.contains(device.id) { return true }
+            return targeting.isOpen(at: now)
+                && targeting.rules.allSatisfy { $0.matches(device) }
+                && Bucketing.includes(app: app, release: release.version, device: device.id, grayPercent: release.grayPercent)
+        default:
+            return false
+        }
     }
 
     /// Whether `item`'s setting applies to this device; where it does not, the guarded

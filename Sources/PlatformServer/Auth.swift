@@ -76,11 +76,17 @@ public enum TokenFile {
 /// Looks tokens up without leaking, through timing, how much of a guess was right.
 struct TokenRegistry: Sendable {
     let tokens: [AccessToken]
+    private let secrets: [[UInt8]]
+
+    init(tokens: [AccessToken]) {
+        self.tokens = tokens
+        secrets = tokens.map { Array($0.token.utf8) }
+    }
 
     func identify(_ presented: String) -> AccessToken? {
         let presentedBytes = Array(presented.utf8)
         var found: AccessToken?
-        for candidate in tokens where Self.constantTimeEqual(Array(candidate.token.utf8), presentedBytes) {
+        for (candidate, secret) in zip(tokens, secrets) where Self.constantTimeEqual(secret, presentedBytes) {
             found = candidate
         }
         return found

@@ -56,6 +56,11 @@ private func validate(_ batch: SDKBatch) throws {
     for crash in batch.crashes where crash.exceptionType.isEmpty || crash.exceptionType.count > 300 {
         throw ProblemError(.unprocessableContent, "a crash's exceptionType must be 1 to 300 characters")
     }
+    for frame in batch.crashes.lazy.flatMap(\.frames) {
+        if let line = frame.line, !(0...Int(Int32.max)).contains(line) {
+            throw ProblemError(.unprocessableContent, "a frame's line must be 0 to \(Int32.max) (got \(line))")
+        }
+    }
 }
 
 /// The `:app` parameter, checked to name an app.

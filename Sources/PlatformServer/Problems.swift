@@ -96,6 +96,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var problem = Problem(title: error.status.reasonPhrase, status: error.status.code, detail: detail)
             problem.instance = request.uri.path
             return ProblemError.response(problem, headers: error.headers)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // A body past the endpoint's limit: say so as a problem like every other 4xx.
+            var problem = Problem(title: "Content Too Large", status: 413, detail: "the request body is larger than this endpoint accepts")
+            problem.instance = request.uri.path
+            return ProblemError.response(problem)
         } catch let error as any HTTPResponseError {
             return try error.response(from: request, context: context)
         } catch is DecodingError {

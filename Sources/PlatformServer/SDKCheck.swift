@@ -29,9 +29,8 @@ extension PlatformServer {
                 switches[item.key] = UpgradePolicy.value(of: item, os: os, version: version, device: device)
             }
             let answer = UpgradeAnswer(app: app, device: device, current: version, offer: offer, switches: switches)
-            let body = try WireFormat.encoder().encode(answer)
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+                            body: .init(byteBuffer: ByteBuffer(string: answer.json())))
         }
     }
 }

@@ -97,6 +97,12 @@ final class CrashIngestTests: XCTestCase {
         XCTAssertThrowsError(try client.send(tooMany)) { error in
             guard case PlatformError.http(413, _) = error else { return XCTFail("got \(error)") }
         }
+        var badLine = crash("E", "f")
+        badLine.frames[1].line = -3
+        XCTAssertThrowsError(try client.send(SDKBatch(app: "wallet-ios", release: "1", device: device(1), crashes: [crash("E", "g"), badLine]))) { error in
+            guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertEqual(problem?.detail, "a frame's line must be 0 to 2147483647 (got -3)")
+        }
         XCTAssertTrue(try client.crashEvents(app: "wallet-ios").items.isEmpty, "nothing of a refused batch is stored")
     }
 

@@ -139,6 +139,8 @@ final class ReleaseChangeTests: XCTestCase {
         }
         let huge = try transport.perform(method: "PATCH", url: url, headers: headers, body: Data(repeating: 32, count: 200_000))
         XCTAssertEqual(huge.status, 413)
+        XCTAssertEqual(huge.headers["content-type"], "application/problem+json")
+        XCTAssertEqual(try WireFormat.decoder().decode(Problem.self, from: huge.body).detail, "the request body is larger than this endpoint accepts")
     }
 
     func testLifecycleActionsAndTheAuditLog() throws {

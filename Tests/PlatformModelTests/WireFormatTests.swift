@@ -74,6 +74,50 @@ import Testing
     }
 }
 
+@Suite struct UpgradeAnswerJSONTests {
+    @Test func handWrittenAnswerIsTheEncodersDocument() throws {
+        let offer = UpgradeAnswer.Offer(version: "5.3.0", build: 898, stage: .gray, notes: "Faster \"checkout\"\nand a fix ✓")
+        for answer in [
+            UpgradeAnswer(app: "wallet-ios", device: "d-1", current: "5.2.1", offer: offer, switches: ["pay-api": true, "hd-images": false, "a": true]),
+            UpgradeAnswer(app: "wallet-ios", device: "d/2", current: "5.3.0", offer: nil, switches: [:]),
+        ] {
+            #expect(answer.json() == String(decoding: try WireFormat.encoder().encode(answer), as: UTF8.self))
+            #expect(try WireFormat.decoder().decode(UpgradeAnswer.self, from: Data(answer.json().utf8)) == answer)
+        }
+    }
+}
+
+@Suite struct VersionOrderTests {
+    /// The plain definition: split on . - +, each part's leading digits, missing parts 0.
+    static func reference(_ a: String, _ b: String) -> ComparisonResult {
+        func parts(_ version: String) -> [Int] {
+            version.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "+" }).map { Int($0.prefix { $0.isASCII && $0.isNumber }) ?? 0 }
+        }
+        let left = parts(a), right = parts(b)
+        for index in 0..<max(left.count, right.count) {
+            let x = index < left.count ? left[index] : 0, y = index < right.count ? right[index] : 0
+            if x != y { return x < y ? .orderedAscending : .orderedDescending }
+        }
+        return .orderedSame
+    }
+
+    @Test func agreesWithTheDefinitionOnManyVersions() {
+        var random = SeededRandom(seed: 7)
+        let pieces = ["0", "1", "2", "9", "10", "11", "100", "beta", "rc1", "2a", "", "007"]
+        let separators = [".", "-", "+", ".."]
+        func version() -> String {
+            (0..<Int(random.next() % 5)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+                .joined(separator: separators[Int(random.next() % UInt64(separators.count))])
+        }
+        for _ in 0..<5_000 {
+            let a = version(), b = version()
+            #expect(VersionOrder.compare(a, b) == Self.reference(a, b), "\(a) vs \(b)")
+        }
+        #expect(VersionOrder.isNewer("5.10.0", than: "5.9.2"))
+        #expect(VersionOrder.compare("5.9", "5.9.0.0") == .orderedSame)
+    }
+}
+
 @Suite struct CrashEventFastDecodeTests {
     @Test func fastDecodeReadsWhatTheEncoderWrites() throws {
         let event = CrashEvent(
