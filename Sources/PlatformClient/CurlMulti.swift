@@ -154,7 +154,7 @@ final class Transfer: @unchecked Sendable {
 
     // MARK: Owner thread
 
-    /// Waits for the outcome, handing stream chunks to `consume` as they come (in order,
+    /// Waits for the outcome, handing stream bytes to `consume` as they come (in order,
     /// all before the outcome); `consume` returns false to stop the stream.
     func wait(loop: CurlMultiLoop, consume: ((UnsafeRawBufferPointer) -> Bool)?) -> CURLcode {
         var consuming = true
@@ -168,8 +168,11 @@ final class Transfer: @unchecked Sendable {
             let wasPaused = paused
             paused = false
             condition.unlock()
-            for chunk in ready where consuming {
-                consuming = chunk.withUnsafeBytes { consume?($0) ?? true }
+            // Whatever piled up while the consumer worked goes to it as one piece: under
+            // load, fewer and larger batches (one cache transaction each).
+            if consuming, !ready.isEmpty {
+                let piece = ready.count == 1 ? ready[0] : ready.reduce(into: Data()) { $0.append($1) }
+                consuming = piece.withUnsafeBytes { consume?($0) ?? true }
                 if !consuming {
                     condition.withLock { stopRequested = true }
                     loop.wake()

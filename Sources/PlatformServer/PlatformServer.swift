@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 import Logging
 import PlatformModel
 import ServiceLifecycle
@@ -145,4 +147,14 @@ func fnv1a64(_ data: Data) -> String {
     }
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
+}
+
+extension PlatformServer {
+    /// Makes Swift concurrency run its jobs on the server's event loops (NIO's singleton
+    /// group, which Hummingbird uses), so that a request no longer hops between an I/O
+    /// thread and the concurrency pool on its way through. Only from the main thread,
+    /// before any task runs; false when another executor was installed first.
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
 }

@@ -17,6 +17,8 @@ func say(_ line: String) {
 struct Options {
     var seconds = 10.0
     var threads = 4
+    /// nil: two runs, 16 and 64 connections.
+    var connections: Int?
     var batch = 100
     var liveRate = 5000.0
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
@@ -27,10 +29,11 @@ struct Options {
             switch argument {
             case "--seconds": seconds = Double(arguments.next() ?? "") ?? seconds
             case "--threads": threads = Int(arguments.next() ?? "") ?? threads
+            case "--connections": connections = Int(arguments.next() ?? "")
             case "--batch": batch = Int(arguments.next() ?? "") ?? batch
             case "--binary": binary = arguments.next() ?? binary
             case "--live-rate": liveRate = Double(arguments.next() ?? "") ?? liveRate
-            default: fatalError("unknown option \(argument); use --seconds N --threads N --batch N --live-rate EPS --binary PATH")
+            default: fatalError("unknown option \(argument); use --seconds N --threads N --connections N --batch N --live-rate EPS --binary PATH")
             }
         }
     }
@@ -104,17 +107,18 @@ let (server, url, token) = try startServer(options.binary, database: folder.appe
 defer { server.terminate() }
 say("opsdeck bench: server \(url), \(options.threads) client threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
-let checks = hammer(threads: options.threads, seconds: options.seconds) { index in
-    let client = try! PlatformClient(baseURL: url, token: token)
-    var n = 0
-    return {
-        n += 1
-        let device = DeviceInfo(id: "bench-\(index)-\(n % 5000)", os: .android, osVersion: "14", model: "Pixel 8")
-        _ = try! client.check(app: "wallet-android", device: device, version: "5.0.0")
-        return 1
+// Devices on keep-alive connections, one request each in flight; the device ids vary so
+// that bucketing and switch scopes do real work. Two loads: moderate, and enough
+// connections to queue.
+let port = Int(url.split(separator: ":").last ?? "") ?? 0
+for connections in options.connections.map({ [$0] }) ?? [16, 64] {
+    let checks = closedLoopLoad(port: port, connections: connections, seconds: options.seconds) { n in
+        Array(("GET /v1/sdk/check?app=wallet-android&device=bench-\(n % 50_000)&version=5.0.0&os=android&osVersion=14&model=Pixel%208"
+            + "&city=Hangzhou&network=wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n").utf8)
     }
+    report("upgrade check (\(connections) connections)", units: checks.answers, unitName: "checks", latencies: checks.latencies, seconds: options.seconds)
+    if checks.failures > 0 { say("  \(checks.failures) checks did not get 200") }
 }
-report("upgrade check", units: checks.units, unitName: "checks", latencies: checks.latencies, seconds: options.seconds)
 
 let batchSize = options.batch
 let ingest = hammer(threads: options.threads, seconds: options.seconds) { index in

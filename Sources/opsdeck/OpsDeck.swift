@@ -8,6 +8,19 @@ import Simulator
 import TUI
 
 @main
+enum Entry {
+    static func main() {
+        // A server answering devices: its request handling runs on the event loops. Must
+        // happen before the first task, so before the command's async main.
+        if CommandLine.arguments.dropFirst().first == "serve" { _ = PlatformServer.runConcurrencyOnEventLoops() }
+        Task {
+            await OpsDeck.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
+
 struct OpsDeck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsdeck",
