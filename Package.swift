@@ -41,7 +41,11 @@ let package = Package(
         ),
         .target(
             name: "Cache",
-            dependencies: ["PlatformModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PlatformModel", .product(name: "GRDB", package: "GRDB.swift"),
+                // The live feed's insert binds values straight to SQLite (CacheFeeds.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "Sync",

@@ -66,7 +66,7 @@ public final class ConsoleRuntime {
     private let requests: RequestWorker
     /// Reads of the cache are at most this often; a live stream at thousands of events
     /// a second wakes us far more often than a person can see.
-    private let minimumReadInterval: Duration = .milliseconds(100)
+    private let minimumReadInterval: Duration = .milliseconds(200)
 
     public init(options: ConsoleOptions, logger: Logger) throws {
         self.options = options

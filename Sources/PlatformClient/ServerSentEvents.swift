@@ -35,22 +35,39 @@ public struct ServerSentEventParser: Sendable {
     }
 
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [ServerSentEvent] where Bytes.Element == UInt8 {
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(UnsafeRawBufferPointer($0)) }) { return events }
+        return Array(bytes).withUnsafeBytes { feed($0) }
+    }
+
+    /// The same over bytes in memory: a line's bytes are found first and kept in one
+    /// append, not byte by byte (the live stream brings megabytes a second).
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
-        for byte in bytes {
+        var index = 0
+        while index < bytes.count {
             if !sawFirstByte {
                 sawFirstByte = true
-                if byte == 0xEF { line.append(byte); continue }
+                if bytes[index] == 0xEF {
+                    line.append(0xEF)
+                    index += 1
+                    continue
+                }
             }
-            if byte == 0x0A && lastWasCR {  // the LF of a CRLF
+            if lastWasCR {  // a CRLF split anywhere, even across chunks, ends one line
                 lastWasCR = false
-                continue
+                if bytes[index] == 0x0A {
+                    index += 1
+                    continue
+                }
             }
-            lastWasCR = byte == 0x0D
-            if byte == 0x0A || byte == 0x0D {
-                if let event = endOfLine() { events.append(event) }
-            } else if line.count < maximumLine {
-                line.append(byte)
-            }
+            var end = index
+            while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            let room = max(0, maximumLine - line.count)
+            if room > 0 { line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<min(end, index + room)])) }
+            guard end < bytes.count else { break }
+            lastWasCR = bytes[end] == 0x0D
+            if let event = endOfLine() { events.append(event) }
+            index = end + 1
         }
         return events
     }
@@ -75,7 +92,7 @@ public struct ServerSentEventParser: Sendable {
         switch field {
         case "event": eventType = value
         case "data": data.append(value)
-        case "id": if !value.contains("\u{0}") { pendingID = value }
+        case "id": if !value.utf8.contains(0) { pendingID = value }  // not Foundation's contains: no NSString per event
         case "retry": if let milliseconds = Int(value), milliseconds >= 0 { retry = milliseconds }
         default: value = ""
         }

@@ -49,7 +49,7 @@ extension ServerStore {
             """).execute(arguments: [
                 batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id, device.os.rawValue, device.osVersion,
                 device.model, device.city, device.network, crash.exceptionType, message,
-                String(decoding: try JSONEncoder().encode(frames), as: UTF8.self), at,
+                StackFrame.jsonArray(frames), at,
             ])
         let id = db.lastInsertedRowID
         // A resolved issue that happens again has regressed.
@@ -142,7 +142,8 @@ extension ServerStore {
     }
 
     static func crashEvent(from row: Row) -> CrashEvent {
-        let frames = (try? JSONDecoder().decode([StackFrame].self, from: Data((row["frames"] as String).utf8))) ?? []
+        let text: String = row["frames"]
+        let frames = StackFrame.fromJSONArray(text) ?? (try? JSONDecoder().decode([StackFrame].self, from: Data(text.utf8))) ?? []
         return CrashEvent(
             id: row["id"], app: row["app"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
             device: DeviceInfo(id: row["deviceId"], os: Platform(rawValue: row["os"]) ?? .android, osVersion: row["osVersion"],

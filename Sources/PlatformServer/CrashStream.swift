@@ -63,7 +63,6 @@ extension PlatformServer {
                 }
                 var cursor = resumeFrom
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                let encoder = WireFormat.encoder()
                 try await withGracefulShutdownHandler {
                     // Catch up first, then wait for news.
                     var wokeWithNothing = false
@@ -75,7 +74,7 @@ extension PlatformServer {
                             var text = ""
                             for event in events {
                                 text += "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: "
-                                text += String(decoding: try encoder.encode(event), as: UTF8.self) + "\n\n"
+                                text += event.json() + "\n\n"
                             }
                             try await writer.write(ByteBuffer(string: text))
                             cursor = events.last!.id

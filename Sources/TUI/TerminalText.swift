@@ -26,6 +26,8 @@ public enum TerminalText {
     /// Splits `text` into printable glyphs, after sanitising.
     public static func glyphs(_ text: String) -> [Glyph] {
         _ = localeReady
+        // Printable ASCII, most of what a console shows, is one safe column a byte.
+        if isPrintableASCII(text) { return text.utf8.map { Glyph(symbol: String(Unicode.Scalar($0)), width: 1) } }
         var result: [Glyph] = []
         result.reserveCapacity(text.utf8.count)
         for character in text {
@@ -36,8 +38,12 @@ public enum TerminalText {
 
     /// Columns `text` takes on screen once sanitised.
     public static func width(_ text: String) -> Int {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        if isPrintableASCII(text) { return text.utf8.count }
         return glyphs(text).reduce(0) { $0 + $1.width }
+    }
+
+    private static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// The sanitised text as a plain string (for logs and tests).
@@ -48,6 +54,9 @@ public enum TerminalText {
     /// Cuts `text` to `columns`, ending in "…" when something was cut.
     public static func truncated(_ text: String, to columns: Int) -> String {
         guard columns > 0 else { return "" }
+        if isPrintableASCII(text) {
+            return text.utf8.count <= columns ? text : String(text.utf8.prefix(columns - 1))! + "…"
+        }
         let all = glyphs(text)
         if all.reduce(0, { $0 + $1.width }) <= columns { return all.map(\.symbol).joined() }
         var used = 0

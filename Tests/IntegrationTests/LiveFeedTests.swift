@@ -164,6 +164,18 @@ final class LiveFeedTests: XCTestCase {
         XCTAssertEqual(try cache.recentCrashEvents(app: "a", limit: 100).count, 40)
     }
 
+    func testStoredEventsReadBackExactlyEvenWithHostileText() throws {
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let event = CrashEvent(
+            id: 7, app: "a", release: "", kind: .anr,
+            device: DeviceInfo(id: "d x", os: .harmony, osVersion: "", model: "杭州 😀", city: nil, network: "wifi"),
+            exceptionType: "E\ttail", message: "line\nbreak \u{1B}[31m", frames: [StackFrame(symbol: "s\u{0}", file: "", line: 0, inApp: true)],
+            fingerprint: "f", at: Date(timeIntervalSince1970: 1_800_000_000.25))
+        XCTAssertEqual(try cache.storeCrashEvents(app: "a", [event], cursor: "7", at: Date()), 1)
+        XCTAssertEqual(try cache.crashEvent(id: 7), event, "empty, control and non-ASCII text and a missing city survive the raw insert")
+        XCTAssertEqual(try cache.storeCrashEvents(app: "a", [event], cursor: "7", at: Date()), 0)
+    }
+
     func testRetentionKeepsTheNewestEventsPerApp() throws {
         let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
         let device = DeviceInfo(id: "d", os: .ios, osVersion: "17", model: "m")

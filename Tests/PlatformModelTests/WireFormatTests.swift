@@ -131,4 +131,46 @@ import Testing
         #expect(CrashEvent.fastDecode(Data(#"{"id":"not a number"}"#.utf8)) == nil)
         #expect(CrashEvent.fastDecode(Data("garbage".utf8)) == nil)
     }
+
+    /// The hand-written reader against JSONDecoder on the same documents: hostile text,
+    /// every escape, unknown fields of every shape, nulls, spacing; and broken JSON.
+    @Test func fastDecodeAgreesWithJSONDecoder() throws {
+        var random = SeededRandom(seed: 11)
+        let texts = ["", "plain", "quote \" back \\ slash /", "ctl \u{1B}[31m \u{0} \u{7} \u{8} \u{C} \u{7F} \n\r\t", "杭州 ünï 😀 \u{202E}rtl", String(repeating: "x", count: 300)]
+        func text() -> String { texts[Int(random.next() % UInt64(texts.count))] }
+        for round in 0..<200 {
+            var frames: [StackFrame] = []
+            for index in 0..<Int(random.next() % 4) {
+                let file: String? = round % 2 == 0 ? text() : nil
+                let line: Int? = round % 3 == 0 ? nil : Int(random.next() % 100_000)
+                frames.append(StackFrame(symbol: text() + "\(index)", file: file, line: line, inApp: index % 2 == 0))
+            }
+            let city: String? = round % 4 == 0 ? nil : text()
+            let device = DeviceInfo(id: text(), os: .harmony, osVersion: text(), model: text(), city: city, network: text())
+            let event = CrashEvent(
+                id: Int64(random.next() % 9_007_199_254_740_991), app: text(), release: text(), kind: round % 2 == 0 ? .crash : .anr,
+                device: device, exceptionType: text(), message: text(), frames: frames, fingerprint: text(),
+                at: Date(timeIntervalSince1970: 1_800_000_000.5))
+            let data = try WireFormat.encoder().encode(event)
+            #expect(CrashEvent.fastDecode(data) == event)
+            #expect(try WireFormat.decoder().decode(CrashEvent.self, from: data) == event)
+            // The hand-written writer is the encoder's document, byte for byte.
+            #expect(event.json() == String(decoding: data, as: UTF8.self))
+            #expect(StackFrame.fromJSONArray(StackFrame.jsonArray(frames)) == frames)
+        }
+        // Unknown fields (any shape), explicit nulls, spacing and escapes JSONEncoder never writes.
+        let loose = #"""
+            { "extra": {"a": [1, 2.5e3, -0.1, true, null, {"b": "\u00e9"}]}, "id" : 42, "app":"a\/b", "release":"1",
+              "kind":"crash", "device":{"id":"d","os":"ios","osVersion":"17","model":"m","city":null,"network":null,"more":[]},
+              "exceptionType":"\ud83d\ude00 E","message":"tab\there","frames":[{"symbol":"s","inApp":false,"file":null,"line":null}],
+              "fingerprint":"f","at":"2027-01-15T08:00:00.000Z" }
+            """#
+        let decoded = try WireFormat.decoder().decode(CrashEvent.self, from: Data(loose.utf8))
+        #expect(CrashEvent.fastDecode(Data(loose.utf8)) == decoded)
+        #expect(decoded.exceptionType == "😀 E" && decoded.app == "a/b")
+        let broken = [#"{"id":1"#, #"{"id":1.5}"#, #"{"id":1} x"#, #"{"app":"\ud83d"}"#, "{\"app\":\"raw\u{1}\"}", "[]", ""]
+        for text in broken {
+            #expect(CrashEvent.fastDecode(Data(text.utf8)) == nil, "\(text)")
+        }
+    }
 }
