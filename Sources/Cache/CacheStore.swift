@@ -173,6 +173,11 @@ public final class CacheStore: Sendable {
                 t.primaryKey(["app", "version"])
             }
         }
+        migrator.registerMigration("v6: crash events without an age index") { db in
+            // Every live event paid for this index; only the minutely prune used it, and
+            // a scan of a table bounded by retention costs that prune a few milliseconds.
+            try db.execute(sql: "DROP INDEX IF EXISTS crash_events_by_age")
+        }
         return migrator
     }
 }

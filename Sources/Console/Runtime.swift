@@ -128,7 +128,8 @@ public final class ConsoleRuntime {
             // With data waiting behind the read limit, sleep only until it may be read.
             let untilRead = minimumReadInterval - (clock.now - lastRead)
             let timeout: Duration = dataPending ? max(.milliseconds(1), untilRead) : .seconds(1)
-            let wait = waker.wait(input: STDIN_FILENO, timeout: timeout)
+            // Data already waits: further wakes change nothing until it is read.
+            let wait = waker.wait(input: STDIN_FILENO, timeout: timeout, ignoringWakes: dataPending)
             let now = Date()
             var messages: [Message] = [.tick(now)]
             if Int(now.timeIntervalSince1970) != lastTickSecond {

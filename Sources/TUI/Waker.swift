@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,9 @@ import Glibc
 public final class Waker: Sendable {
     let readFD: Int32
     let writeFD: Int32
+    /// A wake not yet seen: later ones write nothing (a stream wakes hundreds of times a
+    /// second; one byte in the pipe says it all).
+    private let pending = Atomic<Bool>(false)
 
     public init() {
         var fds: [Int32] = [0, 0]
@@ -27,11 +31,13 @@ public final class Waker: Sendable {
 
     /// Safe from any thread, any number of times; a full pipe already means "awake".
     public func wake() {
+        guard !pending.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var byte: UInt8 = 1
         _ = write(writeFD, &byte, 1)
     }
 
     func drain() {
+        pending.store(false, ordering: .releasing)
         var buffer = [UInt8](repeating: 0, count: 256)
         while read(readFD, &buffer, buffer.count) > 0 {}
     }
@@ -44,11 +50,12 @@ public final class Waker: Sendable {
     }
 
     /// Sleeps until `inputFD` is readable, someone calls `wake()`, a signal arrives or
-    /// `timeout` passes (nil: forever).
-    public func wait(input inputFD: Int32, timeout: Duration?) -> Wait {
+    /// `timeout` passes (nil: forever). With `ignoringWakes`, only input or the timeout
+    /// end it: the caller already knows there is news and waits to read it.
+    public func wait(input inputFD: Int32, timeout: Duration?, ignoringWakes: Bool = false) -> Wait {
         var fds = [
             pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: readFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: ignoringWakes ? -1 : readFD, events: Int16(POLLIN), revents: 0),
         ]
         let milliseconds: Int32 = timeout.map { duration in
             let (seconds, attoseconds) = duration.components
