@@ -269,11 +269,21 @@ final class OnCallEndToEndTests: XCTestCase {
             app: app.id, release: gray.version, device: DeviceInfo(id: "oncall-1", os: app.platform, osVersion: "14", model: "Pixel 8"),
             crashes: [SDKCrash(kind: .crash, exceptionType: "CheckoutStateException", message: "coupon was null",
                                frames: [StackFrame(symbol: "com.opsdeck.checkout.Coupon.apply", file: "Coupon.kt", line: 42, inApp: true)], at: Date())]))
+        // And an ANR elsewhere, for the filter to leave out.
+        _ = try client.send(SDKBatch(
+            app: app.id, release: gray.version, device: DeviceInfo(id: "oncall-2", os: app.platform, osVersion: "14", model: "Pixel 8"),
+            crashes: [SDKCrash(kind: .anr, exceptionType: "FeedFrozenANR", message: "main thread blocked", frames: [], at: Date())]))
 
         let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
         try terminal.waitFor(["app \(app.id)", "online"])
         try terminal.send("2")
-        try terminal.waitFor(["CheckoutStateException", gray.version])
+        try terminal.waitFor(["CheckoutStateException", "FeedFrozenANR", gray.version])
+        // Only crashes: f, down to Kind, right to "crash", keep.
+        try terminal.send("f")
+        try terminal.waitFor(["Filter crashes", "▸ Release"])
+        try terminal.send("j", "l", "Enter")
+        let filtered = try terminal.waitFor(["only crash", "CheckoutStateException"])
+        XCTAssertFalse(filtered.contains("FeedFrozenANR"), filtered)
         try terminal.send("Enter")
         try terminal.waitFor(["Stack trace", "com.opsdeck.checkout.Coupon.apply (Coupon.kt:42)"])
         try terminal.send("Escape")
