@@ -94,10 +94,7 @@ func handleCrashFilterPicker(_ key: Key, _ state: inout ConsoleState) -> [Effect
 func applyCrashFilter(_ filter: CrashEventFilter, _ state: inout ConsoleState) {
     guard filter != state.crashFilter else { return }
     state.crashFilter = filter
-    let paused = state.livePaused
-    state.livePaused = false  // a new filter applies to the list as it is
-    if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
-    state.livePaused = paused
+    refilter(&state)
 }
 
 /// "5.3.0 · anr · android", or nil without a filter.

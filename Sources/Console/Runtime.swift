@@ -290,6 +290,17 @@ public final class ConsoleRuntime {
         try? write()
     }
 
+    /// A list that changes only when polled is decoded again only then (or for another
+    /// app); otherwise the last snapshot's copy serves. The snapshot's, not the screen's:
+    /// the screen's is filtered, and clearing a filter must bring the rest back at once.
+    private func readWhenPolled<Value: Collection>(_ resource: String, app: String, readAt: inout Date?, last: Value?,
+                                                   read: () throws -> Value) throws -> Value {
+        let polled = try cache.syncRecord(resource: resource)?.fetchedAt
+        if let last, !last.isEmpty, polled == readAt, app == state.appID { return last }
+        readAt = polled
+        return try read()
+    }
+
     /// Reads what the screen needs from the cache. A failed read keeps the last state.
     private func snapshot() -> CacheSnapshot {
         do {
@@ -300,14 +311,8 @@ public final class ConsoleRuntime {
             if let app, state.pane == .crashes {
                 snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300, matching: state.crashFilter)
                 snapshot.crashEventCount = try cache.crashEventCount(app: app)
-                // Issues change only when polled: decode them again only then.
-                let polled = try cache.syncRecord(resource: CacheStore.crashIssuesResource(app: app))?.fetchedAt
-                if polled != issuesReadAt || app != state.appID || state.crashIssues.isEmpty {
-                    snapshot.crashIssues = try cache.crashIssues(app: app)
-                    issuesReadAt = polled
-                } else {
-                    snapshot.crashIssues = state.crashIssues
-                }
+                snapshot.crashIssues = try readWhenPolled(CacheStore.crashIssuesResource(app: app), app: app, readAt: &issuesReadAt,
+                                                          last: state.lastSnapshot?.crashIssues) { try cache.crashIssues(app: app) }
                 if state.crashView == .issues, state.crashIssues.contains(where: { $0.trend == nil }) {
                     snapshot.issueTrends = try cache.issueTrends(app: app, buckets: CrashIssue.trendBuckets)
                 }
@@ -315,13 +320,8 @@ public final class ConsoleRuntime {
             if let app, state.pane == .breakers { snapshot.switches = try cache.switches(app: app) }
             // Releases chart it; Rollouts count the devices a change reaches from it.
             if let app, state.pane == .releases || state.pane == .rollouts {
-                let polled = try cache.syncRecord(resource: CacheStore.healthResource(app: app))?.fetchedAt
-                if polled != healthReadAt || app != state.appID || state.health.isEmpty {
-                    snapshot.health = try cache.releaseHealth(app: app)
-                    healthReadAt = polled
-                } else {
-                    snapshot.health = state.health
-                }
+                snapshot.health = try readWhenPolled(CacheStore.healthResource(app: app), app: app, readAt: &healthReadAt,
+                                                     last: state.lastSnapshot?.health) { try cache.releaseHealth(app: app) }
             }
             if state.pane == .audit { snapshot.audit = try cache.audit(limit: 1000) }
             // Rollouts say which halts were the guardrail's.

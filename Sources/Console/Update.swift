@@ -106,6 +106,15 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     applyPendingFocus(&state)
 }
 
+/// Shows the last snapshot's lists through the filters as they are now; a paused live
+/// list is refiltered too (a new filter applies to the list as it is).
+func refilter(_ state: inout ConsoleState) {
+    let paused = state.livePaused
+    state.livePaused = false
+    if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
+    state.livePaused = paused
+}
+
 /// Keys while a `/` filter is being typed: it applies as it is typed.
 private func handleFilter(_ key: Key, _ list: ListID, _ state: inout ConsoleState) -> [Effect] {
     var text = state.filters[list] ?? ""
@@ -121,10 +130,7 @@ private func handleFilter(_ key: Key, _ list: ListID, _ state: inout ConsoleStat
         guard editLine(&text, key, limit: 60) else { return [] }
     }
     state.filters[list] = text.isEmpty ? nil : text
-    let paused = state.livePaused
-    state.livePaused = false  // a new filter applies to the list as it is
-    if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
-    state.livePaused = paused
+    refilter(&state)
     return []
 }
 
