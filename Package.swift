@@ -6,7 +6,7 @@ import PackageDescription
 //   opsdeck ─┬─ Console ─┬─ TUI ── CCurses
 //            │           └─ Sync ─┬─ PlatformClient ── CCurl
 //            │                    └─ Cache
-//            ├─ PlatformServer
+//            ├─ PlatformServer ── CEpoll
 //            ├─ Simulator
 //            └─ PlatformModel   (Foundation only; shared wire types)
 let package = Package(
@@ -29,6 +29,8 @@ let package = Package(
         // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
         .systemLibrary(name: "CCurses", path: "Sources/CCurses"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // epoll for the device gateway's event loops (Swift's Glibc module lacks it).
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
 
         .target(name: "PlatformModel"),
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "PlatformServer",
             dependencies: [
-                "PlatformModel",
+                "PlatformModel", "CEpoll",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -94,13 +94,48 @@ extension ReleaseStage {
 public enum Bucketing {
     public static let buckets = 10_000
 
+    /// FNV-1a over "app NUL release NUL device", finalised; hashed part by part, as
+    /// the upgrade check runs it for every release and switch of every request.
     public static func bucket(app: String, release: String, device: String) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(app)\u{0}\(release)\u{0}\(device)".utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
+        mix(app, into: &hash)
+        mix(0, into: &hash)
+        mix(release, into: &hash)
+        mix(0, into: &hash)
+        mix(device, into: &hash)
+        return finish(hash)
+    }
+
+    /// A switch's percentage scope buckets devices as a release named "switch:KEY".
+    public static func includes(app: String, switch key: String, device: String, percent: Double) -> Bool {
+        let limit = basisPoints(percent)
+        if limit >= buckets { return true }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        mix(app, into: &hash)
+        mix(0, into: &hash)
+        mix("switch:", into: &hash)
+        mix(key, into: &hash)
+        mix(0, into: &hash)
+        mix(device, into: &hash)
+        return finish(hash) < limit
+    }
+
+    private static func mix(_ text: String, into hash: inout UInt64) {
+        var text = text
+        text.withUTF8 { bytes in
+            for byte in bytes { mix(byte, into: &hash) }
         }
-        // Finalise (murmur3's fmix64) so that nearby ids spread over all buckets.
+    }
+
+    @inline(__always)
+    private static func mix(_ byte: UInt8, into hash: inout UInt64) {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+
+    /// Murmur3's fmix64, so that nearby ids spread over all buckets.
+    private static func finish(_ value: UInt64) -> Int {
+        var hash = value
         hash ^= hash >> 33
         hash &*= 0xff51_afd7_ed55_8ccd
         hash ^= hash >> 33

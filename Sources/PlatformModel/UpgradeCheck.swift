@@ -78,17 +78,59 @@ public struct UpgradeAnswer: Codable, Sendable, Equatable {
     /// The answer as JSON, written by hand: the document JSONEncoder makes (keys
     /// sorted), at a fraction of its cost; the upgrade check is the hottest endpoint.
     public func json() -> String {
-        var out = "{\"app\":" + StackFrame.jsonString(app) + ",\"current\":" + StackFrame.jsonString(current)
-            + ",\"device\":" + StackFrame.jsonString(device)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        Self.appendJSON(app: app, device: device, current: current, offer: offer,
+                        switches: switches.sorted { $0.key < $1.key }, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same document appended to `out`, for a server that writes answers straight
+    /// into a connection's buffer; `switches` must come in key order (as `<` sorts).
+    public static func appendJSON(
+        app: String, device: String, current: String, offer: Offer?, switches: [(key: String, value: Bool)], to out: inout [UInt8]
+    ) {
+        append("{\"app\":", to: &out)
+        appendJSONString(app, to: &out)
+        append(",\"current\":", to: &out)
+        appendJSONString(current, to: &out)
+        append(",\"device\":", to: &out)
+        appendJSONString(device, to: &out)
         if let offer {
-            out += ",\"offer\":{\"build\":\(offer.build),\"notes\":" + StackFrame.jsonString(offer.notes)
-                + ",\"stage\":" + StackFrame.jsonString(offer.stage.rawValue) + ",\"version\":" + StackFrame.jsonString(offer.version) + "}"
+            append(",\"offer\":{\"build\":", to: &out)
+            out.append(contentsOf: String(offer.build).utf8)
+            append(",\"notes\":", to: &out)
+            appendJSONString(offer.notes, to: &out)
+            append(",\"stage\":", to: &out)
+            appendJSONString(offer.stage.rawValue, to: &out)
+            append(",\"version\":", to: &out)
+            appendJSONString(offer.version, to: &out)
+            out.append(UInt8(ascii: "}"))
         }
-        out += ",\"switches\":{"
-        for (index, key) in switches.keys.sorted().enumerated() {
-            out += (index > 0 ? "," : "") + StackFrame.jsonString(key) + (switches[key]! ? ":true" : ":false")
+        append(",\"switches\":{", to: &out)
+        for (index, item) in switches.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(item.key, to: &out)
+            append(item.value ? ":true" : ":false", to: &out)
         }
-        return out + "}}"
+        append("}}", to: &out)
+    }
+
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// A JSON string literal, as `StackFrame.jsonString` writes it, in bytes.
+    private static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain { out.append(contentsOf: StackFrame.jsonString(text).utf8) }
     }
 }
 
@@ -98,16 +140,17 @@ public enum UpgradePolicy {
     /// rules the device matches, within its window, with the device's bucket inside the
     /// gray percentage.
     public static func offer(releases: [Release], app: String, device: DeviceInfo, current: String, now: Date = Date()) -> Release? {
-        var best: Release?
-        for release in releases {
+        // By index: copying each release out of the array would retain all its fields.
+        var best: Int?
+        for index in releases.indices {
             // Cheapest test first: most releases are not newer than what the device runs,
             // or not newer than the best found so far.
-            guard VersionOrder.isNewer(release.version, than: current),
-                  best.map({ VersionOrder.isNewer(release.version, than: $0.version) }) ?? true,
-                  mayRun(release, app: app, device: device, now: now) else { continue }
-            best = release
+            guard VersionOrder.isNewer(releases[index].version, than: current),
+                  best.map({ VersionOrder.isNewer(releases[index].version, than: releases[$0].version) }) ?? true,
+                  mayRun(releases[index], app: app, device: device, now: now) else { continue }
+            best = index
         }
-        return best
+        return best.map { releases[$0] }
     }
 
     private static func mayRun(_ release: Release, app: String, device: DeviceInfo, now: Date) -> Bool {
@@ -134,7 +177,7 @@ public enum UpgradePolicy {
         let inScope = (scope.platforms.isEmpty || scope.platforms.contains(os))
             && (scope.minVersion.map { VersionOrder.compare(version, $0) != .orderedAscending } ?? true)
             && (scope.maxVersion.map { VersionOrder.compare(version, $0) != .orderedDescending } ?? true)
-            && Bucketing.bucket(app: item.app, release: "switch:\(item.key)", device: device) < Bucketing.basisPoints(scope.percent)
+            && Bucketing.includes(app: item.app, switch: item.key, device: device, percent: scope.percent)
         return inScope ? item.enabled : true
     }
 }

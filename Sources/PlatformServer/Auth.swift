@@ -83,19 +83,21 @@ struct TokenRegistry: Sendable {
         secrets = tokens.map { Array($0.token.utf8) }
     }
 
-    func identify(_ presented: String) -> AccessToken? {
-        let presentedBytes = Array(presented.utf8)
+    func identify(_ presented: String) -> AccessToken? { identify(bytes: presented.utf8) }
+
+    /// The same for bytes as they came off the wire (the device gateway's header).
+    func identify(bytes presented: some Collection<UInt8>) -> AccessToken? {
         var found: AccessToken?
-        for (candidate, secret) in zip(tokens, secrets) where Self.constantTimeEqual(secret, presentedBytes) {
+        for (candidate, secret) in zip(tokens, secrets) where Self.constantTimeEqual(secret, presented) {
             found = candidate
         }
         return found
     }
 
-    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    private static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
+        for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
 }

@@ -44,11 +44,25 @@ extension ServerStore {
     func snapshot(app: String) async throws -> AppSnapshot? {
         let (cached, generation) = snapshots.cached(app)
         if let cached { return cached }
-        let fresh: AppSnapshot? = try await db.read { db in
-            guard try Self.appExists(db, app) else { return nil }
-            return AppSnapshot(releases: try Self.releases(db, app: app), switches: try Self.switches(db, app: app))
-        }
+        let fresh = try await db.read { try Self.readSnapshot($0, app: app) }
         if let fresh { snapshots.store(fresh, for: app, readAt: generation) }
         return fresh
+    }
+
+    /// The same, for a caller that is not async (the device gateway's event loops): a
+    /// read blocks only after a change, once per app.
+    func snapshotNow(app: String) throws -> AppSnapshot? {
+        let (cached, generation) = snapshots.cached(app)
+        if let cached { return cached }
+        let fresh = try db.read { try Self.readSnapshot($0, app: app) }
+        if let fresh { snapshots.store(fresh, for: app, readAt: generation) }
+        return fresh
+    }
+
+    private static func readSnapshot(_ db: Database, app: String) throws -> AppSnapshot? {
+        guard try appExists(db, app) else { return nil }
+        // Switches in the order the check's answer lists them (Swift's `<`, as JSONEncoder's
+        // sorted keys; SQLite's ORDER BY may differ past ASCII).
+        return AppSnapshot(releases: try releases(db, app: app), switches: try switches(db, app: app).sorted { $0.key < $1.key })
     }
 }

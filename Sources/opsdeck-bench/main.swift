@@ -21,6 +21,8 @@ struct Options {
     var connections: Int?
     var batch = 100
     var liveRate = 5000.0
+    /// Event loops of the server's device gateway; nil: the server's default (one per core).
+    var gatewayLoops: Int?
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
 
     init() {
@@ -33,29 +35,32 @@ struct Options {
             case "--batch": batch = Int(arguments.next() ?? "") ?? batch
             case "--binary": binary = arguments.next() ?? binary
             case "--live-rate": liveRate = Double(arguments.next() ?? "") ?? liveRate
-            default: fatalError("unknown option \(argument); use --seconds N --threads N --connections N --batch N --live-rate EPS --binary PATH")
+            case "--gateway-loops": gatewayLoops = Int(arguments.next() ?? "") ?? gatewayLoops
+            default: fatalError("unknown option \(argument); use --seconds N --threads N --connections N --batch N --live-rate EPS --gateway-loops N --binary PATH")
             }
         }
     }
 }
 
-/// `opsdeck serve` on a free port with a temporary store.
-func startServer(_ binary: String, database: String) throws -> (Process, url: String, token: String) {
+/// `opsdeck serve` on a free port with a temporary store, and its device gateway.
+func startServer(_ binary: String, database: String, gatewayLoops: Int?) throws -> (Process, url: String, token: String, gateway: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", database]
+    process.arguments = ["serve", "--listen", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--db", database]
+        + (gatewayLoops.map { ["--gateway-loops", String($0)] } ?? [])
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
     var text = ""
-    while text.split(separator: "\n").count < 2 {
+    while text.split(separator: "\n").count < 3 {
         let chunk = output.fileHandleForReading.availableData
         if chunk.isEmpty { fatalError("opsdeck serve ended early") }
         text += String(decoding: chunk, as: UTF8.self)
     }
     let lines = text.split(separator: "\n")
-    return (process, String(lines[1].dropFirst("listening on ".count)), String(lines[0].dropFirst("token: ".count)))
+    return (process, String(lines[1].dropFirst("listening on ".count)), String(lines[0].dropFirst("token: ".count)),
+            String(lines[2].dropFirst("devices on ".count)))
 }
 
 /// Runs `work` on `threads` threads for `seconds`; each call returns how many units it
@@ -103,20 +108,24 @@ let options = Options()
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
-let (server, url, token) = try startServer(options.binary, database: folder.appendingPathComponent("platform.sqlite").path)
+let (server, url, token, gatewayURL) = try startServer(options.binary, database: folder.appendingPathComponent("platform.sqlite").path,
+                                                       gatewayLoops: options.gatewayLoops)
 defer { server.terminate() }
 say("opsdeck bench: server \(url), \(options.threads) client threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
 // Devices on keep-alive connections, one request each in flight; the device ids vary so
-// that bucketing and switch scopes do real work. Two loads: moderate, and enough
-// connections to queue.
-let port = Int(url.split(separator: ":").last ?? "") ?? 0
-for connections in options.connections.map({ [$0] }) ?? [16, 64] {
-    let checks = closedLoopLoad(port: port, connections: connections, seconds: options.seconds) { n in
-        Array(("GET /v1/sdk/check?app=wallet-android&device=bench-\(n % 50_000)&version=5.0.0&os=android&osVersion=14&model=Pixel%208"
-            + "&city=Hangzhou&network=wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n").utf8)
-    }
-    report("upgrade check (\(connections) connections)", units: checks.answers, unitName: "checks", latencies: checks.latencies, seconds: options.seconds)
+// that bucketing and switch scopes do real work. On the device gateway, two loads:
+// moderate, and enough connections to queue; then the same check through the API's
+// HTTP stack, for comparison.
+func port(of url: String) -> Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
+let checkRequests = (0..<50_000).map { n in
+    Array(("GET /v1/sdk/check?app=wallet-android&device=bench-\(n)&version=5.0.0&os=android&osVersion=14&model=Pixel%208"
+        + "&city=Hangzhou&network=wifi HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n").utf8)
+}
+let checkRuns = (options.connections.map { [$0] } ?? [16, 64]).map { (gatewayURL, "device gateway", $0) } + [(url, "API", 16)]
+for (target, name, connections) in checkRuns {
+    let checks = closedLoopLoad(port: port(of: target), connections: connections, seconds: options.seconds, requests: checkRequests)
+    report("upgrade check, \(name) (\(connections) connections)", units: checks.answers, unitName: "checks", latencies: checks.latencies, seconds: options.seconds)
     if checks.failures > 0 { say("  \(checks.failures) checks did not get 200") }
 }
 
@@ -284,7 +293,7 @@ func cacheWriteBench() {
     say(String(format: "cache writes: %.0f crash events/s sustained (batches of 500, 12 frames each, %.0f s)", Double(id) / seconds, seconds))
 }
 
-liveBench(rate: options.liveRate)
+if options.liveRate > 0 { liveBench(rate: options.liveRate) }
 // The same at a rate these two shared cores carry with room to spare.
 if options.liveRate > 1000 { liveBench(rate: 1000) }
 cacheWriteBench()

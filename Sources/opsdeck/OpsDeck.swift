@@ -152,7 +152,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the reference platform API server.",
         discussion: """
             Without --tokens, an admin token is generated and printed as the first line
-            of output: `token: TOKEN`. The next line says where the server listens.
+            of output: `token: TOKEN`. The next line says where the server listens;
+            with --gateway, the line after it where devices check for upgrades.
             """)
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
@@ -172,6 +173,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "With --simulate: events per second.")
     var rate: Double = 30
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also answer the upgrade check on a device gateway at HOST:PORT (port 0 picks a free one).",
+        discussion: "Lean event loops, one per core, for GET /v1/sdk/check only: a fleet's launches do not queue behind operators' requests."))
+    var gateway: String?
+
+    @Option(name: .long, help: "With --gateway: event loops (threads) to run it on (default: one per core).")
+    var gatewayLoops: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (1...256).contains(gatewayLoops) else { throw ValidationError("--gateway-loops must be 1 to 256 (got \(gatewayLoops))") }
+    }
 
     func run() async throws {
         let (host, port) = try parseListen(listen)
@@ -198,10 +211,25 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
         }
-        let simulate = simulate, rate = rate, seed = seed, fleetLogger = logger
+        var deviceGateway: DeviceGateway?
+        var gatewayURL: String?
+        if let gateway {
+            let (gatewayHost, gatewayPort) = try parseListen(gateway, option: "--gateway")
+            do {
+                let started = try DeviceGateway(server: server, configuration: .init(host: gatewayHost, port: gatewayPort, loops: gatewayLoops),
+                                            logger: logger)
+                deviceGateway = started
+                gatewayURL = "http://\(gatewayHost.contains(":") ? "[\(gatewayHost)]" : gatewayHost):\(started.port)"
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+        defer { deviceGateway?.stop() }
+        let simulate = simulate, rate = rate, seed = seed, fleetLogger = logger, devicesURL = gatewayURL
         try await server.run(logger: logger, stopOnSignals: true) { port in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             emit("listening on \(url)")
+            if let devicesURL { emit("devices on \(devicesURL)") }
             if simulate {
                 let connectHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
                 startFleet(apiURL: "http://\(connectHost.contains(":") ? "[\(connectHost)]" : connectHost):\(port)",
@@ -350,9 +378,9 @@ func startFleet(apiURL: String, token: String, rate: Double, seed: UInt64, logge
 }
 
 /// Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT").
-func parseListen(_ text: String) throws -> (String, Int) {
+func parseListen(_ text: String, option: String = "--listen") throws -> (String, Int) {
     guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-        throw ValidationError("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got '\(text)')")
+        throw ValidationError("\(option) wants HOST:PORT, e.g. 127.0.0.1:8080 (got '\(text)')")
     }
     var host = String(text[..<colon])
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

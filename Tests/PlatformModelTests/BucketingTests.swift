@@ -38,6 +38,38 @@ import Testing
         #expect(Bucketing.basisPoints(12.34) == 1234)
     }
 
+    /// A device's bucket must never change between versions of the server (it would
+    /// move devices in and out of a rollout): the part-by-part hash equals the
+    /// definition, FNV-1a over the joined string then fmix64, pinned by known values.
+    @Test func theBucketIsTheDefinitionAndDoesNotMove() {
+        func definition(_ text: String) -> Int {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01B3
+            }
+            hash ^= hash >> 33
+            hash &*= 0xff51_afd7_ed55_8ccd
+            hash ^= hash >> 33
+            hash &*= 0xc4ce_b9fe_1a85_ec53
+            hash ^= hash >> 33
+            return Int(hash % 10_000)
+        }
+        var random = SeededRandom(seed: 11)
+        let alphabet = Array("abcXYZ019.-_ /ü東🙂\u{0}\u{1}")
+        func text() -> String { String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }) }
+        for _ in 0..<2000 {
+            let app = text(), release = text(), device = text(), key = text()
+            #expect(Bucketing.bucket(app: app, release: release, device: device) == definition("\(app)\u{0}\(release)\u{0}\(device)"))
+            let percent = Double(Int.random(in: 0...10_000, using: &random)) / 100
+            #expect(Bucketing.includes(app: app, switch: key, device: device, percent: percent)
+                == (definition("\(app)\u{0}switch:\(key)\u{0}\(device)") < Bucketing.basisPoints(percent)))
+        }
+        // Values the server gave before the hash was computed part by part.
+        #expect(Bucketing.bucket(app: "wallet-ios", release: "5.2.0", device: "device-1") == 6347)
+        #expect(Bucketing.bucket(app: "wallet-android", release: "switch:pay-api", device: "bench-42") == 3232)
+    }
+
     @Test func stageRulesForConsoles() {
         #expect(ReleaseStage.gray.canHalt && !ReleaseStage.draft.canHalt)
         #expect(ReleaseStage.halted.canResume && !ReleaseStage.gray.canResume)

@@ -1,0 +1,115 @@
+// Linux epoll, eventfd and accept4 for the device gateway (Sources/PlatformServer/
+// DeviceGateway.swift). Swift's Glibc module does not carry epoll, and its event struct
+// is packed, so the gateway sees only these plain functions.
+#ifndef OPSDECK_CEPOLL_SHIM_H
+#define OPSDECK_CEPOLL_SHIM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+    OPSDECK_EV_IN = EPOLLIN,
+    OPSDECK_EV_OUT = EPOLLOUT,
+    OPSDECK_EV_ERR = EPOLLERR,
+    OPSDECK_EV_HUP = EPOLLHUP,
+    OPSDECK_EV_RDHUP = EPOLLRDHUP,
+};
+
+static inline int opsdeck_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/// Adds `fd` with `events`, or changes its events when `modify` is non-zero.
+static inline int opsdeck_epoll_watch(int epoll, int fd, uint32_t events, int modify) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = events;
+    event.data.fd = fd;
+    return epoll_ctl(epoll, modify ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+}
+
+/// Waits for at most `capacity` (≤ 512) events; fills `fds` and `events` side by side.
+static inline int opsdeck_epoll_wait(int epoll, int *fds, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[512];
+    if (capacity > 512) capacity = 512;
+    int count = epoll_wait(epoll, ready, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        fds[i] = ready[i].data.fd;
+        events[i] = ready[i].events;
+    }
+    return count;
+}
+
+static inline int opsdeck_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+static inline void opsdeck_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t written = write(fd, &one, sizeof one);
+    (void)written;
+}
+
+/// A non-blocking connection with Nagle off, or -1 (errno says why; EAGAIN: none waiting).
+static inline int opsdeck_accept(int listener) {
+    int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+        int yes = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    }
+    return fd;
+}
+
+/// A non-blocking listening socket on host:port (numeric or a name), with SO_REUSEPORT
+/// so that several event loops can each own one on the same port. Returns the fd, or
+/// -errno (or -EADDRNOTAVAIL when the host does not resolve).
+static inline int opsdeck_listen(const char *host, int port, int backlog) {
+    struct addrinfo hints, *found = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    if (getaddrinfo(host, service, &hints, &found) != 0 || found == NULL) return -EADDRNOTAVAIL;
+    int result = -EADDRNOTAVAIL;
+    for (struct addrinfo *candidate = found; candidate != NULL; candidate = candidate->ai_next) {
+        int fd = socket(candidate->ai_family, candidate->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, candidate->ai_protocol);
+        if (fd < 0) { result = -errno; continue; }
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+        if (bind(fd, candidate->ai_addr, candidate->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
+            result = fd;
+            break;
+        }
+        result = -errno;
+        close(fd);
+    }
+    freeaddrinfo(found);
+    return result;
+}
+
+/// Names the calling thread (15 characters at most), as `ps -L` and `top -H` show it.
+static inline void opsdeck_gateway_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+/// The port a socket is bound to, or -1.
+static inline int opsdeck_local_port(int fd) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) return -1;
+    if (address.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&address)->sin_port);
+    if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return -1;
+}
+
+#endif
