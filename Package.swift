@@ -6,7 +6,7 @@ import PackageDescription
 //   opsdeck ─┬─ Console ─┬─ TUI ── CCurses
 //            │           └─ Sync ─┬─ PlatformClient ── CCurl
 //            │                    └─ Cache
-//            ├─ PlatformServer ── CEpoll
+//            ├─ PlatformServer ── CLinux
 //            ├─ Simulator
 //            └─ PlatformModel   (Foundation only; shared wire types)
 let package = Package(
@@ -29,8 +29,8 @@ let package = Package(
         // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
         .systemLibrary(name: "CCurses", path: "Sources/CCurses"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
-        // epoll for the device gateway's event loops (Swift's Glibc module lacks it).
-        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        // epoll, eventfd, thread names, CPU affinity: for the device gateway and the bench.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         .target(name: "PlatformModel"),
         .target(
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "PlatformServer",
             dependencies: [
-                "PlatformModel", "CEpoll",
+                "PlatformModel", "CLinux",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +92,7 @@ let package = Package(
         ),
 
         // `make bench`: figures for the platform on loopback (not run by the tests).
-        .executableTarget(name: "opsdeck-bench", dependencies: ["Cache", "PlatformClient", "PlatformModel"]),
+        .executableTarget(name: "opsdeck-bench", dependencies: ["Cache", "CLinux", "PlatformClient", "PlatformModel"]),
 
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(name: "PlatformModelTests", dependencies: ["PlatformModel"]),

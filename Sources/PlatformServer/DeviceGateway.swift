@@ -1,4 +1,4 @@
-import CEpoll
+import CLinux
 import Foundation
 import Logging
 import PlatformModel
@@ -15,9 +15,10 @@ import Synchronization
 /// API keeps answering the same check (same code, `UpgradeCheck`), so a device may use
 /// either; a storm of devices on the gateway cannot starve the console's API.
 ///
-/// One loop per core, each with its own `SO_REUSEPORT` listener on the same port, so
-/// the kernel spreads connections and the loops share nothing but the store's cached
-/// snapshots. Keep-alive and pipelining are served in order; heads over 8 KiB,
+/// One loop per core. The first accepts and deals connections out in turn, so that
+/// the loops carry equal shares (kernel hashing of `SO_REUSEPORT` listeners left a
+/// loop with twice the other's on a small fleet); past that the loops share nothing
+/// but the store's cached snapshots. Keep-alive and pipelining are served in order; heads over 8 KiB,
 /// bodies, and malformed requests get a problem+json answer and the connection closes.
 public final class DeviceGateway: Sendable {
     public struct Configuration: Sendable {
@@ -61,21 +62,17 @@ public final class DeviceGateway: Sendable {
 
     /// Binds and starts answering at once, on threads of its own.
     public init(server: PlatformServer, configuration: Configuration = .init(), logger: Logger) throws {
-        var listeners: [Int32] = []
-        var port = configuration.port
-        for _ in 0..<configuration.loops {
-            let fd = opsdeck_listen(configuration.host, Int32(port), 1024)
-            guard fd >= 0 else {
-                listeners.forEach { close($0) }
-                throw StartError.cannotListen(host: configuration.host, port: port, reason: String(cString: strerror(-fd)))
-            }
-            listeners.append(fd)
-            // The first listener picked the port (when asked for 0); the others join it.
-            port = Int(opsdeck_local_port(fd))
+        let listener = opsdeck_listen(configuration.host, Int32(configuration.port), 1024)
+        guard listener >= 0 else {
+            throw StartError.cannotListen(host: configuration.host, port: configuration.port, reason: String(cString: strerror(-listener)))
         }
-        self.port = port
+        port = Int(opsdeck_local_port(listener))
         let responder = GatewayResponder(store: server.store, registry: TokenRegistry(tokens: server.configuration.tokens), logger: logger)
-        loops = listeners.map { GatewayLoop(listener: $0, responder: responder, configuration: configuration, logger: logger) }
+        let loops = (0..<configuration.loops).map { index in
+            GatewayLoop(listener: index == 0 ? listener : nil, responder: responder, configuration: configuration, logger: logger)
+        }
+        loops[0].dealTo(loops)
+        self.loops = loops
         finished = loops.map { _ in DispatchSemaphore(value: 0) }
         for (index, loop) in loops.enumerated() {
             let done = finished[index]
@@ -165,8 +162,8 @@ struct GatewayResponder: Sendable {
     }
 }
 
-/// One event loop: its listener, its connections, one thread. Only `requestStop` is
-/// called from another thread.
+/// One event loop: its connections, one thread, and on the first loop the listener.
+/// Only `requestStop` and `adopt` are called from other threads.
 private final class GatewayLoop: @unchecked Sendable {
     private final class Connection {
         let fd: Int32
@@ -191,14 +188,21 @@ private final class GatewayLoop: @unchecked Sendable {
     /// Past this much unwritten output a connection's further requests wait.
     private static let outputHighWater = 256 * 1024
 
-    private let listener: Int32
+    /// Only the first loop listens; it deals what it accepts to `peers` in turn.
+    private let listener: Int32?
+    private var peers: [GatewayLoop] = []
+    private var nextPeer = 0
+    /// Connections dealt to this loop by the listening one, not yet watched.
+    private let inbox = Mutex<[Int32]>([])
     private let epoll: Int32
     private let wake: Int32
     private let responder: GatewayResponder
     private let configuration: DeviceGateway.Configuration
     private let logger: Logger
     private let stopping = Atomic(false)
-    private var connections: [Int32: Connection] = [:]
+    /// By descriptor: a lookup per event without hashing.
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
     private var scratch = [UInt8](repeating: 0, count: 65_536)
     /// An answer's body is written here first, for its Content-Length.
     private var body: [UInt8] = []
@@ -208,15 +212,26 @@ private final class GatewayLoop: @unchecked Sendable {
     private var lastSweep = 0.0
     private var listenerPaused = false
 
-    init(listener: Int32, responder: GatewayResponder, configuration: DeviceGateway.Configuration, logger: Logger) {
+    init(listener: Int32?, responder: GatewayResponder, configuration: DeviceGateway.Configuration, logger: Logger) {
         self.listener = listener
         self.responder = responder
         self.configuration = configuration
         self.logger = logger
         epoll = opsdeck_epoll_create()
         wake = opsdeck_eventfd()
-        _ = opsdeck_epoll_watch(epoll, listener, UInt32(OPSDECK_EV_IN), 0)
+        if let listener { _ = opsdeck_epoll_watch(epoll, listener, UInt32(OPSDECK_EV_IN), 0) }
         _ = opsdeck_epoll_watch(epoll, wake, UInt32(OPSDECK_EV_IN), 0)
+    }
+
+    /// Before the threads start.
+    func dealTo(_ loops: [GatewayLoop]) {
+        peers = loops
+    }
+
+    /// A connection accepted by the listening loop, for this one to serve.
+    func adopt(_ fd: Int32) {
+        inbox.withLock { $0.append(fd) }
+        opsdeck_eventfd_signal(wake)
     }
 
     func requestStop() {
@@ -234,7 +249,9 @@ private final class GatewayLoop: @unchecked Sendable {
                 let fd = fds[index], ready = events[index]
                 if fd == listener {
                     acceptAll()
-                } else if fd != wake, let connection = connections[fd] {
+                } else if fd == wake {
+                    takeAdopted()
+                } else if let connection = connection(fd) {
                     if ready & UInt32(OPSDECK_EV_ERR) != 0 {
                         drop(connection)
                         continue
@@ -249,8 +266,9 @@ private final class GatewayLoop: @unchecked Sendable {
             }
             if now - lastSweep >= 1 { sweep() }
         }
-        close(listener)
-        for connection in Array(connections.values) { drop(connection) }
+        if let listener { close(listener) }
+        takeAdopted()
+        for case let connection? in connections { drop(connection) }
         close(wake)
         close(epoll)
     }
@@ -267,6 +285,7 @@ private final class GatewayLoop: @unchecked Sendable {
     }
 
     private func acceptAll() {
+        guard let listener else { return }
         while true {
             let fd = opsdeck_accept(listener)
             if fd < 0 {
@@ -279,17 +298,35 @@ private final class GatewayLoop: @unchecked Sendable {
                 }
                 return
             }
-            guard connections.count < configuration.maximumConnections else {
-                var out: [UInt8] = []
-                GatewayResponder.appendProblem(status: 503, detail: "the device gateway is at its connection limit; retry later",
-                                               instance: nil, headers: "Retry-After: 1\r\n", keepAlive: false, date: date, to: &out)
-                _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
-                continue
-            }
-            connections[fd] = Connection(fd: fd, now: now)
-            _ = opsdeck_epoll_watch(epoll, fd, UInt32(OPSDECK_EV_IN | OPSDECK_EV_RDHUP), 0)
+            let peer = peers[nextPeer % peers.count]
+            nextPeer &+= 1
+            if peer === self { watch(fd) } else { peer.adopt(fd) }
         }
+    }
+
+    private func takeAdopted() {
+        var signalled: UInt64 = 0
+        _ = read(wake, &signalled, 8)
+        for fd in inbox.withLock({ inbox in defer { inbox.removeAll() }; return inbox }) { watch(fd) }
+    }
+
+    private func watch(_ fd: Int32) {
+        guard connectionCount < configuration.maximumConnections else {
+            var out: [UInt8] = []
+            GatewayResponder.appendProblem(status: 503, detail: "the device gateway is at its connection limit; retry later",
+                                           instance: nil, headers: "Retry-After: 1\r\n", keepAlive: false, date: date, to: &out)
+            _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close(fd)
+            return
+        }
+        if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
+        connections[Int(fd)] = Connection(fd: fd, now: now)
+        connectionCount += 1
+        _ = opsdeck_epoll_watch(epoll, fd, UInt32(OPSDECK_EV_IN | OPSDECK_EV_RDHUP), 0)
+    }
+
+    private func connection(_ fd: Int32) -> Connection? {
+        Int(fd) < connections.count ? connections[Int(fd)] : nil
     }
 
     private func receive(_ connection: Connection) {
@@ -386,7 +423,9 @@ private final class GatewayLoop: @unchecked Sendable {
     }
 
     private func drop(_ connection: Connection) {
-        connections[connection.fd] = nil
+        guard connections[Int(connection.fd)] === connection else { return }
+        connections[Int(connection.fd)] = nil
+        connectionCount -= 1
         close(connection.fd)
     }
 
@@ -394,11 +433,11 @@ private final class GatewayLoop: @unchecked Sendable {
     /// listen again after running out of descriptors.
     private func sweep() {
         lastSweep = now
-        if listenerPaused {
+        if listenerPaused, let listener {
             listenerPaused = false
             _ = opsdeck_epoll_watch(epoll, listener, UInt32(OPSDECK_EV_IN), 1)
         }
-        for connection in Array(connections.values) {
+        for case let connection? in connections {
             if let started = connection.headStarted, now - started > configuration.headTimeout, !connection.writeBlocked {
                 GatewayResponder.appendProblem(status: 408, detail: "the request did not arrive within \(Int(configuration.headTimeout)) s",
                                                instance: nil, keepAlive: false, date: date, to: &connection.outbound)

@@ -1,8 +1,9 @@
-// Linux epoll, eventfd and accept4 for the device gateway (Sources/PlatformServer/
-// DeviceGateway.swift). Swift's Glibc module does not carry epoll, and its event struct
+// Linux calls Swift's Glibc module lacks, or that need macros: epoll, eventfd,
+// accept4, thread names and CPU affinity. For the device gateway (Sources/PlatformServer/
+// DeviceGateway.swift) and the bench's load generator. epoll's event struct
 // is packed, so the gateway sees only these plain functions.
-#ifndef OPSDECK_CEPOLL_SHIM_H
-#define OPSDECK_CEPOLL_SHIM_H
+#ifndef OPSDECK_CLINUX_SHIM_H
+#define OPSDECK_CLINUX_SHIM_H
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,8 @@ static inline int opsdeck_epoll_watch(int epoll, int fd, uint32_t events, int mo
     event.data.fd = fd;
     return epoll_ctl(epoll, modify ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
 }
+
+static inline int opsdeck_epoll_forget(int epoll, int fd) { return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL); }
 
 /// Waits for at most `capacity` (≤ 512) events; fills `fds` and `events` side by side.
 static inline int opsdeck_epoll_wait(int epoll, int *fds, uint32_t *events, int capacity, int timeout_ms) {
@@ -101,6 +105,18 @@ static inline int opsdeck_listen(const char *host, int port, int backlog) {
 
 /// Names the calling thread (15 characters at most), as `ps -L` and `top -H` show it.
 static inline void opsdeck_gateway_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+/// Keeps the calling thread on `cpu` (or, with -1, lets it run on any): for a bench
+/// whose load generator must not take turns on a core with the server it measures.
+static inline int opsdeck_pin_thread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long count = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < count; i++) {
+        if (cpu < 0 || i == cpu) CPU_SET(i, &set);
+    }
+    return sched_setaffinity(0, sizeof set, &set);
+}
 
 /// The port a socket is bound to, or -1.
 static inline int opsdeck_local_port(int fd) {
