@@ -4,7 +4,7 @@ import PackageDescription
 // Module graph (arrows point down only; see ../shared/DESIGN.md):
 //
 //   opsdeck ─┬─ Console ─┬─ TUI ── CCurses
-//            │           └─ Sync ─┬─ PlatformClient ── CCurl
+//            │           └─ Sync ─┬─ PlatformClient ── CCurl, CLinux
 //            │                    └─ Cache
 //            ├─ PlatformServer ── CLinux
 //            ├─ Simulator
@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "PlatformClient",
-            dependencies: ["CCurl", "PlatformModel"]
+            dependencies: ["CCurl", "CLinux", "PlatformModel"]
         ),
         .target(
             name: "Cache",

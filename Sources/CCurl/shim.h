@@ -5,12 +5,6 @@
 #define OPSDECK_CCURL_SHIM_H
 
 #include <curl/curl.h>
-#include <sys/prctl.h>
-
-/* Names the calling thread as `ps -L`, top and /proc show it (up to 15 bytes). */
-static inline void opsdeck_name_thread(const char *name) {
-    prctl(PR_SET_NAME, name, 0, 0, 0);
-}
 
 typedef size_t (*opsdeck_curl_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
 typedef int (*opsdeck_curl_xferinfo_cb)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,

@@ -1,19 +1,19 @@
 // Linux calls Swift's Glibc module lacks, or that need macros: epoll, eventfd,
 // accept4, thread names and CPU affinity. For the device gateway (Sources/PlatformServer/
-// DeviceGateway.swift) and the bench's load generator. epoll's event struct
+// DeviceGateway.swift), the network thread and the bench's load generator. epoll's event struct
 // is packed, so the gateway sees only these plain functions.
 #ifndef OPSDECK_CLINUX_SHIM_H
 #define OPSDECK_CLINUX_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// No _GNU_SOURCE here: it changes how glibc's headers define shared types (fd_set's
+// member is named differently), and a module that sees both definitions fails to build.
+// What needs it is declared or reached by hand below.
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +63,8 @@ static inline void opsdeck_eventfd_signal(int fd) {
     (void)written;
 }
 
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
 /// A non-blocking connection with Nagle off, or -1 (errno says why; EAGAIN: none waiting).
 static inline int opsdeck_accept(int listener) {
     int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -73,8 +75,8 @@ static inline int opsdeck_accept(int listener) {
     return fd;
 }
 
-/// A non-blocking listening socket on host:port (numeric or a name), with SO_REUSEPORT
-/// so that several event loops can each own one on the same port. Returns the fd, or
+/// A non-blocking listening socket on host:port (numeric or a name). No SO_REUSEPORT:
+/// a second server on a port in use must fail, not quietly share it. Returns the fd, or
 /// -errno (or -EADDRNOTAVAIL when the host does not resolve).
 static inline int opsdeck_listen(const char *host, int port, int backlog) {
     struct addrinfo hints, *found = NULL;
@@ -91,7 +93,6 @@ static inline int opsdeck_listen(const char *host, int port, int backlog) {
         if (fd < 0) { result = -errno; continue; }
         int yes = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
         if (bind(fd, candidate->ai_addr, candidate->ai_addrlen) == 0 && listen(fd, backlog) == 0) {
             result = fd;
             break;
@@ -104,18 +105,19 @@ static inline int opsdeck_listen(const char *host, int port, int backlog) {
 }
 
 /// Names the calling thread (15 characters at most), as `ps -L` and `top -H` show it.
-static inline void opsdeck_gateway_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+static inline void opsdeck_name_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 /// Keeps the calling thread on `cpu` (or, with -1, lets it run on any): for a bench
 /// whose load generator must not take turns on a core with the server it measures.
 static inline int opsdeck_pin_thread(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
+    unsigned long mask[16];
+    memset(mask, 0, sizeof mask);
     long count = sysconf(_SC_NPROCESSORS_ONLN);
-    for (long i = 0; i < count; i++) {
-        if (cpu < 0 || i == cpu) CPU_SET(i, &set);
+    const long bits = 8 * sizeof mask[0];
+    for (long i = 0; i < count && i < 16 * bits; i++) {
+        if (cpu < 0 || i == cpu) mask[i / bits] |= 1UL << (i % bits);
     }
-    return sched_setaffinity(0, sizeof set, &set);
+    return (int)syscall(SYS_sched_setaffinity, 0, sizeof mask, mask);
 }
 
 /// The port a socket is bound to, or -1.

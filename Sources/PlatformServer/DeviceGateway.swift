@@ -77,7 +77,7 @@ public final class DeviceGateway: Sendable {
         for (index, loop) in loops.enumerated() {
             let done = finished[index]
             let thread = Thread {
-                opsdeck_gateway_name_thread("opsdeck-gw-\(index)")
+                opsdeck_name_thread("opsdeck-gw-\(index)")
                 loop.run()
                 done.signal()
             }

@@ -14,6 +14,8 @@ import Synchronization
 public final class Fleet: Sendable {
     public struct Configuration: Sendable {
         public var apiURL: String
+        /// Where devices check for upgrades (`opsdeck serve --gateway`); nil: the API.
+        public var checkURL: String?
         public var token: String
         /// PEM CA certificates to trust for https.
         public var caFile: String?
@@ -47,7 +49,7 @@ public final class Fleet: Sendable {
     public let configuration: Configuration
     private let stats = Mutex(Statistics())
     private let stopped = Mutex(false)
-    private let canceller = Mutex<Canceller?>(nil)
+    private let cancellers = Mutex<[Canceller]>([])
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -57,7 +59,7 @@ public final class Fleet: Sendable {
 
     public func stop() {
         stopped.withLock { $0 = true }
-        canceller.withLock { $0 }?.cancel()
+        cancellers.withLock { $0 }.forEach { $0.cancel() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -66,7 +68,10 @@ public final class Fleet: Sendable {
     public func run(limit: Int? = nil) throws(PlatformError) {
         let client = try PlatformClient(baseURL: configuration.apiURL, token: configuration.token, timeouts: .init(connect: 3, total: 10),
                                         caFile: configuration.caFile)
-        canceller.withLock { $0 = client.canceller }
+        let checker = try configuration.checkURL.map { url throws(PlatformError) in
+            try PlatformClient(baseURL: url, token: configuration.token, timeouts: .init(connect: 3, total: 10), caFile: configuration.caFile)
+        } ?? client
+        cancellers.withLock { $0 = [client.canceller, checker.canceller] }
         var rng = SeededRandom(seed: configuration.seed)
         var devices = try makeDevices(client, rng: &rng)
         let started = ContinuousClock.now
@@ -76,7 +81,7 @@ public final class Fleet: Sendable {
             let index = Int.random(in: 0..<devices.count, using: &rng)
             do {
                 if Int.random(in: 0..<20, using: &rng) == 0 || devices[index].switches.isEmpty {
-                    try check(&devices[index], client)
+                    try check(&devices[index], checker)
                 }
                 let batch = devices[index].nextBatch(rng: &rng, now: Date())
                 _ = try client.send(batch)

@@ -212,27 +212,25 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
         }
         var deviceGateway: DeviceGateway?
-        var gatewayURL: String?
+        var gatewayAddress: (host: String, port: Int)?
         if let gateway {
             let (gatewayHost, gatewayPort) = try parseListen(gateway, option: "--gateway")
             do {
                 let started = try DeviceGateway(server: server, configuration: .init(host: gatewayHost, port: gatewayPort, loops: gatewayLoops),
                                             logger: logger)
                 deviceGateway = started
-                gatewayURL = "http://\(gatewayHost.contains(":") ? "[\(gatewayHost)]" : gatewayHost):\(started.port)"
+                gatewayAddress = (gatewayHost, started.port)
             } catch {
                 throw ValidationError(String(describing: error))
             }
         }
         defer { deviceGateway?.stop() }
-        let simulate = simulate, rate = rate, seed = seed, fleetLogger = logger, devicesURL = gatewayURL
+        let simulate = simulate, rate = rate, seed = seed, fleetLogger = logger, devices = gatewayAddress
         try await server.run(logger: logger, stopOnSignals: true) { port in
-            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-            emit("listening on \(url)")
-            if let devicesURL { emit("devices on \(devicesURL)") }
+            emit("listening on \(httpURL(host, port))")
+            if let devices { emit("devices on \(httpURL(devices.host, devices.port))") }
             if simulate {
-                let connectHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-                startFleet(apiURL: "http://\(connectHost.contains(":") ? "[\(connectHost)]" : connectHost):\(port)",
+                startFleet(apiURL: httpURL(host, port, connecting: true), checkURL: devices.map { httpURL($0.host, $0.port, connecting: true) },
                            token: accessTokens[0].token, rate: rate, seed: seed, logger: fleetLogger)
             }
         }
@@ -327,11 +325,15 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this many events.")
     var events: Int?
 
+    @Option(name: .long, help: "Device gateway URL for the upgrade checks (what `opsdeck serve --gateway` prints); default: the API.")
+    var gateway: String?
+
     func run() throws {
         let (api, token) = try platform.resolve()
         guard let token else { throw ValidationError("the simulator needs --token TOKEN (or OPSDECK_TOKEN)") }
         var configuration = Fleet.Configuration(apiURL: api, token: token, devices: devices, rate: rate, seed: seed)
         configuration.caFile = platform.cacert
+        configuration.checkURL = gateway
         let fleet = Fleet(configuration: configuration)
         let started = Date()
         let reporter = DispatchSource.makeTimerSource(queue: .global())
@@ -363,8 +365,10 @@ private func report(_ stats: Fleet.Statistics, since started: Date) {
 
 /// Runs a fleet on a thread of its own (it blocks on HTTP); logs how it ends.
 @discardableResult
-func startFleet(apiURL: String, token: String, rate: Double, seed: UInt64, logger: Logger) -> Fleet {
-    let fleet = Fleet(configuration: .init(apiURL: apiURL, token: token, devices: 400, rate: rate, seed: seed))
+func startFleet(apiURL: String, checkURL: String? = nil, token: String, rate: Double, seed: UInt64, logger: Logger) -> Fleet {
+    var configuration = Fleet.Configuration(apiURL: apiURL, token: token, devices: 400, rate: rate, seed: seed)
+    configuration.checkURL = checkURL
+    let fleet = Fleet(configuration: configuration)
     let thread = Thread {
         do {
             try fleet.run()
@@ -375,6 +379,13 @@ func startFleet(apiURL: String, token: String, rate: Double, seed: UInt64, logge
     thread.name = "opsdeck.fleet"
     thread.start()
     return fleet
+}
+
+/// The URL of a server listening on host:port; `connecting`: the address a client on
+/// this machine uses when the server listens on every interface.
+func httpURL(_ host: String, _ port: Int, connecting: Bool = false) -> String {
+    let address = connecting && (host == "0.0.0.0" || host == "::") ? "127.0.0.1" : host
+    return "http://\(address.contains(":") ? "[\(address)]" : address):\(port)"
 }
 
 /// Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT").

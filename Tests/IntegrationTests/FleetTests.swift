@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PlatformClient
 import PlatformModel
 import PlatformServer
@@ -37,6 +38,41 @@ final class FleetTests: XCTestCase {
         let tops = try client.apps().value!.compactMap { try client.crashIssues(app: $0.id).value!.max { $0.count < $1.count } }
         XCTAssertTrue(tops.contains { $0.culprit.contains("applyCoupon") }, tops.map(\.culprit).description)
         XCTAssertTrue(stats.upgrades > 0, "devices adopt gray releases")
+    }
+
+    func testWithAGatewayTheFleetChecksThereAndGetsTheSameFleet() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let gateway = try DeviceGateway(server: server.server, configuration: .init(loops: 2), logger: .init(label: "test.gateway"))
+        defer { gateway.stop() }
+        func fleet(checkURL: String) -> Fleet {
+            var configuration = Fleet.Configuration(apiURL: server.url, token: server.token, devices: 200, rate: 100_000, seed: 9)
+            configuration.checkURL = checkURL
+            return Fleet(configuration: configuration)
+        }
+        let viaGateway = fleet(checkURL: "http://127.0.0.1:\(gateway.port)")
+        try viaGateway.run(limit: 1500)
+        XCTAssertEqual(viaGateway.statistics.failures, 0, viaGateway.statistics.lastError ?? "")
+        XCTAssertGreaterThan(viaGateway.statistics.checks, 0)
+        XCTAssertGreaterThan(viaGateway.statistics.upgrades, 0, "devices adopt what the gateway offers")
+
+        // The checks really go there: with nothing listening, they fail (the fleet backs
+        // off and retries; stopped once it has failed).
+        let deadPort = try RawServer { _ in nil }
+        deadPort.stop()
+        let viaNothing = fleet(checkURL: "http://127.0.0.1:\(deadPort.port)")
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            try? viaNothing.run()
+            done.signal()
+        }.start()
+        let deadline = Date().addingTimeInterval(10)
+        while viaNothing.statistics.failures == 0, Date() < deadline { usleep(20_000) }
+        viaNothing.stop()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertGreaterThan(viaNothing.statistics.failures, 0)
+        XCTAssertEqual(viaNothing.statistics.checks, 0)
+        XCTAssertTrue(viaNothing.statistics.lastError?.contains("127.0.0.1:\(deadPort.port)") ?? false, viaNothing.statistics.lastError ?? "")
     }
 
     func testTheSameSeedSendsTheSameEvents() throws {
