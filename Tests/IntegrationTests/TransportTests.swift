@@ -73,13 +73,17 @@ final class TransportTests: XCTestCase {
         let raw = try RawServer { _ in RawServer.http(status: "200 OK", contentType: "text/plain", body: lines) }
         defer { raw.stop() }
         let transport = CurlTransport()
-        var received = 0
+        var received = 0, callsAfterStop = 0
         let exchange = try transport.perform(method: "GET", url: "http://127.0.0.1:\(raw.port)/", headers: [:]) { bytes in
+            if received >= 100_000 { callsAfterStop += 1 }
             received += bytes.count
             return received < 100_000
         }
         XCTAssertEqual(exchange.status, 200)
-        XCTAssertLessThan(received, lines.utf8.count)
+        // Not "fewer bytes than sent": on a loaded machine all 2 MB may have piled up
+        // before the first hand-over, and arrive as one piece.
+        XCTAssertGreaterThanOrEqual(received, 100_000)
+        XCTAssertEqual(callsAfterStop, 0, "nothing is handed over after the consumer said stop")
         // The handle is free again: the next request on it works.
         let server = try TestServer.start()
         defer { server.stop() }
