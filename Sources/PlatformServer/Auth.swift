@@ -83,15 +83,36 @@ struct TokenRegistry: Sendable {
         secrets = tokens.map { Array($0.token.utf8) }
     }
 
-    func identify(_ presented: String) -> AccessToken? { identify(bytes: presented.utf8) }
-
-    /// The same for bytes as they came off the wire (the device gateway's header).
     func identify(bytes presented: some Collection<UInt8>) -> AccessToken? {
         var found: AccessToken?
         for (candidate, secret) in zip(tokens, secrets) where Self.constantTimeEqual(secret, presented) {
             found = candidate
         }
         return found
+    }
+
+    /// Why a request's `Authorization` header names no caller, in the words both the
+    /// API and the device gateway answer with (401, with `challenge`).
+    enum Refusal: String, Error {
+        case missing = "this endpoint needs an Authorization: Bearer token"
+        case malformed = "the Authorization header must be 'Bearer TOKEN'"
+        case unknown = "the token is not known to this server"
+    }
+
+    static let challenge = "Bearer realm=\"opsdeck\""
+
+    /// The caller an `Authorization` header value names: "Bearer" in any case, a space,
+    /// then the token (spaces and tabs around it are not part of it). One rule for
+    /// both doors, read from the bytes so that the gateway copies nothing.
+    func caller<Header: BidirectionalCollection<UInt8>>(authorization header: Header?) -> Result<AccessToken, Refusal> {
+        guard let header else { return .failure(.missing) }
+        guard let space = header.firstIndex(of: 32) else { return .failure(.malformed) }
+        let scheme = header[..<space]
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return .failure(.malformed) }
+        var token = header[header.index(after: space)...]
+        while let first = token.first, first == 32 || first == 9 { token = token.dropFirst() }
+        while let last = token.last, last == 32 || last == 9 { token = token.dropLast() }
+        return identify(bytes: token).map { .success($0) } ?? .failure(.unknown)
     }
 
     private static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {

@@ -25,20 +25,11 @@ struct BearerAuthMiddleware: RouterMiddleware {
         _ request: Request, context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"opsdeck\""]
-        guard let header = request.headers[.authorization] else {
-            throw ProblemError(.unauthorized, "this endpoint needs an Authorization: Bearer token", headers: challenge)
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw ProblemError(.unauthorized, "the Authorization header must be 'Bearer TOKEN'", headers: challenge)
-        }
-        // Trimmed by hand: Foundation's trimming bridges through NSString on every request.
-        var token = parts[1]
-        while token.first == " " || token.first == "\t" { token = token.dropFirst() }
-        while token.last == " " || token.last == "\t" { token = token.dropLast() }
-        guard let caller = registry.identify(String(token)) else {
-            throw ProblemError(.unauthorized, "the token is not known to this server", headers: challenge)
+        let caller: AccessToken
+        switch registry.caller(authorization: request.headers[.authorization]?.utf8) {
+        case .success(let found): caller = found
+        case .failure(let refusal):
+            throw ProblemError(.unauthorized, refusal.rawValue, headers: [.wwwAuthenticate: TokenRegistry.challenge])
         }
         var context = context
         context.caller = caller

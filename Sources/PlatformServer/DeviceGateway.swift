@@ -18,8 +18,9 @@ import Synchronization
 /// One loop per core. The first accepts and deals connections out in turn, so that
 /// the loops carry equal shares (kernel hashing of `SO_REUSEPORT` listeners left a
 /// loop with twice the other's on a small fleet); past that the loops share nothing
-/// but the store's cached snapshots. Keep-alive and pipelining are served in order; heads over 8 KiB,
-/// bodies, and malformed requests get a problem+json answer and the connection closes.
+/// but the store's cached snapshots. Keep-alive and pipelining are served in order;
+/// heads over 8 KiB, bodies over 64 KiB (smaller ones are read and ignored) and
+/// malformed requests get a problem+json answer and the connection closes.
 public final class DeviceGateway: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -126,19 +127,9 @@ struct GatewayResponder: Sendable {
             return GatewayHTTP.appendResponse(status: 200, contentType: "application/json", body: Array(health),
                                               keepAlive: keepAlive, date: date, to: &out)
         }
-        // As the API's BearerAuthMiddleware: any known token may check.
-        let challenge = "WWW-Authenticate: Bearer realm=\"opsdeck\"\r\n"
-        guard let authorization = request.authorization else {
-            return problem(401, "this endpoint needs an Authorization: Bearer token", headers: challenge)
-        }
-        let header = UnsafeBufferPointer(rebasing: bytes[authorization])
-        guard header.count > 7, GatewayHTTP.equalsIgnoringCase(header, 0..<6, "bearer"), header[6] == 32 else {
-            return problem(401, "the Authorization header must be 'Bearer TOKEN'", headers: challenge)
-        }
-        var token = header.dropFirst(7)
-        while let first = token.first, first == 32 || first == 9 { token = token.dropFirst() }
-        guard registry.identify(bytes: token) != nil else {
-            return problem(401, "the token is not known to this server", headers: challenge)
+        // The API's rule (BearerAuthMiddleware): any known token may check.
+        if case .failure(let refusal) = registry.caller(authorization: request.authorization.map { bytes[$0] }) {
+            return problem(401, refusal.rawValue, headers: "WWW-Authenticate: \(TokenRegistry.challenge)\r\n")
         }
         do {
             let check = try UpgradeCheck { GatewayHTTP.parameter($0, in: bytes, query: request.query) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// HTTP/1.1 as the device gateway needs it (RFC 9112): request heads read in place
 /// from a connection's bytes, without allocating, and strict about what it accepts.
-/// Everything here is pure, so the parser is tested on bytes alone.
+/// Pure functions of bytes; DeviceGatewayTests drives them over real sockets.
 enum GatewayHTTP {
     /// Larger heads are refused with 431: a device's check is a few hundred bytes.
     static let maximumHeadBytes = 8192
@@ -34,10 +34,10 @@ enum GatewayHTTP {
         while start < bytes.count, bytes[start] == cr || bytes[start] == lf { start += 1 }
         guard start < bytes.count else { return .incomplete }
         var lines = LineReader(bytes: bytes, position: start, limit: min(bytes.count, start + maximumHeadBytes))
-        guard let requestLine = lines.next() else {
-            return bytes.count - start >= maximumHeadBytes
-                ? .malformed(status: 431, detail: "the request head is larger than \(maximumHeadBytes) bytes") : .incomplete
-        }
+        // A head not complete yet: wait for more, unless the limit is already reached.
+        let unfinished: Parse = bytes.count - start >= maximumHeadBytes
+            ? .malformed(status: 431, detail: "the request head is larger than \(maximumHeadBytes) bytes") : .incomplete
+        guard let requestLine = lines.next() else { return unfinished }
         // method SP request-target SP HTTP-version
         guard let firstSpace = index(of: space, in: bytes, requestLine), firstSpace > requestLine.lowerBound,
               let secondSpace = index(of: space, in: bytes, firstSpace + 1..<requestLine.upperBound) else {
@@ -97,10 +97,7 @@ enum GatewayHTTP {
                 if minor == UInt8(ascii: "0"), containsIgnoringCase(bytes, value, "keep-alive") { request.keepAlive = true }
             }
         }
-        guard complete else {
-            return bytes.count - start >= maximumHeadBytes
-                ? .malformed(status: 431, detail: "the request head is larger than \(maximumHeadBytes) bytes") : .incomplete
-        }
+        guard complete else { return unfinished }
         guard bytes.count - lines.position >= bodyLength else { return .incomplete }
         request.length = lines.position + bodyLength
         return .request(request)
@@ -246,7 +243,7 @@ enum GatewayHTTP {
         return true
     }
 
-    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
+    private static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
         guard range.count == lowercase.utf8CodeUnitCount else { return false }
         for offset in 0..<range.count where bytes[range.lowerBound + offset] | 0x20 != lowercase.utf8Start[offset] | 0x20 { return false }
         return true
