@@ -93,8 +93,14 @@ public final class DeviceGateway: Sendable {
             return !stopped
         }
         guard first else { return }
-        loops.forEach { $0.requestStop() }
-        finished.forEach { $0.wait() }
+        // The listening loop first: once it has ended it deals nothing more, so each
+        // other loop, as it ends, finds every connection dealt to it and closes it.
+        // Stopped together, a loop could end before a connection reached it, and the
+        // wake-up meant for its closed eventfd could land on whatever reused that number.
+        loops[0].requestStop()
+        finished[0].wait()
+        loops.dropFirst().forEach { $0.requestStop() }
+        finished.dropFirst().forEach { $0.wait() }
     }
 
     deinit { stop() }

@@ -164,6 +164,25 @@ final class DeviceGatewayTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("cannot listen on 203.0.113.1:1"), "\($0)")
         }
     }
+
+    /// Stopping while connections are still being accepted and dealt out: each one is
+    /// closed without a byte, whichever loop it was on its way to. (A loop that ended
+    /// before the listening one used to be dealt a connection it never closed, and its
+    /// closed wake-up descriptor, reused by that very socket, got the wake-up's 8 bytes.)
+    func testStoppingWhileConnectionsArriveClosesEveryOne() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        for round in 0..<60 {
+            let gateway = try DeviceGateway(server: server.server, configuration: .init(loops: 3),
+                                            logger: Logger(label: "test.gateway") { _ in SwiftLogNoOpLogHandler() })
+            let arriving = try (0..<6).map { _ in try RawConnection(port: gateway.port) }
+            gateway.stop()
+            for (index, connection) in arriving.enumerated() {
+                let bytes = try connection.readUntilClosed(timeout: 3)
+                XCTAssertTrue(bytes.isEmpty, "round \(round), connection \(index) got \(bytes.count) bytes after stop")
+            }
+        }
+    }
 }
 
 // MARK: a raw HTTP client: bytes in, answers out
