@@ -94,17 +94,19 @@ let package = Package(
         // `make bench`: figures for the platform on loopback (not run by the tests).
         .executableTarget(name: "opsdeck-bench", dependencies: ["Cache", "CLinux", "PlatformClient", "PlatformModel"]),
 
+        // Helpers more than one test target needs (see Tests/TestSupport).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         .testTarget(name: "PlatformModelTests", dependencies: ["PlatformModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel", "Simulator",
+                "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel", "Simulator", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"], exclude: ["Snapshots"]),
         // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
-        .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel", "TestSupport"]),
     ]
 )

@@ -2,7 +2,7 @@ import Cache
 import Foundation
 import PlatformClient
 import PlatformModel
-import Synchronization
+import TestSupport
 import XCTest
 
 /// The real binary in a real terminal, against the real server over loopback.
@@ -12,7 +12,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     override func setUpWithError() throws {
         folder = Harness.temporaryFolder()
         guard FileManager.default.isExecutableFile(atPath: Harness.binary) else {
-            throw Harness.Failure("no opsdeck binary at \(Harness.binary): run `swift build` first (make test does)")
+            throw TestFailure("no opsdeck binary at \(Harness.binary): run `swift build` first (make test does)")
         }
         _ = try Harness.run(["tmux", "-V"])
     }
@@ -117,7 +117,7 @@ final class LiveFeedEndToEndTests: XCTestCase {
     func testCacheEqualsTheServersEventsAfterRestartsUnderALiveStream() throws {
         let folder = Harness.temporaryFolder()
         guard FileManager.default.isExecutableFile(atPath: Harness.binary) else {
-            throw Harness.Failure("no opsdeck binary at \(Harness.binary): run `swift build` first (make test does)")
+            throw TestFailure("no opsdeck binary at \(Harness.binary): run `swift build` first (make test does)")
         }
         let token = "e2e-admin-token-0123456789abcdef"
         let tokens = folder.appendingPathComponent("tokens.toml").path
@@ -198,20 +198,6 @@ final class LiveFeedEndToEndTests: XCTestCase {
     }
 }
 
-/// A flag shared with a thread.
-final class Flag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
-}
-
-/// A value shared with a thread.
-final class Locked<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
-    var current: Value { value.withLock { $0 } }
-}
 
 /// A support engineer's path in the real console, by mouse and keys: flip a breaker with
 /// a reason, see it confirmed, find it in the Audit pane, and see it through the API.

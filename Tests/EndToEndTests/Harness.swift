@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the real `opsdeck` binary: as a server process, and as a console inside a real
@@ -44,21 +45,16 @@ enum Harness {
         }
         var pid: pid_t = 0
         let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
-        guard spawned == 0 else { throw Failure("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw TestFailure("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         if exitCode != 0 && !allowFailure {
             let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
-            throw Failure("\(arguments.joined(separator: " ")) exited \(exitCode): \(errors)")
+            throw TestFailure("\(arguments.joined(separator: " ")) exited \(exitCode): \(errors)")
         }
         return output
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 }
 
@@ -96,7 +92,7 @@ final class ServerProcess {
               let token = printed ?? token
         else {
             process.terminate()
-            throw Harness.Failure("opsdeck serve did not announce token and port; printed: \(lines)")
+            throw TestFailure("opsdeck serve did not announce token and port; printed: \(lines)")
         }
         self.token = token
         self.port = bound
@@ -178,7 +174,7 @@ final class Terminal {
         }
         let missing = needles.filter { !text.contains($0) }
         XCTFail("not on screen after \(Int(timeout)) s: \(missing)\n\(text)", file: file, line: line)
-        throw Harness.Failure("screen wait failed")
+        throw TestFailure("screen wait failed")
     }
 
     /// The command's exit status (128 + N for signal N) once it has ended, else nil.

@@ -2,6 +2,7 @@ import Foundation
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import TestSupport
 import XCTest
 
 /// The live crash stream (Server-Sent Events) with the real client.

@@ -3,6 +3,7 @@ import Logging
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import TestSupport
 import XCTest
 
 /// The device gateway (`opsdeck serve --gateway`) over real sockets: the same answers as

@@ -2,6 +2,7 @@ import Foundation
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import TestSupport
 import XCTest
 
 /// The server halting a gray release by itself when its crash rate breaches its guardrail.

@@ -5,6 +5,7 @@ import PlatformClient
 import PlatformModel
 import PlatformServer
 import Sync
+import TestSupport
 import XCTest
 
 /// The live crash feed into the cache: exact across server restarts, following the
@@ -33,15 +34,6 @@ final class LiveFeedTests: XCTestCase {
         }
     }
 
-    func waitUntil(_ what: String, timeout: TimeInterval = 30, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(50_000)
-        }
-        XCTFail("timed out waiting until \(what)")
-        throw TestFailure("timed out waiting until \(what)")
-    }
 
     /// Sends a batch of crashes for `app` every few milliseconds until stopped,
     /// shrugging off the moments the server is down.

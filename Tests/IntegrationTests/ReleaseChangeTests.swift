@@ -2,6 +2,7 @@ import Foundation
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import TestSupport
 import XCTest
 
 /// Release changes over real HTTP: roles, If-Match, Idempotency-Key, rules, audit.

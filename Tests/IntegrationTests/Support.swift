@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlatformServer
 import Synchronization
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,11 +63,6 @@ final class TestServer: Sendable {
     }
 
     deinit { task.cancel() }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 func temporaryPath(_ name: String) -> String {
@@ -154,19 +150,6 @@ final class RawServer: @unchecked Sendable {
     }
 }
 
-final class Flag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
-}
-
-/// A value shared between a test and a thread it starts.
-final class Locked<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
-    var current: Value { value.withLock { $0 } }
-}
 
 /// Runs async work from a synchronous test and waits for its result.
 func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {

@@ -3,19 +3,11 @@ import Foundation
 import Logging
 import PlatformModel
 import Sync
+import TestSupport
 import XCTest
 
 /// The sync engine, the real server and a real cache file, including outages.
 final class SyncTests: XCTestCase {
-    func waitUntil(_ what: String, timeout: TimeInterval = 20, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            usleep(50_000)
-        }
-        XCTFail("timed out waiting until \(what)")
-        throw TestFailure("timed out waiting until \(what)")
-    }
 
     func engine(_ url: String, token: String?, cache: CacheStore, maximumBackoff: Duration = .milliseconds(400)) -> SyncEngine {
         SyncEngine(

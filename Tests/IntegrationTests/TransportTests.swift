@@ -1,6 +1,7 @@
 import Foundation
 @testable import PlatformClient
 import PlatformModel
+import TestSupport
 import XCTest
 
 /// The transport's multi interface over real sockets: one network thread for every
