@@ -90,34 +90,30 @@ public struct UpgradeAnswer: Codable, Sendable, Equatable {
     public static func appendJSON(
         app: String, device: String, current: String, offer: Offer?, switches: [(key: String, value: Bool)], to out: inout [UInt8]
     ) {
-        append("{\"app\":", to: &out)
+        out.append(utf8: "{\"app\":")
         appendJSONString(app, to: &out)
-        append(",\"current\":", to: &out)
+        out.append(utf8: ",\"current\":")
         appendJSONString(current, to: &out)
-        append(",\"device\":", to: &out)
+        out.append(utf8: ",\"device\":")
         appendJSONString(device, to: &out)
         if let offer {
-            append(",\"offer\":{\"build\":", to: &out)
+            out.append(utf8: ",\"offer\":{\"build\":")
             out.append(contentsOf: String(offer.build).utf8)
-            append(",\"notes\":", to: &out)
+            out.append(utf8: ",\"notes\":")
             appendJSONString(offer.notes, to: &out)
-            append(",\"stage\":", to: &out)
+            out.append(utf8: ",\"stage\":")
             appendJSONString(offer.stage.rawValue, to: &out)
-            append(",\"version\":", to: &out)
+            out.append(utf8: ",\"version\":")
             appendJSONString(offer.version, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        append(",\"switches\":{", to: &out)
+        out.append(utf8: ",\"switches\":{")
         for (index, item) in switches.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             appendJSONString(item.key, to: &out)
-            append(item.value ? ":true" : ":false", to: &out)
+            out.append(utf8: item.value ? ":true" : ":false")
         }
-        append("}}", to: &out)
-    }
-
-    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        out.append(utf8: "}}")
     }
 
     /// A JSON string literal, as `StackFrame.jsonString` writes it, in bytes.

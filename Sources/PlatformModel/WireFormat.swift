@@ -145,3 +145,11 @@ extension Date {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// A literal's UTF-8, appended without making a String: for answers written
+    /// straight as bytes (the upgrade check's JSON, the device gateway's heads).
+    public mutating func append(utf8 literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import PlatformModel
 
 /// HTTP/1.1 as the device gateway needs it (RFC 9112): request heads read in place
 /// from a connection's bytes, without allocating, and strict about what it accepts.
@@ -154,26 +155,22 @@ enum GatewayHTTP {
     static func appendResponse(
         status: Int, contentType: String, extraHeaders: String = "", body: [UInt8], keepAlive: Bool, date: String, to out: inout [UInt8]
     ) {
-        append("HTTP/1.1 ", to: &out)
+        out.append(utf8: "HTTP/1.1 ")
         out.append(contentsOf: String(status).utf8)
         out.append(space)
         out.append(contentsOf: reasonPhrase(status).utf8)
-        append("\r\nContent-Type: ", to: &out)
+        out.append(utf8: "\r\nContent-Type: ")
         out.append(contentsOf: contentType.utf8)
-        append("\r\nCache-Control: no-store\r\nServer: opsdeck-gateway/", to: &out)
+        out.append(utf8: "\r\nCache-Control: no-store\r\nServer: opsdeck-gateway/")
         out.append(contentsOf: PlatformServer.version.utf8)
-        append("\r\nDate: ", to: &out)
+        out.append(utf8: "\r\nDate: ")
         out.append(contentsOf: date.utf8)
-        append("\r\n", to: &out)
+        out.append(utf8: "\r\n")
         out.append(contentsOf: extraHeaders.utf8)
-        append("Content-Length: ", to: &out)
+        out.append(utf8: "Content-Length: ")
         out.append(contentsOf: String(body.count).utf8)
-        append(keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n", to: &out)
+        out.append(utf8: keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
         out.append(contentsOf: body)
-    }
-
-    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     static func reasonPhrase(_ status: Int) -> String {
