@@ -36,10 +36,14 @@ public final class Waker: Sendable {
         _ = write(writeFD, &byte, 1)
     }
 
+    /// Empties the pipe, then clears `pending`: in that order, so that a wake can never
+    /// leave `pending` set with the pipe empty (which would swallow every later wake).
+    /// A wake that lands between the two writes nothing, and needs to: its news was
+    /// published before it, and the caller reads what is new after `drain` returns.
     func drain() {
-        pending.store(false, ordering: .releasing)
         var buffer = [UInt8](repeating: 0, count: 256)
         while read(readFD, &buffer, buffer.count) > 0 {}
+        _ = pending.exchange(false, ordering: .acquiringAndReleasing)
     }
 
     /// What ended a wait.
