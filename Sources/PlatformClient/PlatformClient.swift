@@ -42,12 +42,12 @@ public final class PlatformClient {
     public func cancel() { transport.cancel() }
 
     public func health() throws(PlatformError) -> Health {
-        try get("/healthz", as: Health.self, etag: nil).value!
+        try fetch("/healthz", as: Health.self)
     }
 
     /// Who this client's token is, and its role.
     public func me() throws(PlatformError) -> Caller {
-        try get("/v1/me", as: Caller.self, etag: nil).value!
+        try fetch("/v1/me", as: Caller.self)
     }
 
     public func apps(etag: String? = nil) throws(PlatformError) -> Fetched<[App]> {
@@ -59,7 +59,7 @@ public final class PlatformClient {
     }
 
     public func release(app: String, version: String) throws(PlatformError) -> Release {
-        try get("/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))", as: Release.self, etag: nil).value!
+        try fetch("/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))", as: Release.self)
     }
 
     /// Changes a release's gray percentage and/or stage. `ifMatch` is the ETag of the
@@ -102,7 +102,7 @@ public final class PlatformClient {
     public func crashEvents(app: String, since: String? = nil, limit: Int = 500) throws(PlatformError) -> FeedPage<CrashEvent> {
         var query = "?limit=\(limit)"
         if let since { query += "&since=\(Self.segment(since))" }
-        return try get("/v1/apps/\(Self.segment(app))/crashes/events" + query, as: FeedPage<CrashEvent>.self, etag: nil).value!
+        return try fetch("/v1/apps/\(Self.segment(app))/crashes/events" + query, as: FeedPage<CrashEvent>.self)
     }
 
     public func crashIssues(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<[CrashIssue]> {
@@ -110,7 +110,7 @@ public final class PlatformClient {
     }
 
     public func crashIssue(app: String, fingerprint: String) throws(PlatformError) -> CrashIssueDetail {
-        try get("/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))", as: CrashIssueDetail.self, etag: nil).value!
+        try fetch("/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))", as: CrashIssueDetail.self)
     }
 
     /// Follows the live crash/ANR stream of `app` until `onEvent` returns false, the
@@ -170,7 +170,7 @@ public final class PlatformClient {
         if let city = device.city { fields.append(("city", city)) }
         if let network = device.network { fields.append(("network", network)) }
         let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
-        return try get("/v1/sdk/check?" + query, as: UpgradeAnswer.self, etag: nil).value!
+        return try fetch("/v1/sdk/check?" + query, as: UpgradeAnswer.self)
     }
 
     /// A release's (or, with nil, the app's) health per step over [from, to).
@@ -178,7 +178,7 @@ public final class PlatformClient {
         var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to)), ("step", String(stepSeconds))]
         if let release { fields.append(("release", release)) }
         let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
-        return try get("/v1/apps/\(Self.segment(app))/metrics?" + query, as: MetricsSeries.self, etag: nil).value!
+        return try fetch("/v1/apps/\(Self.segment(app))/metrics?" + query, as: MetricsSeries.self)
     }
 
     public func funnels(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<[FunnelDefinition]> {
@@ -189,14 +189,14 @@ public final class PlatformClient {
         var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to))]
         if byRelease { fields.append(("breakdown", "version")) }
         let query = fields.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
-        return try get("/v1/apps/\(Self.segment(app))/funnels/\(Self.segment(funnel))/report?" + query, as: FunnelReport.self, etag: nil).value!
+        return try fetch("/v1/apps/\(Self.segment(app))/funnels/\(Self.segment(funnel))/report?" + query, as: FunnelReport.self)
     }
 
     /// The audit log after `since` (nil: from the start).
     public func audit(since: String? = nil, limit: Int = 100) throws(PlatformError) -> FeedPage<AuditEntry> {
         var query = "?limit=\(limit)"
         if let since { query += "&since=\(Self.segment(since))" }
-        return try get("/v1/audit" + query, as: FeedPage<AuditEntry>.self, etag: nil).value!
+        return try fetch("/v1/audit" + query, as: FeedPage<AuditEntry>.self)
     }
 
     private func mutate<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, body: Body, ifMatch: String, idempotencyKey: String) throws(PlatformError) -> Answer {
@@ -211,6 +211,17 @@ public final class PlatformClient {
             "If-Match": ifMatch, "Idempotency-Key": idempotencyKey,
         ], body: data)
         return try decode(Answer.self, from: exchange, path: path)
+    }
+
+    /// GET `path` unconditionally and decode the JSON answer. A 304 here was not asked
+    /// for: it is a bad answer, never a missing value.
+    public func fetch<T: Decodable & Sendable>(_ path: String, as type: T.Type) throws(PlatformError) -> T {
+        switch try get(path, as: type, etag: nil) {
+        case .modified(let value, _):
+            return value
+        case .notModified:
+            throw .badResponse(url: baseURL + path, reason: "304 Not Modified to a request that was not conditional")
+        }
     }
 
     /// GET `path` and decode the JSON answer; with `etag`, a 304 gives `.notModified`.
