@@ -94,6 +94,7 @@ extension CacheStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var inserted = 0
+            var insertedPerApp: [String: Int] = [:]
             let storedAt = date.unixMilliseconds
             for event in events {
                 insert.bind(1, event.id)
@@ -112,8 +113,11 @@ extension CacheStore {
                 insert.bind(14, StackFrame.jsonArray(event.frames))
                 insert.bind(15, event.at.unixMilliseconds)
                 insert.bind(16, storedAt)
-                inserted += try insert.run()
+                let new = try insert.run()
+                inserted += new
+                if new > 0 { insertedPerApp[event.app, default: 0] += new }
             }
+            for (app, new) in insertedPerApp { try Self.count(db, app: app, by: new) }
             try Self.advance(db, resource: Self.crashEventsResource(app: app), cursor: cursor, at: date)
             return inserted
         }
@@ -210,9 +214,15 @@ extension CacheStore {
     public func prune(_ retention: Retention, now: Date = Date()) throws -> Int {
         try pool.write { db in
             let cutoff = now.addingTimeInterval(-retention.maximumAge).unixMilliseconds
-            try db.execute(sql: "DELETE FROM crash_events WHERE storedAt < ?", arguments: [cutoff])
-            var removed = db.changesCount
-            for app in try String.fetchAll(db, sql: "SELECT DISTINCT app FROM crash_events") {
+            var removed = 0
+            // Each app's count goes down by what is removed of it, in this transaction.
+            let expired = try Row.fetchAll(db, sql: "SELECT app, COUNT(*) AS n FROM crash_events WHERE storedAt < ? GROUP BY app", arguments: [cutoff])
+            if !expired.isEmpty {
+                try db.execute(sql: "DELETE FROM crash_events WHERE storedAt < ?", arguments: [cutoff])
+                removed += db.changesCount
+                for row in expired { try Self.count(db, app: row["app"], by: -(row["n"] as Int)) }
+            }
+            for app in try String.fetchAll(db, sql: "SELECT app FROM crash_event_counts WHERE count > ?", arguments: [retention.crashEventsPerApp]) {
                 try db.execute(
                     sql: """
                         DELETE FROM crash_events WHERE app = ? AND id <= (
@@ -220,6 +230,7 @@ extension CacheStore {
                         """,
                     arguments: [app, app, retention.crashEventsPerApp])
                 removed += db.changesCount
+                try Self.count(db, app: app, by: -db.changesCount)
             }
             try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [cutoff])
             removed += db.changesCount
@@ -306,10 +317,23 @@ extension CacheStore {
         return trends
     }
 
+    /// How many crash events the cache holds for `app`: one row's read, kept exact by
+    /// every write that adds or removes events (never a `COUNT(*)` over the table).
     public func crashEventCount(app: String) throws -> Int {
         try pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM crash_events WHERE app = ?", arguments: [app]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count FROM crash_event_counts WHERE app = ?", arguments: [app]) ?? 0
         }
+    }
+
+    /// Moves `app`'s event count by `delta`, inside the writer's transaction.
+    static func count(_ db: Database, app: String, by delta: Int) throws {
+        guard delta != 0 else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO crash_event_counts (app, count) VALUES (?, ?)
+                ON CONFLICT(app) DO UPDATE SET count = count + excluded.count
+                """,
+            arguments: [app, delta])
     }
 
     /// Every stored event id of an app, ascending (for exact comparison with the server).

@@ -181,11 +181,14 @@ final class LiveFeedTests: XCTestCase {
         XCTAssertEqual(removed, 30)
         XCTAssertEqual(try cache.crashEventIDs(app: "a"), Array(stride(from: 32, through: 50, by: 2)))
         XCTAssertEqual(try cache.crashEventIDs(app: "b"), Array(stride(from: 31, through: 49, by: 2)))
+        XCTAssertEqual(try cache.crashEventCount(app: "a"), 10, "the kept count follows inserts, duplicates and the trim")
+        XCTAssertEqual(try cache.crashEventCount(app: "b"), 10)
         // Age: everything stored "two hours ago" goes with a one-hour limit.
         try cache.storeCrashEvents(app: "c", [CrashEvent(id: 99, app: "c", release: "1", kind: .anr, device: device, exceptionType: "E", message: "m", frames: [], fingerprint: "f", at: Date())],
                                    cursor: "99", at: Date().addingTimeInterval(-7200))
         try cache.prune(Retention(maximumAge: 3600, crashEventsPerApp: 10, auditEntries: 5))
         XCTAssertEqual(try cache.crashEventIDs(app: "c"), [])
+        XCTAssertEqual(try cache.crashEventCount(app: "c"), 0, "and the age limit")
         XCTAssertEqual(try cache.syncRecord(resource: CacheStore.crashEventsResource(app: "c"))?.cursor, "99", "pruning keeps the cursor: old events are not fetched again")
     }
 }
