@@ -109,7 +109,7 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
         guard app.id != state.appID else { return [] }
         state.appID = app.id
         clearAppData(&state)
-        return [.focus(app: app.id)]
+        return []
     case .release:
         let releases = state.lastSnapshot?.releases ?? state.releases
         guard releases.contains(where: { $0.version == argument }) else { return fail("no release '\(argument)' of \(state.appID ?? "this app")") }

@@ -3,15 +3,14 @@ import Logging
 import PlatformClient
 import Synchronization
 
-/// Runs the console's own requests (an issue's detail; later, the person's actions) on
-/// one background thread with its own connection, so that the UI never waits on the
-/// network. Each finished request becomes a `Message` in the inbox, and wakes the UI.
+/// Runs the console's own requests (who the token is, an issue's detail, funnels, the
+/// person's changes) on one background thread, so that the UI never waits on the
+/// network. Each finished request becomes a `Message`, handed to `deliver`.
 final class RequestWorker: Sendable {
     typealias Work = @Sendable (PlatformClient) -> Message
 
     private struct Queue: Sendable {
         var pending: [Work] = []
-        var finished: [Message] = []
         var stopped = false
     }
 
@@ -19,7 +18,7 @@ final class RequestWorker: Sendable {
     private let condition = NSCondition()
     private let canceller: Mutex<Canceller?> = Mutex(nil)
 
-    init(apiURL: String, token: String?, caFile: String?, logger: Logger, wake: @escaping @Sendable () -> Void) {
+    init(apiURL: String, token: String?, caFile: String?, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
         let thread = Thread { [self] in
             let client: PlatformClient
             do {
@@ -30,9 +29,7 @@ final class RequestWorker: Sendable {
             }
             canceller.withLock { $0 = client.canceller }
             while let work = next() {
-                let message = work(client)
-                queue.withLock { $0.finished.append(message) }
-                wake()
+                deliver(work(client))
             }
         }
         thread.name = "opsdeck.requests"
@@ -44,14 +41,6 @@ final class RequestWorker: Sendable {
         condition.lock()
         condition.signal()
         condition.unlock()
-    }
-
-    /// The messages of the requests finished since the last call.
-    func takeFinished() -> [Message] {
-        queue.withLock { queue in
-            defer { queue.finished = [] }
-            return queue.finished
-        }
     }
 
     func stop() {

@@ -48,6 +48,8 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var health: [String: MetricsSeries] = [:]
     /// Per issue fingerprint, cached events in each of 8 slices of the last hour.
     public var issueTrends: [String: [Int]] = [:]
+    /// The read this answers (nil: applies whatever the screen shows, as in tests).
+    public var read: CacheRead?
 
     public init(apps: [App], releases: [Release], releasesApp: String?, lastFetched: Date?,
                 crashEvents: [CrashEventSummary] = [], crashEventCount: Int = 0, crashIssues: [CrashIssue] = [],
@@ -228,6 +230,14 @@ public struct ConsoleState: Sendable {
     public var pageSize = 10
     /// The screen's size, for mapping clicks to what was drawn there.
     public var size = Size(width: 120, height: 40)
+    /// The theme the screen is drawn in.
+    public var theme: Theme = .fallback
+    /// When the cache is read next (see `follow`).
+    public var reads = ReadSchedule()
+    /// What Sync was last told the person looks at.
+    public var syncInterest: Interest?
+    /// `GET /v1/me` was sent (once per run).
+    public var identifying = false
 
     public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil) {
         self.server = server
@@ -313,8 +323,14 @@ public struct ConsoleState: Sendable {
 public enum Message: Sendable {
     case key(Key)
     case tick(Date)
-    /// The cache or the sync status changed (the sync thread woke us).
+    /// Sync wrote the cache or changed its status: read again when due.
+    case cacheChanged
+    /// What a cache read found, with Sync's status at the time.
     case dataChanged(CacheSnapshot, SyncStatus)
+    /// A cache read failed; the screen keeps what it has.
+    case readFailed(String)
+    /// A theme asked for with `:theme`, loaded (or why not).
+    case themeLoaded(Result<Theme, PlatformFailure>)
     case resized(Size)
     /// Something the person should hear about (e.g. the cache was rebuilt).
     case notice(String, isError: Bool)
@@ -341,15 +357,19 @@ public enum Effect: Sendable, Equatable {
     case quit
     /// Fetch everything now.
     case refresh
-    /// Show and fetch this app first.
-    case focus(app: String)
+    /// Tell Sync what the person looks at: fetched first, and its crashes live.
+    case focus(Interest)
+    /// Read what the screen needs from the cache.
+    case read(CacheRead)
+    /// Ask the platform who the token is (`GET /v1/me`).
+    case identify
     /// Forget the screen contents and repaint every cell (Ctrl-L).
     case redrawAll
     /// Read one crash event with its stack from the cache.
     case loadCrashEvent(id: Int64)
     /// Fetch an issue's detail (stack, breakdowns) from the server.
     case loadIssue(app: String, fingerprint: String)
-    /// Switch to this theme (a name or a path).
+    /// Load this theme (a name or a path) and switch to it.
     case theme(String)
     case loadFunnels(app: String)
     case loadFunnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool)

@@ -6,6 +6,12 @@ import TUI
 /// The console's logic: a pure function from a state and a message to the next state
 /// and the effects to run. No I/O here, so every key can be tested headless.
 public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] {
+    let effects = reduce(&state, message)
+    return effects + follow(&state)
+}
+
+/// What one message does to the state, before `follow` adds what follows from it.
+private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect] {
     switch message {
     case .tick(let now):
         state.now = now
@@ -18,8 +24,23 @@ public func update(_ state: inout ConsoleState, _ message: Message) -> [Effect] 
     case .notice(let text, let isError):
         state.flash = Flash(text: text, isError: isError, shownAt: state.now)
         return []
+    case .cacheChanged:
+        state.reads.dataChanged = true
+        return []
     case .dataChanged(let snapshot, let status):
+        if snapshot.read != nil { state.reads.inFlight = nil }
         return apply(snapshot, status, to: &state)
+    case .readFailed(let reason):
+        state.reads.inFlight = nil
+        state.flash = Flash(text: "cannot read the cache: \(reason)", isError: true, shownAt: state.now)
+        return []
+    case .themeLoaded(.success(let theme)):
+        state.theme = theme
+        state.flash = Flash(text: "theme \(theme.name)", isError: false, shownAt: state.now)
+        return [.redrawAll]
+    case .themeLoaded(.failure(let failure)):
+        state.flash = Flash(text: failure.description, isError: true, shownAt: state.now)
+        return []
     case .key(let key):
         let (pane, app, funnel) = (state.pane, state.appID, state.selection[.funnels])
         var effects = handle(key, &state)
@@ -70,7 +91,9 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.lastFetched = snapshot.lastFetched
     state.apps = snapshot.apps
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
-    if snapshot.releasesApp == state.appID {
+    // A read made for another app, pane or filter only tells the status; `follow`
+    // reads again for what the screen shows now.
+    if snapshot.releasesApp == state.appID && (snapshot.read == nil || snapshot.read == state.cacheRead) {
         state.lastSnapshot = snapshot
         showLists(of: snapshot, &state)
     }
@@ -78,7 +101,6 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     if let first = snapshot.apps.first, state.app == nil {
         state.appID = first.id
         clearAppData(&state)
-        return [.focus(app: first.id)]
     }
     return []
 }
@@ -279,7 +301,7 @@ private func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
     guard next.id != state.appID else { return [] }
     state.appID = next.id
     clearAppData(&state)
-    return [.focus(app: next.id)]
+    return []
 }
 
 /// Another app: nothing of the last one may stay on screen.

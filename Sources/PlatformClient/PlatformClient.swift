@@ -185,6 +185,11 @@ public final class PlatformClient {
         try get("/v1/apps/\(Self.segment(app))/funnels", as: [FunnelDefinition].self, etag: etag)
     }
 
+    /// An app's funnel definitions, unconditionally (the Funnels pane fetches on demand).
+    public func funnelDefinitions(app: String) throws(PlatformError) -> [FunnelDefinition] {
+        try fetch("/v1/apps/\(Self.segment(app))/funnels", as: [FunnelDefinition].self)
+    }
+
     public func funnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool = false) throws(PlatformError) -> FunnelReport {
         var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to))]
         if byRelease { fields.append(("breakdown", "version")) }

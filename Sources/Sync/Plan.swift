@@ -55,15 +55,18 @@ func plan(apps: [String], interest: Interest, intervals: PollIntervals) -> [(job
     var jobs: [(job: Job, every: Duration)] = [(Job(kind: .apps), apps.isEmpty ? intervals.visible : intervals.background)]
     let kinds: [(Job.Kind, DataKind)] = [(.releases, .releases), (.switches, .switches), (.crashIssues, .crashIssues), (.crashEvents, .crashEvents)]
     var ordered = apps
-    if let focus = interest.app, let index = ordered.firstIndex(of: focus) {
+    // Before the console has chosen an app it shows the first: fetch that one first,
+    // without waiting for the console to say so.
+    let focusedApp = interest.app ?? apps.first
+    if let focus = focusedApp, let index = ordered.firstIndex(of: focus) {
         ordered.remove(at: index)
         ordered.insert(focus, at: 0)
     }
     for app in ordered {
-        let focused = app == interest.app
+        let focused = app == focusedApp
         for (kind, data) in kinds {
             // The focused app's crash events come over the live stream, not by polling.
-            if kind == .crashEvents && focused { continue }
+            if kind == .crashEvents && app == interest.app { continue }
             let every = focused ? (interest.visible.contains(data) ? intervals.visible : intervals.focused) : intervals.background
             jobs.append((Job(kind: kind, app: app), every))
         }

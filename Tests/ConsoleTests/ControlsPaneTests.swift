@@ -169,7 +169,7 @@ import TUI
         _ = Self.type("wallet-i", &state)
         _ = update(&state, .key(.tab))
         #expect(state.palette?.text == "app wallet-ios")
-        #expect(update(&state, .key(.enter)) == [.focus(app: "wallet-ios")])
+        #expect(ConsoleTests.focusedApp(update(&state, .key(.enter))) == "wallet-ios")
         #expect(state.appID == "wallet-ios")
         #expect(state.palette == nil)
 

@@ -14,7 +14,8 @@ import TUI
 
     @Test func openingThePaneFetchesTheFunnelsThenTheFirstReport() {
         var state = ConsoleTests.loaded()
-        #expect(update(&state, .key(.character("5"))) == [.loadFunnels(app: "wallet-android")])
+        // Funnels are fetched on demand: Sync is told the pane shows none of its kinds.
+        #expect(update(&state, .key(.character("5"))) == [.loadFunnels(app: "wallet-android"), .focus(Interest(app: "wallet-android", visible: []))])
         #expect(ConsoleTests.screen(state).contains("Loading funnels"))
         let effects = update(&state, .funnelsLoaded(app: "wallet-android", .success(Self.definitions)))
         #expect(effects == [.loadFunnelReport(app: "wallet-android", funnel: "checkout", from: ConsoleTests.now.addingTimeInterval(-86_400),

@@ -1,0 +1,322 @@
+import Cache
+import Foundation
+import Logging
+import PlatformClient
+import PlatformModel
+import Sync
+import Synchronization
+import TUI
+
+/// Where results come back to the UI thread: messages posted from any thread, and a
+/// counter of Sync's changes. Both wake the UI; the counter is also compared on every
+/// turn of the loop, so that new data is noticed even if a wake-up were ever lost.
+final class Inbox: Sendable {
+    let waker = Waker()
+    private let messages = Mutex<[Message]>([])
+    private let generation = Atomic<UInt64>(0)
+
+    func post(_ message: Message) {
+        messages.withLock { $0.append(message) }
+        waker.wake()
+    }
+
+    /// Sync wrote the cache or changed its status.
+    func cacheChanged() {
+        generation.add(1, ordering: .releasing)
+        waker.wake()
+    }
+
+    /// The messages posted since the last call, and `.cacheChanged` when Sync's counter
+    /// moved past `seen`.
+    func take(seen: inout UInt64) -> [Message] {
+        var taken = messages.withLock { messages in
+            defer { messages = [] }
+            return messages
+        }
+        let now = generation.load(ordering: .acquiring)
+        if now != seen {
+            seen = now
+            taken.insert(.cacheChanged, at: 0)
+        }
+        return taken
+    }
+}
+
+/// What running an effect asks of the runtime itself.
+enum RuntimeControl {
+    case none
+    case quit
+    /// Forget what the terminal shows and paint every cell again.
+    case redrawAll
+}
+
+/// Runs each effect `update` returns, off the UI thread: cache reads and file I/O on
+/// the reader thread, requests on the request thread, Sync's focus as a call that only
+/// records it. Results come back through the inbox as messages. Nothing here decides
+/// policy: that is `update` and `follow`.
+final class EffectRunner {
+    private let sync: SyncEngine
+    private let reader: CacheReader
+    private let requests: RequestWorker
+    private let cache: CacheStore
+    private let logger: Logger
+
+    init(cache: CacheStore, sync: SyncEngine, requests: RequestWorker, reader: CacheReader, logger: Logger) {
+        self.cache = cache
+        self.sync = sync
+        self.requests = requests
+        self.reader = reader
+        self.logger = logger
+    }
+
+    func run(_ effect: Effect) -> RuntimeControl {
+        switch effect {
+        case .quit:
+            return .quit
+        case .redrawAll:
+            return .redrawAll
+        case .refresh:
+            sync.refresh()
+        case .focus(let interest):
+            sync.focus(interest)
+        case .read(let read):
+            reader.submit(.read(read))
+        case .loadCrashEvent(let id):
+            reader.submit(.crashEvent(id: id))
+        case .theme(let name):
+            reader.submit(.theme(name))
+        case .identify:
+            requests.submit { client in
+                do throws(PlatformError) {
+                    return .identified(try client.me())
+                } catch {
+                    return .notice("cannot tell the token's role: \(error.description)", isError: true)
+                }
+            }
+        case .loadFunnels(let app):
+            requests.submit { client in
+                do throws(PlatformError) {
+                    return .funnelsLoaded(app: app, .success(try client.funnelDefinitions(app: app)))
+                } catch {
+                    return .funnelsLoaded(app: app, .failure(PlatformFailure(error.description)))
+                }
+            }
+        case .loadFunnelReport(let app, let funnel, let from, let to, let byRelease):
+            requests.submit { client in
+                do throws(PlatformError) {
+                    let report = try client.funnelReport(app: app, funnel: funnel, from: from, to: to, byRelease: byRelease)
+                    return .funnelReportLoaded(app: app, funnel: funnel, .success(report))
+                } catch {
+                    return .funnelReportLoaded(app: app, funnel: funnel, .failure(PlatformFailure(error.description)))
+                }
+            }
+        case .loadIssue(let app, let fingerprint):
+            requests.submit { client in
+                do throws(PlatformError) {
+                    return .issueLoaded(fingerprint: fingerprint, .success(try client.crashIssue(app: app, fingerprint: fingerprint)))
+                } catch {
+                    return .issueLoaded(fingerprint: fingerprint, .failure(PlatformFailure(error.description)))
+                }
+            }
+        case .perform(let dialog):
+            perform(dialog)
+        }
+        return .none
+    }
+
+    /// Sends a change on the request thread. The answer goes into the cache at once (so
+    /// that the screen does not flip back until the next poll) and back to `update`.
+    private func perform(_ dialog: ActionDialog) {
+        let cache = cache, logger = logger
+        requests.submit { client in
+            let key = dialog.idempotencyKey
+            switch dialog.action {
+            case .setSwitch(let app, let name, let enabled):
+                do throws(PlatformError) {
+                    let changed = try client.patchSwitch(app: app, key: name, SwitchPatch(enabled: enabled, reason: dialog.reason),
+                                                         ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    Self.store { try cache.updateSwitch(changed) }
+                    logger.info("switch \(app)/\(name) set to \(enabled) (revision \(changed.revision)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .switchChanged(changed))
+                } catch .changedMeanwhile(_, let current) {
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(Switch.self, from: $0) }
+                    if let latest { Self.store { try cache.updateSwitch(latest) } }
+                    return .actionFinished(idempotencyKey: key, .switchConflict(current: latest))
+                } catch {
+                    logger.warning("switch \(app)/\(name) change failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
+                }
+            case .setGray(let app, let version, _), .setStage(let app, let version, _), .release(let app, let version, _):
+                do throws(PlatformError) {
+                    let changed: Release
+                    switch dialog.action {
+                    case .setGray(_, _, let percent):
+                        changed = try client.patchRelease(app: app, version: version, ReleasePatch(grayPercent: percent, reason: dialog.reason),
+                                                          ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .setStage(_, _, let stage):
+                        changed = try client.patchRelease(app: app, version: version, ReleasePatch(stage: stage, reason: dialog.reason),
+                                                          ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .release(_, _, let command):
+                        let action: PlatformClient.ReleaseAction = switch command {
+                        case .halt: .halt
+                        case .resume: .resume
+                        case .rollback: .rollback
+                        }
+                        changed = try client.perform(action, app: app, version: version, reason: dialog.reason,
+                                                     ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    case .setSwitch:
+                        return .actionFinished(idempotencyKey: key, .failed("not a release change"))
+                    }
+                    Self.store { try cache.updateRelease(changed) }
+                    logger.info("release \(app)/\(version) now \(changed.stage.rawValue) at \(changed.grayPercent)% (revision \(changed.revision)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .releaseChanged(changed))
+                } catch .changedMeanwhile(_, let current) {
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(Release.self, from: $0) }
+                    if let latest { Self.store { try cache.updateRelease(latest) } }
+                    return .actionFinished(idempotencyKey: key, .releaseConflict(current: latest))
+                } catch {
+                    logger.warning("release \(app)/\(version) change failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
+                }
+            }
+        }
+    }
+
+    /// The server's answer goes into the cache at once, so that the screen does not
+    /// flip back until the next poll. A cache that cannot be written only loses that.
+    private static func store(_ write: () throws -> Void) {
+        try? write()
+    }
+}
+
+/// The thread that reads the cache (and theme files) for the UI, so that the UI thread
+/// never waits on SQLite or the disk. Reads of the screen's data coalesce: when several
+/// wait, only the newest runs (`follow` never sends two, but a burst must not queue).
+final class CacheReader: Sendable {
+    enum Job: Sendable {
+        case read(CacheRead)
+        case crashEvent(id: Int64)
+        case theme(String)
+    }
+
+    private struct Queue: Sendable {
+        var jobs: [Job] = []
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let condition = NSCondition()
+
+    init(cache: CacheStore, status: @escaping @Sendable () -> SyncStatus, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
+        let thread = Thread { [self] in
+            var memo = SnapshotMemo()
+            while let job = next() {
+                deliver(Self.run(job, cache: cache, status: status, memo: &memo, logger: logger))
+            }
+        }
+        thread.name = "opsdeck-cache-reader"
+        thread.start()
+    }
+
+    func submit(_ job: Job) {
+        queue.withLock { queue in
+            if case .read = job { queue.jobs.removeAll { if case .read = $0 { true } else { false } } }
+            queue.jobs.append(job)
+        }
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        queue.withLock { $0.stopped = true }
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func next() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let (job, stopped): (Job?, Bool) = queue.withLock { queue in
+                if queue.stopped { return (nil, true) }
+                return (queue.jobs.isEmpty ? nil : queue.jobs.removeFirst(), false)
+            }
+            if stopped { return nil }
+            if let job { return job }
+            condition.wait()
+        }
+    }
+
+    private static func run(_ job: Job, cache: CacheStore, status: () -> SyncStatus, memo: inout SnapshotMemo, logger: Logger) -> Message {
+        switch job {
+        case .read(let read):
+            // The status first: data read after it is at least as new as it says.
+            let status = status()
+            do {
+                return .dataChanged(try memo.snapshot(read, from: cache), status)
+            } catch {
+                logger.error("cannot read the cache: \(error)")
+                return .readFailed("\(error)")
+            }
+        case .crashEvent(let id):
+            do {
+                return .crashEventLoaded(try cache.crashEvent(id: id))
+            } catch {
+                logger.error("cannot read crash event \(id) from the cache: \(error)")
+                return .readFailed("\(error)")
+            }
+        case .theme(let name):
+            do {
+                return .themeLoaded(.success(try Theme.load(name, searchPath: Theme.searchPath())))
+            } catch {
+                return .themeLoaded(.failure(PlatformFailure("\(error)")))
+            }
+        }
+    }
+}
+
+/// Reads a `CacheRead`. Lists that change only when polled (issues, health) are decoded
+/// again only when polled or for another app; otherwise the last read's copy serves.
+struct SnapshotMemo {
+    private var issues: (app: String, polledAt: Date?, value: [CrashIssue])?
+    private var health: (app: String, polledAt: Date?, value: [String: MetricsSeries])?
+
+    mutating func snapshot(_ read: CacheRead, from cache: CacheStore) throws -> CacheSnapshot {
+        let apps = try cache.apps()
+        let app = read.app ?? apps.first?.id
+        let releases = try app.map { try cache.releases(app: $0) } ?? []
+        var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
+        snapshot.read = read
+        guard let app else { return snapshot }
+        if let filter = read.crashEvents {
+            snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300, matching: filter)
+            snapshot.crashEventCount = try cache.crashEventCount(app: app)
+        }
+        if read.crashIssues {
+            let polledAt = try cache.syncRecord(resource: CacheStore.crashIssuesResource(app: app))?.fetchedAt
+            if let last = issues, last.app == app, last.polledAt == polledAt {
+                snapshot.crashIssues = last.value
+            } else {
+                snapshot.crashIssues = try cache.crashIssues(app: app)
+                issues = (app, polledAt, snapshot.crashIssues)
+            }
+            if read.issueTrends, snapshot.crashIssues.contains(where: { $0.trend == nil }) {
+                snapshot.issueTrends = try cache.issueTrends(app: app, buckets: CrashIssue.trendBuckets)
+            }
+        }
+        if read.switches { snapshot.switches = try cache.switches(app: app) }
+        if read.health {
+            let polledAt = try cache.syncRecord(resource: CacheStore.healthResource(app: app))?.fetchedAt
+            if let last = health, last.app == app, last.polledAt == polledAt {
+                snapshot.health = last.value
+            } else {
+                snapshot.health = try cache.releaseHealth(app: app)
+                health = (app, polledAt, snapshot.health)
+            }
+        }
+        if read.auditLimit > 0 { snapshot.audit = try cache.audit(limit: read.auditLimit) }
+        return snapshot
+    }
+}

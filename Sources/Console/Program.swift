@@ -1,0 +1,138 @@
+import Cache
+import Foundation
+import Sync
+import TUI
+
+// The console's policy, as pure code: what to read from the cache and when, what Sync
+// should follow, when to ask who the token is. `update` ends with `follow`, so every
+// decision here is an effect a headless test can see, driven by messages and the clock
+// in `.tick`. The runtime only runs what comes out.
+
+/// What the screen needs from the cache now: a function of the state. The cache reader,
+/// off the UI thread, turns it into a `CacheSnapshot` and sends it back as a message.
+public struct CacheRead: Sendable, Equatable {
+    /// The app whose lists to read (nil: the first the cache lists).
+    public var app: String?
+    /// The live list through the Crashes pane's filter; nil when it is not on screen.
+    public var crashEvents: CrashEventFilter?
+    public var crashIssues = false
+    /// Issue trends counted from cached events, for issues the server sent without one.
+    public var issueTrends = false
+    public var switches = false
+    /// The last hour of each release's health.
+    public var health = false
+    /// How many of the newest audit entries (0: none).
+    public var auditLimit = 0
+
+    public init(app: String?, crashEvents: CrashEventFilter? = nil, crashIssues: Bool = false, issueTrends: Bool = false,
+                switches: Bool = false, health: Bool = false, auditLimit: Int = 0) {
+        self.app = app
+        self.crashEvents = crashEvents
+        self.crashIssues = crashIssues
+        self.issueTrends = issueTrends
+        self.switches = switches
+        self.health = health
+        self.auditLimit = auditLimit
+    }
+}
+
+/// When the cache is read: at once when what the screen needs changed (a pane, an app,
+/// a filter), at most every `minimumInterval` when only the data changed (a live stream
+/// changes it thousands of times a second), and never two reads at a time.
+public struct ReadSchedule: Sendable, Equatable {
+    /// The read running now, if any.
+    public var inFlight: CacheRead?
+    /// The last read asked for, and when.
+    public var requested: CacheRead?
+    public var startedAt: Date?
+    /// The cache changed since the last read began.
+    public var dataChanged = false
+    /// What the screen needs is not read yet (true at start: nothing is).
+    public var needed = true
+
+    public static let minimumInterval: TimeInterval = 0.2
+
+    public init() {}
+
+    /// The read to start now, if one is due.
+    mutating func start(_ read: CacheRead, at now: Date) -> CacheRead? {
+        if read != requested { needed = true }
+        guard inFlight == nil else { return nil }
+        guard needed || (dataChanged && !throttled(at: now)) else { return nil }
+        inFlight = read
+        requested = read
+        startedAt = now
+        needed = false
+        dataChanged = false
+        return read
+    }
+
+    /// When a read held back by the interval may start (nil: none is held back).
+    var heldUntil: Date? {
+        guard inFlight == nil, dataChanged, !needed, let startedAt else { return nil }
+        return startedAt.addingTimeInterval(Self.minimumInterval)
+    }
+
+    private func throttled(at now: Date) -> Bool {
+        startedAt.map { now.timeIntervalSince($0) < Self.minimumInterval } ?? false
+    }
+}
+
+extension ConsoleState {
+    /// What Sync should fetch first: the app on screen and the kinds its pane shows.
+    public var interest: Interest { Interest(app: appID, visible: visibleData) }
+
+    /// What the screen needs from the cache now.
+    public var cacheRead: CacheRead {
+        var read = CacheRead(app: appID)
+        switch pane {
+        case .crashes:
+            read.crashEvents = crashFilter
+            read.crashIssues = true
+            read.issueTrends = crashView == .issues
+        case .breakers:
+            read.switches = true
+        case .releases:
+            read.health = true
+        case .rollouts:
+            // Rollouts count the devices a change reaches from health, and say which
+            // halts were the guardrail's from the audit log.
+            read.health = true
+            read.auditLimit = 200
+        case .audit:
+            read.auditLimit = 1000
+        case .funnels:
+            break
+        }
+        return read
+    }
+
+    /// When the runtime should send a `.tick` if nothing else happens first: the next
+    /// whole second (the clock and the ages on screen), or sooner when a read of new
+    /// data is held back by the read interval.
+    public var nextTick: Date {
+        let second = now.timeIntervalSince1970.rounded(.down) + 1
+        let next = Date(timeIntervalSince1970: second)
+        return reads.heldUntil.map { min($0, next) } ?? next
+    }
+}
+
+/// The effects that follow from the state after any message: Sync is told what the
+/// person now looks at, the cache is read when due, the token is identified once the
+/// platform answers (its role shapes the keys).
+func follow(_ state: inout ConsoleState) -> [Effect] {
+    var effects: [Effect] = []
+    let interest = state.interest
+    if state.syncInterest != interest {
+        state.syncInterest = interest
+        effects.append(.focus(interest))
+    }
+    if let read = state.reads.start(state.cacheRead, at: state.now) {
+        effects.append(.read(read))
+    }
+    if state.caller == nil, !state.identifying, state.sync.connection == .online {
+        state.identifying = true
+        effects.append(.identify)
+    }
+    return effects
+}

@@ -1,0 +1,134 @@
+import Cache
+import Foundation
+import PlatformModel
+import Sync
+import Testing
+import TUI
+@testable import Console
+
+/// The console's policy, headless: what it reads from the cache and when, what Sync
+/// follows, when it asks who the token is. Messages and the clock are scripted; the
+/// effects are what the runtime would run.
+@Suite struct ProgramTests {
+    static let t0 = ConsoleTests.now
+    static let online = SyncStatus(connection: .online, since: t0)
+
+    static func at(_ seconds: Double) -> Message { .tick(t0.addingTimeInterval(seconds)) }
+
+    static func reads(_ effects: [Effect]) -> [CacheRead] {
+        effects.compactMap { if case .read(let read) = $0 { read } else { nil } }
+    }
+
+    /// The answer the cache reader would send to `read`.
+    static func answer(_ read: CacheRead, releases: [Release] = ConsoleTests.releases, status: SyncStatus = online) -> Message {
+        var snapshot = CacheSnapshot(apps: ConsoleTests.apps, releases: releases, releasesApp: read.app ?? ConsoleTests.apps[0].id,
+                                     lastFetched: t0)
+        snapshot.read = read
+        return .dataChanged(snapshot, status)
+    }
+
+    @Test func theFirstMessageReadsTheCacheAndTellsSyncWhatIsOnScreen() {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        let effects = update(&state, Self.at(0))
+        #expect(effects == [.focus(Interest(app: nil, visible: [.releases, .health])), .read(CacheRead(app: nil, health: true))])
+        #expect(update(&state, Self.at(0.01)).isEmpty, "one read at a time")
+    }
+
+    @Test func anAnswerForTheFirstAppFocusesItAndReadsItsLists() {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        let first = Self.reads(update(&state, Self.at(0)))
+        #expect(first.count == 1)
+        let effects = update(&state, Self.answer(first[0]))
+        #expect(state.appID == "wallet-android")
+        #expect(ConsoleTests.focusedApp(effects) == "wallet-android")
+        #expect(Self.reads(effects) == [CacheRead(app: "wallet-android", health: true)], "the app's own read starts at once")
+        #expect(effects.contains(.identify), "online: ask who the token is")
+        #expect(state.releases.isEmpty, "the first read was for no app in particular; its lists are not shown as this app's")
+        _ = update(&state, Self.answer(Self.reads(effects)[0]))
+        #expect(state.releases.map(\.version) == ConsoleTests.releases.map(\.version))
+    }
+
+    @Test func newDataIsReadAtMostEveryTwoHundredMilliseconds() {
+        var state = ConsoleTests.loaded()
+        // `loaded()` left its read unanswered: answer it.
+        let inFlight = try! #require(state.reads.inFlight)
+        _ = update(&state, Self.at(0))
+        _ = update(&state, Self.answer(inFlight))
+        #expect(update(&state, .cacheChanged).isEmpty, "a read began less than 200 ms ago")
+        #expect(Self.reads(update(&state, Self.at(0.1))).isEmpty)
+        #expect(state.nextTick == state.reads.startedAt!.addingTimeInterval(ReadSchedule.minimumInterval), "the runtime wakes when the read is due")
+        #expect(Self.reads(update(&state, Self.at(0.2))).count == 1)
+        #expect(update(&state, .cacheChanged).isEmpty, "and never two at a time")
+    }
+
+    @Test func withNothingNewTheNextTickIsTheNextSecond() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, Self.answer(state.reads.inFlight!))
+        _ = update(&state, Self.at(3.25))
+        #expect(state.nextTick == Self.t0.addingTimeInterval(4))
+    }
+
+    @Test func aPaneSwitchReadsItsDataWithoutWaitingForTheInterval() throws {
+        var state = ConsoleTests.loaded()
+        let first = try #require(state.reads.inFlight)
+        _ = update(&state, Self.at(0))
+        _ = update(&state, Self.answer(first))
+        let effects = update(&state, .key(.character("2")))
+        #expect(effects.contains(.focus(Interest(app: "wallet-android", visible: [.crashEvents, .crashIssues]))))
+        let crashes = Self.reads(effects)
+        #expect(crashes == [CacheRead(app: "wallet-android", crashEvents: state.crashFilter, crashIssues: true)])
+    }
+
+    @Test func aReadForAnotherPaneDoesNotOverwriteTheScreenAndIsMadeAgain() throws {
+        var state = ConsoleTests.loaded()
+        let stale = try #require(state.reads.inFlight)  // made for Releases
+        _ = update(&state, .key(.character("4")))      // Breakers: a read is still in flight
+        var snapshot = CacheSnapshot(apps: ConsoleTests.apps, releases: [], releasesApp: "wallet-android", lastFetched: Self.t0)
+        snapshot.read = stale
+        let effects = update(&state, .dataChanged(snapshot, Self.online))
+        #expect(state.releases.count == ConsoleTests.releases.count, "the stale answer left the lists alone")
+        #expect(Self.reads(effects) == [CacheRead(app: "wallet-android", switches: true)])
+    }
+
+    @Test func aChangedCrashFilterReadsAgain() throws {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character("2")))
+        _ = update(&state, Self.answer(try #require(state.reads.inFlight)))  // the Releases read `loaded()` left
+        let crashes = try #require(state.reads.inFlight)
+        #expect(crashes.crashEvents == CrashEventFilter())
+        _ = update(&state, Self.answer(crashes))
+        state.crashFilter.kind = .anr
+        let effects = update(&state, Self.at(0.05))
+        #expect(Self.reads(effects).first?.crashEvents?.kind == .anr, "the cache holds more of the matching events than the screen")
+    }
+
+    @Test func theTokenIsIdentifiedOnceAndOnlyWhenOnline() {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        #expect(!update(&state, Self.at(0)).contains(.identify))
+        let offline = SyncStatus(connection: .offline(reason: "refused"), since: Self.t0)
+        #expect(!update(&state, .dataChanged(CacheSnapshot(apps: [], releases: [], releasesApp: nil, lastFetched: nil), offline)).contains(.identify))
+        #expect(update(&state, .dataChanged(CacheSnapshot(apps: [], releases: [], releasesApp: nil, lastFetched: nil), Self.online)).contains(.identify))
+        #expect(!update(&state, .cacheChanged).contains(.identify))
+        _ = update(&state, .notice("cannot tell the token's role", isError: true))
+        #expect(!update(&state, Self.at(1)).contains(.identify), "asked once per run")
+    }
+
+    @Test func aFailedReadIsSaidAndTheNextOneCanStart() throws {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .readFailed("disk I/O error"))
+        #expect(state.flash?.text.contains("disk I/O error") == true)
+        #expect(state.reads.inFlight == nil)
+        _ = update(&state, .cacheChanged)
+        #expect(Self.reads(update(&state, Self.at(1))).count == 1)
+    }
+
+    @Test func aLoadedThemeIsDrawnAtOnceAndAMissingOneIsSaid() {
+        var state = ConsoleTests.loaded()
+        let mono = Theme(name: "mono", roles: [:])
+        #expect(update(&state, .themeLoaded(.success(mono))) == [.redrawAll])
+        #expect(state.theme.name == "mono")
+        _ = update(&state, .themeLoaded(.failure(PlatformFailure("no theme 'neon'"))))
+        #expect(state.flash?.isError == true)
+        #expect(state.theme.name == "mono")
+    }
+}
