@@ -31,14 +31,19 @@ public final class CacheStore: Sendable {
         }
     }
 
+    /// Opens without reading the whole file: a full integrity check of a large cache
+    /// takes seconds, so it runs after the first frame (`verify()`); what it finds is
+    /// acted on here at the next start. Only the header is checked before use.
     private static func open(_ path: String) throws -> DatabasePool {
+        if FileManager.default.fileExists(atPath: failedCheckMarker(path)) {
+            throw CacheOpenError.failedCheck((try? String(contentsOfFile: failedCheckMarker(path), encoding: .utf8)) ?? "")
+        }
+        if let problem = headerProblem(path) { throw CacheOpenError.corrupt(problem) }
         var config = Configuration()
         config.busyMode = .timeout(3)
         config.label = "opsdeck.cache"
         let pool = try DatabasePool(path: path, configuration: config)
         try pool.write { db in
-            let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
-            guard check == "ok" else { throw CacheOpenError.corrupt(check) }
             let owner = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let tables = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") ?? 0
             if owner != applicationID && tables > 0 { throw CacheOpenError.foreign }
@@ -59,7 +64,46 @@ public final class CacheStore: Sendable {
             try? files.removeItem(atPath: aside + suffix)
             try files.moveItem(atPath: path + suffix, toPath: aside + suffix)
         }
+        try? files.removeItem(atPath: failedCheckMarker(path))
         return aside
+    }
+
+    /// Left beside the cache when `verify()` finds it damaged; the next open moves the
+    /// cache aside and rebuilds it (it cannot be done under a running console).
+    static func failedCheckMarker(_ path: String) -> String { path + ".failed-check" }
+
+    /// What is wrong with the file's 100-byte header, read without SQLite: a file that
+    /// is shorter than its header says was cut off (a full disk, a bad copy). Nil: the
+    /// header looks sound, or there is no file yet.
+    static func headerProblem(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return nil }
+        try? handle.seek(toOffset: 0)
+        guard let header = try? handle.read(upToCount: 100), header.count == 100 else { return "too short to be a database" }
+        let bytes = [UInt8](header)
+        guard bytes.starts(with: Array("SQLite format 3\u{0}".utf8)) else { return nil }  // SQLite says what it is
+        func big(_ offset: Int, _ count: Int) -> UInt64 { bytes[offset..<offset + count].reduce(0) { $0 << 8 | UInt64($1) } }
+        let pageSize = big(16, 2) == 1 ? 65_536 : big(16, 2)
+        // The page count is valid only while the change counter matches its copy.
+        guard big(24, 4) == big(92, 4), big(28, 4) > 0 else { return nil }
+        let expected = pageSize * big(28, 4)
+        return size < expected ? "truncated: \(size) of \(expected) bytes" : nil
+    }
+
+    /// Runs SQLite's full integrity check (it reads the whole file: seconds for a large
+    /// cache, so never on the way to the first frame). Nil: sound. Otherwise what is
+    /// wrong; the next open moves the file aside and rebuilds it.
+    public func verify() -> String? {
+        let result: String
+        do {
+            result = try pool.read { try String.fetchOne($0, sql: "PRAGMA quick_check") } ?? "no answer"
+        } catch {
+            result = Self.describe(error)
+        }
+        guard result != "ok" else { return nil }
+        try? result.write(toFile: Self.failedCheckMarker(path), atomically: true, encoding: .utf8)
+        return String(result.prefix(120))
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -194,12 +238,15 @@ public final class CacheStore: Sendable {
 
 enum CacheOpenError: Error, CustomStringConvertible {
     case corrupt(String)
+    /// The last run's background check found damage.
+    case failedCheck(String)
     case foreign
     case newerSchema
 
     var description: String {
         switch self {
         case .corrupt(let detail): "integrity check failed: \(detail.prefix(80))"
+        case .failedCheck(let detail): "it failed its integrity check last time: \(detail.prefix(80))"
         case .foreign: "it is not an OpsDeck cache"
         case .newerSchema: "it was written by a newer OpsDeck"
         }

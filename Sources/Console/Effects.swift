@@ -60,8 +60,11 @@ final class EffectRunner {
     private let requests: RequestWorker
     private let cache: CacheStore
     private let logger: Logger
+    private let deliver: @Sendable (Message) -> Void
 
-    init(cache: CacheStore, sync: SyncEngine, requests: RequestWorker, reader: CacheReader, logger: Logger) {
+    init(cache: CacheStore, sync: SyncEngine, requests: RequestWorker, reader: CacheReader, logger: Logger,
+         deliver: @escaping @Sendable (Message) -> Void) {
+        self.deliver = deliver
         self.cache = cache
         self.sync = sync
         self.requests = requests
@@ -85,6 +88,14 @@ final class EffectRunner {
             reader.submit(.crashEvent(id: id))
         case .theme(let name):
             reader.submit(.theme(name))
+        case .checkCache:
+            // A thread of its own: the check takes seconds on a large cache, and reads
+            // for the screen go on beside it (WAL).
+            let cache = cache, deliver = deliver
+            let thread = Thread { deliver(.cacheChecked(problem: cache.verify())) }
+            thread.name = "opsdeck-cache-check"
+            thread.qualityOfService = .background
+            thread.start()
         case .identify:
             requests.submit { client in
                 do throws(PlatformError) {

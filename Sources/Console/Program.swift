@@ -38,7 +38,9 @@ public struct CacheRead: Sendable, Equatable {
 
 /// When the cache is read: at once when what the screen needs changed (a pane, an app,
 /// a filter), at most every `minimumInterval` when only the data changed (a live stream
-/// changes it thousands of times a second), and never two reads at a time.
+/// changes it thousands of times a second), and never two reads at a time. In the first
+/// `eagerSeconds` of a run every change is read as soon as the read before it ends, so
+/// that the first data is on screen as soon as Sync stores it.
 public struct ReadSchedule: Sendable, Equatable {
     /// The read running now, if any.
     public var inFlight: CacheRead?
@@ -49,8 +51,11 @@ public struct ReadSchedule: Sendable, Equatable {
     public var dataChanged = false
     /// What the screen needs is not read yet (true at start: nothing is).
     public var needed = true
+    /// Until when changes are read without the interval (set by the first read).
+    public var eagerUntil: Date?
 
     public static let minimumInterval: TimeInterval = 0.2
+    public static let eagerSeconds: TimeInterval = 2
 
     public init() {}
 
@@ -58,6 +63,7 @@ public struct ReadSchedule: Sendable, Equatable {
     mutating func start(_ read: CacheRead, at now: Date) -> CacheRead? {
         if read != requested { needed = true }
         guard inFlight == nil else { return nil }
+        if eagerUntil == nil { eagerUntil = now.addingTimeInterval(Self.eagerSeconds) }
         guard needed || (dataChanged && !throttled(at: now)) else { return nil }
         inFlight = read
         requested = read
@@ -74,7 +80,18 @@ public struct ReadSchedule: Sendable, Equatable {
     }
 
     private func throttled(at now: Date) -> Bool {
-        startedAt.map { now.timeIntervalSince($0) < Self.minimumInterval } ?? false
+        if let eagerUntil, now < eagerUntil { return false }
+        return startedAt.map { now.timeIntervalSince($0) < Self.minimumInterval } ?? false
+    }
+}
+
+extension CacheRead {
+    /// Whether a snapshot read for `self` answers `other`: the same, or made for no app
+    /// in particular (the first) when `other` names it.
+    func answers(_ other: CacheRead) -> Bool {
+        var named = self
+        named.app = other.app
+        return self == other || (app == nil && named == other)
     }
 }
 
@@ -118,14 +135,19 @@ extension ConsoleState {
 }
 
 /// The effects that follow from the state after any message: Sync is told what the
-/// person now looks at, the cache is read when due, the token is identified once the
-/// platform answers (its role shapes the keys).
+/// person now looks at, the cache is read when due (and checked once, after the first
+/// read), the token is identified once the platform answers (its role shapes the keys).
 func follow(_ state: inout ConsoleState) -> [Effect] {
     var effects: [Effect] = []
     let interest = state.interest
     if state.syncInterest != interest {
         state.syncInterest = interest
         effects.append(.focus(interest))
+    }
+    // The full check reads the whole file: only once the first read has been answered.
+    if !state.cacheCheckStarted, state.reads.requested != nil, state.reads.inFlight == nil {
+        state.cacheCheckStarted = true
+        effects.append(.checkCache)
     }
     if let read = state.reads.start(state.cacheRead, at: state.now) {
         effects.append(.read(read))

@@ -79,7 +79,7 @@ public final class ConsoleRuntime {
         requests = RequestWorker(apiURL: options.apiURL, token: options.token, caFile: options.caFile, logger: logger, deliver: { inbox.post($0) })
         let sync = sync
         reader = CacheReader(cache: cache, status: { sync.status }, logger: logger, deliver: { inbox.post($0) })
-        effects = EffectRunner(cache: cache, sync: sync, requests: requests, reader: reader, logger: logger)
+        effects = EffectRunner(cache: cache, sync: sync, requests: requests, reader: reader, logger: logger, deliver: { inbox.post($0) })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
         state.readOnly = options.readOnly
         state.theme = options.theme

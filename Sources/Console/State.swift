@@ -238,6 +238,8 @@ public struct ConsoleState: Sendable {
     public var syncInterest: Interest?
     /// `GET /v1/me` was sent (once per run).
     public var identifying = false
+    /// The cache's full integrity check was started (once per run, after the first read).
+    public var cacheCheckStarted = false
 
     public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil) {
         self.server = server
@@ -329,6 +331,8 @@ public enum Message: Sendable {
     case dataChanged(CacheSnapshot, SyncStatus)
     /// A cache read failed; the screen keeps what it has.
     case readFailed(String)
+    /// The cache's integrity check ended: nil, sound; else what is wrong.
+    case cacheChecked(problem: String?)
     /// A theme asked for with `:theme`, loaded (or why not).
     case themeLoaded(Result<Theme, PlatformFailure>)
     case resized(Size)
@@ -363,6 +367,8 @@ public enum Effect: Sendable, Equatable {
     case read(CacheRead)
     /// Ask the platform who the token is (`GET /v1/me`).
     case identify
+    /// Check the whole cache file in the background (seconds for a large one).
+    case checkCache
     /// Forget the screen contents and repaint every cell (Ctrl-L).
     case redrawAll
     /// Read one crash event with its stack from the cache.

@@ -34,6 +34,12 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
         state.reads.inFlight = nil
         state.flash = Flash(text: "cannot read the cache: \(reason)", isError: true, shownAt: state.now)
         return []
+    case .cacheChecked(nil):
+        return []
+    case .cacheChecked(let problem?):
+        state.flash = Flash(text: "the cache is damaged (\(problem)); it is rebuilt at the next start, and shown as it is until then",
+                            isError: true, shownAt: state.now)
+        return []
     case .themeLoaded(.success(let theme)):
         state.theme = theme
         state.flash = Flash(text: "theme \(theme.name)", isError: false, shownAt: state.now)
@@ -91,9 +97,15 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.lastFetched = snapshot.lastFetched
     state.apps = snapshot.apps
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
+    // No app chosen yet: a read made for no app in particular was made for the first,
+    // and its lists are that app's.
+    if state.appID == nil, let first = snapshot.apps.first, snapshot.releasesApp == first.id, snapshot.read?.app == nil {
+        state.appID = first.id
+    }
     // A read made for another app, pane or filter only tells the status; `follow`
     // reads again for what the screen shows now.
-    if snapshot.releasesApp == state.appID && (snapshot.read == nil || snapshot.read == state.cacheRead) {
+    if snapshot.releasesApp == state.appID && (snapshot.read == nil || snapshot.read.map { $0.answers(state.cacheRead) } == true) {
+        if snapshot.read != nil { state.reads.requested = state.cacheRead }  // answered: nothing more to read for it
         state.lastSnapshot = snapshot
         showLists(of: snapshot, &state)
     }

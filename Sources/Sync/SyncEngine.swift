@@ -258,6 +258,9 @@ public final class SyncEngine: Sendable {
             }
             // Even an unchanged list (304) makes the data younger: let the header say so.
             if wroteAnything || !due.isEmpty { onChange() }
+            // A new app list means new jobs (the first app's releases, on a first start):
+            // plan again at once rather than after the next sleep.
+            if ((try? cache.apps()) ?? []).map(\.id) != apps { continue }
             // What just ran is due again later; ask the timetable afresh.
             let (dueNow, nextDue) = timetable.due(jobs, at: clock.now)
             if !dueNow.isEmpty { continue }

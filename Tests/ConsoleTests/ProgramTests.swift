@@ -41,24 +41,38 @@ import TUI
         let effects = update(&state, Self.answer(first[0]))
         #expect(state.appID == "wallet-android")
         #expect(ConsoleTests.focusedApp(effects) == "wallet-android")
-        #expect(Self.reads(effects) == [CacheRead(app: "wallet-android", health: true)], "the app's own read starts at once")
+        #expect(Self.reads(effects).isEmpty, "that read already answers what the screen needs")
         #expect(effects.contains(.identify), "online: ask who the token is")
-        #expect(state.releases.isEmpty, "the first read was for no app in particular; its lists are not shown as this app's")
-        _ = update(&state, Self.answer(Self.reads(effects)[0]))
-        #expect(state.releases.map(\.version) == ConsoleTests.releases.map(\.version))
+        #expect(state.releases.map(\.version) == ConsoleTests.releases.map(\.version), "a read for no app in particular is the first app's")
     }
 
-    @Test func newDataIsReadAtMostEveryTwoHundredMilliseconds() {
+    @Test func newDataIsReadAtMostEveryTwoHundredMilliseconds() throws {
         var state = ConsoleTests.loaded()
-        // `loaded()` left its read unanswered: answer it.
-        let inFlight = try! #require(state.reads.inFlight)
-        _ = update(&state, Self.at(0))
-        _ = update(&state, Self.answer(inFlight))
+        // Past the start-up window; `loaded()` left its read unanswered: answer it.
+        _ = update(&state, Self.at(10))
+        _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
+        _ = update(&state, .cacheChanged)
+        let read = try #require(state.reads.inFlight, "the first change after a while is read at once")
+        _ = update(&state, Self.answer(read))
         #expect(update(&state, .cacheChanged).isEmpty, "a read began less than 200 ms ago")
-        #expect(Self.reads(update(&state, Self.at(0.1))).isEmpty)
+        #expect(Self.reads(update(&state, Self.at(10.1))).isEmpty)
         #expect(state.nextTick == state.reads.startedAt!.addingTimeInterval(ReadSchedule.minimumInterval), "the runtime wakes when the read is due")
-        #expect(Self.reads(update(&state, Self.at(0.2))).count == 1)
+        #expect(Self.reads(update(&state, Self.at(10.2))).count == 1)
         #expect(update(&state, .cacheChanged).isEmpty, "and never two at a time")
+    }
+
+    @Test func inTheFirstSecondsEveryChangeIsReadAsSoonAsTheReadBeforeEnds() throws {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        let first = Self.reads(update(&state, Self.at(0)))
+        _ = update(&state, Self.answer(first[0]))  // the first app's: shown, no second read needed
+        #expect(state.releases.count == ConsoleTests.releases.count, "a read for no app in particular is the first app's")
+        #expect(state.reads.inFlight == nil)
+        #expect(Self.reads(update(&state, .cacheChanged)).count == 1, "10 ms in: read at once")
+        _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
+        _ = update(&state, Self.at(ReadSchedule.eagerSeconds + 0.01))
+        #expect(Self.reads(update(&state, .cacheChanged)).count == 1, "the interval counts from the read before")
+        _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
+        #expect(Self.reads(update(&state, .cacheChanged)).isEmpty, "after the window, the interval holds")
     }
 
     @Test func withNothingNewTheNextTickIsTheNextSecond() {
@@ -113,13 +127,25 @@ import TUI
         #expect(!update(&state, Self.at(1)).contains(.identify), "asked once per run")
     }
 
+    @Test func theCacheIsCheckedOnceAfterTheFirstReadIsShown() throws {
+        var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        let first = Self.reads(update(&state, Self.at(0)))
+        #expect(!update(&state, Self.at(0.01)).contains(.checkCache), "not before the first read is on screen")
+        let effects = update(&state, Self.answer(first[0]))
+        #expect(effects.contains(.checkCache))
+        #expect(!update(&state, .cacheChanged).contains(.checkCache), "once per run")
+        _ = update(&state, .cacheChecked(problem: "*** in database main *** Page 12: btreeInitPage() returns error code 11"))
+        #expect(state.flash?.isError == true)
+        #expect(state.flash?.text.contains("rebuilt at the next start") == true)
+    }
+
     @Test func aFailedReadIsSaidAndTheNextOneCanStart() throws {
         var state = ConsoleTests.loaded()
         _ = update(&state, .readFailed("disk I/O error"))
         #expect(state.flash?.text.contains("disk I/O error") == true)
         #expect(state.reads.inFlight == nil)
-        _ = update(&state, .cacheChanged)
-        #expect(Self.reads(update(&state, Self.at(1))).count == 1)
+        let effects = update(&state, .cacheChanged) + update(&state, Self.at(1))
+        #expect(Self.reads(effects).count == 1)
     }
 
     @Test func aLoadedThemeIsDrawnAtOnceAndAMissingOneIsSaid() {

@@ -1,4 +1,4 @@
-import Cache
+@testable import Cache
 import Foundation
 import GRDB
 import PlatformModel
@@ -62,6 +62,45 @@ final class CacheTests: XCTestCase {
         let cache = try CacheStore(path: path)
         XCTAssertNotNil(cache.recoveryNote)
         XCTAssertNoThrow(try cache.releases(app: "a"))
+    }
+
+    /// A damaged page inside the file is not looked for before the first frame (that
+    /// reads the whole file); the background check finds it, and the next start moves
+    /// the file aside and rebuilds it.
+    func testDamageFoundByTheBackgroundCheckIsRebuiltAtTheNextStart() throws {
+        let path = temporaryPath("cache.sqlite")
+        do {
+            let cache = try CacheStore(path: path)
+            try cache.replaceReleases(app: "a", (0..<2000).map { release("1.\($0)") }, etag: nil, at: now)
+        }
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2 / 4096 * 4096)  // a whole page in the middle
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+        try handle.close()
+
+        let damaged = try CacheStore(path: path)
+        XCTAssertNil(damaged.recoveryNote, "the header is sound: opened at once, without a full read")
+        let problem = try XCTUnwrap(damaged.verify(), "the full check finds the damaged page")
+        XCTAssertFalse(problem.isEmpty)
+        XCTAssertNil(try CacheStore(path: temporaryPath("other.sqlite")).verify(), "a sound cache passes")
+
+        let rebuilt = try CacheStore(path: path)
+        XCTAssertTrue(rebuilt.recoveryNote?.contains("failed its integrity check") == true, rebuilt.recoveryNote ?? "no note")
+        XCTAssertEqual(try rebuilt.releases(app: "a"), [], "rebuilt empty")
+        XCTAssertNil(rebuilt.verify())
+        XCTAssertNotNil(try CacheStore(path: path), "and the start after that keeps it")
+        XCTAssertNil(try CacheStore(path: path).recoveryNote)
+    }
+
+    func testHeaderCheckReadsOnlyTheHeader() throws {
+        let path = temporaryPath("cache.sqlite")
+        XCTAssertNil(CacheStore.headerProblem(path), "no file yet")
+        do { _ = try CacheStore(path: path) }
+        XCTAssertNil(CacheStore.headerProblem(path))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(50).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(CacheStore.headerProblem(path), "too short to be a database")
     }
 
     func testForeignDatabaseIsNotTakenOver() throws {
