@@ -1,6 +1,6 @@
 // Linux calls Swift's Glibc module lacks, or that need macros: epoll, eventfd,
-// accept4, thread names and CPU affinity. For the device gateway (Sources/PlatformServer/
-// DeviceGateway.swift), the network thread and the bench's load generator. epoll's event struct
+// accept4, thread names, CPU affinity, a pseudo-terminal. For the device gateway
+// (Sources/PlatformServer/DeviceGateway.swift), the network thread and the bench. epoll's event struct
 // is packed, so the gateway sees only these plain functions.
 #ifndef OPSDECK_CLINUX_SHIM_H
 #define OPSDECK_CLINUX_SHIM_H
@@ -19,8 +19,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
+#include <pty.h>
 
 enum {
     OPSDECK_EV_IN = EPOLLIN,
@@ -128,6 +131,20 @@ static inline int opsdeck_local_port(int fd) {
     if (address.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&address)->sin_port);
     if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
     return -1;
+}
+
+/// Starts `path` on a new pseudo-terminal of `columns` x `rows` and returns its pid
+/// (-1 on failure); `*terminal` is the controlling side. The child only calls execve
+/// (nothing else is safe after fork in a threaded process). For the bench's console runs.
+static inline int opsdeck_spawn_on_pty(int *terminal, const char *path, char *const argv[], char *const envp[],
+                                       unsigned short columns, unsigned short rows) {
+    struct winsize size = { .ws_row = rows, .ws_col = columns };
+    int pid = forkpty(terminal, NULL, NULL, &size);
+    if (pid == 0) {
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    return pid;
 }
 
 #endif

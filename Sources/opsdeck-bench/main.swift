@@ -24,6 +24,8 @@ struct Options {
     var liveRate = 5000.0
     /// Event loops of the server's device gateway; nil: the server's default (one per core).
     var gatewayLoops: Int?
+    /// Only these parts (`--only checks,ingest,live,cache,cold`); empty: all.
+    var only: Set<String> = []
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
 
     init() {
@@ -37,10 +39,13 @@ struct Options {
             case "--binary": binary = arguments.next() ?? binary
             case "--live-rate": liveRate = Double(arguments.next() ?? "") ?? liveRate
             case "--gateway-loops": gatewayLoops = Int(arguments.next() ?? "") ?? gatewayLoops
-            default: fatalError("unknown option \(argument); use --seconds N --threads N --connections N --batch N --live-rate EPS --gateway-loops N --binary PATH")
+            case "--only": only = Set((arguments.next() ?? "").split(separator: ",").map(String.init))
+            default: fatalError("unknown option \(argument); use --seconds N --threads N --connections N --batch N --live-rate EPS --gateway-loops N --binary PATH --only PARTS")
             }
         }
     }
+
+    func runs(_ part: String) -> Bool { only.isEmpty || only.contains(part) }
 }
 
 /// `opsdeck serve` on a free port with a temporary store, and its device gateway.
@@ -127,7 +132,7 @@ let checkRuns = (options.connections.map { [$0] } ?? [16, 64]).map { (gatewayURL
 // The client keeps to the last core and the server has the rest: left to the scheduler,
 // the two took turns on one core in some runs and throughput halved.
 let clientCore = ProcessInfo.processInfo.activeProcessorCount - 1
-for (target, name, connections) in checkRuns {
+for (target, name, connections) in checkRuns where options.runs("checks") {
     _ = opsdeck_pin_thread(Int32(clientCore))
     let checks = closedLoopLoad(port: port(of: target), connections: connections, seconds: options.seconds, requests: checkRequests)
     _ = opsdeck_pin_thread(-1)
@@ -136,6 +141,7 @@ for (target, name, connections) in checkRuns {
 }
 
 let batchSize = options.batch
+if options.runs("ingest") {
 let ingest = hammer(threads: options.threads, seconds: options.seconds) { index in
     let client = try! PlatformClient(baseURL: url, token: token)
     var n = 0
@@ -153,6 +159,7 @@ let ingest = hammer(threads: options.threads, seconds: options.seconds) { index 
     }
 }
 report("event ingestion", units: ingest.units, unitName: "events", latencies: ingest.latencies, seconds: options.seconds)
+}
 
 // MARK: - The console under a live stream
 
@@ -299,7 +306,10 @@ func cacheWriteBench() {
     say(String(format: "cache writes: %.0f crash events/s sustained (batches of 500, 12 frames each, %.0f s)", Double(id) / seconds, seconds))
 }
 
-if options.liveRate > 0 { liveBench(rate: options.liveRate) }
-// The same at a rate these two shared cores carry with room to spare.
-if options.liveRate > 1000 { liveBench(rate: 1000) }
-cacheWriteBench()
+if options.runs("live") {
+    if options.liveRate > 0 { liveBench(rate: options.liveRate) }
+    // The same at a rate these two shared cores carry with room to spare.
+    if options.liveRate > 1000 { liveBench(rate: 1000) }
+}
+if options.runs("cache") { cacheWriteBench() }
+if options.runs("cold") { coldStartBench(binary: options.binary, serverURL: url, token: token) }
