@@ -42,6 +42,9 @@ public final class CacheStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(3)
         config.label = "opsdeck.cache"
+        // WAL with NORMAL stays consistent after a crash; a power cut may lose the last
+        // writes, which a cache fetches again. FULL paid an fsync for every poll's commit.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: path, configuration: config)
         try pool.write { db in
             let owner = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

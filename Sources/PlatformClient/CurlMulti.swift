@@ -68,8 +68,11 @@ final class CurlMultiLoop: @unchecked Sendable {
                 curl_multi_remove_handle(multi, handle)
                 active.removeValue(forKey: handle)?.finish(code)
             }
-            // A wake-up ends the wait early; the timeout bounds how late a timer fires.
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleeps until a socket is ready, libcurl's next timer (timeouts, retries: the
+            // poll takes the sooner of it and ours) or a wake-up: new work, a cancel, a
+            // stop, a resume. Nothing else needs the thread, so an idle console sleeps;
+            // the long bound is only a safety net.
+            curl_multi_poll(multi, nil, 0, 60_000, nil)
         }
     }
 }
