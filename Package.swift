@@ -52,14 +52,14 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "PlatformClient", "Cache", "PlatformModel",
+                "PlatformClient", "Cache", "PlatformModel", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Console",
             dependencies: [
-                "TUI", "Sync", "Cache", "PlatformModel",
+                "TUI", "Sync", "Cache", "PlatformModel", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

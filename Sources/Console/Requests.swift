@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import PlatformClient
@@ -20,6 +21,7 @@ final class RequestWorker: Sendable {
 
     init(apiURL: String, token: String?, caFile: String?, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
         let thread = Thread { [self] in
+            opsdeck_name_thread("opsdeck-requests")
             let client: PlatformClient
             do {
                 client = try PlatformClient(baseURL: apiURL, token: token, timeouts: .init(connect: 3, total: 15), caFile: caFile)
@@ -32,7 +34,6 @@ final class RequestWorker: Sendable {
                 deliver(work(client))
             }
         }
-        thread.name = "opsdeck.requests"
         thread.start()
     }
 

@@ -70,10 +70,10 @@ func plan(apps: [String], interest: Interest, intervals: PollIntervals) -> [(job
             let every = focused ? (interest.visible.contains(data) ? intervals.visible : intervals.focused) : intervals.background
             jobs.append((Job(kind: kind, app: app), every))
         }
-        // Health is a dozen requests an app: only for the app on screen, every 15 s
-        // while its releases show, every 2 min otherwise.
+        // Health is a request per release, in per-minute steps: only for the app on
+        // screen, every 30 s while its releases show, every 2 min otherwise.
         if focused {
-            let every = interest.visible.contains(.health) ? intervals.visible * 3 : intervals.background
+            let every = interest.visible.contains(.health) ? intervals.focused : intervals.background
             jobs.append((Job(kind: .health, app: app), every))
         }
     }

@@ -1,4 +1,5 @@
 import Cache
+import CLinux
 import Foundation
 import Logging
 import PlatformClient
@@ -111,11 +112,15 @@ public final class SyncEngine: Sendable {
 
     /// Starts the background threads.
     public func start() {
-        let poller = Thread { [self] in runPoller() }
-        poller.name = "opsdeck.sync"
+        let poller = Thread { [self] in
+            opsdeck_name_thread("opsdeck-sync")
+            runPoller()
+        }
         poller.start()
-        let feed = Thread { [self] in runLiveFeed() }
-        feed.name = "opsdeck.live"
+        let feed = Thread { [self] in
+            opsdeck_name_thread("opsdeck-live")
+            runLiveFeed()
+        }
         feed.start()
     }
 
@@ -186,6 +191,9 @@ public final class SyncEngine: Sendable {
             clients.append(client)
         }
         shared.withLock { $0.pollerCancellers = clients.map(\.canceller) }
+        // This thread runs each wave's first job; the lanes the rest.
+        let lanes = Lanes(count: Self.lanes - 1, name: "opsdeck-lane")
+        defer { lanes.stop() }
         let clock = ContinuousClock()
         var timetable = Timetable()
         var failures = 0
@@ -217,7 +225,7 @@ public final class SyncEngine: Sendable {
                     let wave = Array(next.prefix(clients.count))
                     next = next.dropFirst(wave.count)
                     var failure: PlatformError?
-                    for (job, outcome) in zip(wave, runTogether(wave, clients)) {
+                    for (job, outcome) in zip(wave, runTogether(wave, clients, lanes: lanes)) {
                         switch outcome {
                         case .success(let wrote):
                             wroteAnything = wrote || wroteAnything
@@ -271,22 +279,21 @@ public final class SyncEngine: Sendable {
         logger.info("sync stopped")
     }
 
-    /// Runs jobs at once, one per client (the first on this thread); their requests meet
-    /// on the network thread. Outcomes in the jobs' order.
-    private func runTogether(_ jobs: [Job], _ clients: [PlatformClient]) -> [Result<Bool, PlatformError>] {
+    /// Runs jobs at once, one per client (the first on this thread, the others on the
+    /// poller's lanes); their requests meet on the network thread. Outcomes in the jobs'
+    /// order.
+    private func runTogether(_ jobs: [Job], _ clients: [PlatformClient], lanes: Lanes) -> [Result<Bool, PlatformError>] {
         let outcomes = Mutex<[Result<Bool, PlatformError>]>(Array(repeating: .failure(.cancelled), count: jobs.count))
         let group = DispatchGroup()
         for index in jobs.indices.dropFirst() {
             group.enter()
             nonisolated(unsafe) let client = clients[index]  // each client is used by one thread at a time
             let job = jobs[index]
-            let thread = Thread { [self] in
+            lanes.run(on: index - 1) { [self] in
                 let outcome = Result { () throws(PlatformError) in try run(job, client) }
                 outcomes.withLock { $0[index] = outcome }
                 group.leave()
             }
-            thread.name = "opsdeck.sync.lane"
-            thread.start()
         }
         let first = Result { () throws(PlatformError) in try run(jobs[0], clients[0]) }
         outcomes.withLock { $0[0] = first }
