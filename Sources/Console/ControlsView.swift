@@ -33,7 +33,7 @@ func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
             Span(item.kind == .circuitBreaker ? "breaker" : "kill switch"),
             Span(scopeText(item.scope), style: theme.style("muted")),
             Span(item.updatedBy),
-            Span(duration(max(0, state.now.timeIntervalSince(item.updatedAt))) + " ago"),
+            Span(duration(max(0, state.shownNow.timeIntervalSince(item.updatedAt))) + " ago"),
             Span(item.description, style: theme.style("muted")),
         ]
     }

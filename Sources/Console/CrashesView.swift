@@ -105,7 +105,7 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             Span(grouped(issue.count)),
             Span(grouped(issue.affectedDevices)),
             Span(issue.releases.joined(separator: ", "), style: theme.style("muted")),
-            Span(duration(max(0, state.now.timeIntervalSince(issue.lastSeen))) + " ago"),
+            Span(duration(max(0, state.shownNow.timeIntervalSince(issue.lastSeen))) + " ago"),
         ]
     }
     Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
@@ -196,7 +196,7 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
         var lines: [[Span]] = [
             [kindSpan(event.kind, theme: theme), Span("  "), Span(event.exceptionType, style: Style(attributes: .bold))],
             field("Message", event.message),
-            field("When", timestamp(event.at, now: state.now)),
+            field("When", timestamp(event.at, now: state.shownNow)),
             field("Release", event.release),
             field("Device", "\(event.device.model), \(platformName(event.device.os)) \(event.device.osVersion)"
                 + (event.device.city.map { ", \($0)" } ?? "") + (event.device.network.map { ", \($0)" } ?? "")),
@@ -214,8 +214,8 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
              Span(issue.exceptionType, style: Style(attributes: .bold)), Span(" at \(issue.culprit)")],
             field("Message", issue.message),
             field("Events", "\(grouped(issue.count)) from \(grouped(issue.affectedDevices)) devices"),
-            field("First seen", timestamp(issue.firstSeen, now: state.now)),
-            field("Last seen", timestamp(issue.lastSeen, now: state.now)),
+            field("First seen", timestamp(issue.firstSeen, now: state.shownNow)),
+            field("Last seen", timestamp(issue.lastSeen, now: state.shownNow)),
             field("Releases", issue.releases.joined(separator: ", ")),
             [],
         ]

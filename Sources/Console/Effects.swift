@@ -1,4 +1,5 @@
 import Cache
+import CLinux
 import Foundation
 import Logging
 import PlatformClient
@@ -14,6 +15,8 @@ final class Inbox: Sendable {
     let waker = Waker()
     private let messages = Mutex<[Message]>([])
     private let generation = Atomic<UInt64>(0)
+    /// When Sync last changed the cache, in Unix ms.
+    private let changedAt = Atomic<Int64>(0)
 
     func post(_ message: Message) {
         messages.withLock { $0.append(message) }
@@ -22,6 +25,7 @@ final class Inbox: Sendable {
 
     /// Sync wrote the cache or changed its status.
     func cacheChanged() {
+        changedAt.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
         generation.add(1, ordering: .releasing)
         waker.wake()
     }
@@ -36,7 +40,8 @@ final class Inbox: Sendable {
         let now = generation.load(ordering: .acquiring)
         if now != seen {
             seen = now
-            taken.insert(.cacheChanged, at: 0)
+            let at = Date(timeIntervalSince1970: Double(changedAt.load(ordering: .relaxed)) / 1000)
+            taken.insert(.cacheChanged(at: at), at: 0)
         }
         return taken
     }
@@ -92,8 +97,10 @@ final class EffectRunner {
             // A thread of its own: the check takes seconds on a large cache, and reads
             // for the screen go on beside it (WAL).
             let cache = cache, deliver = deliver
-            let thread = Thread { deliver(.cacheChecked(problem: cache.verify())) }
-            thread.name = "opsdeck-cache-check"
+            let thread = Thread {
+                opsdeck_name_thread("opsdeck-check")
+                deliver(.cacheChecked(problem: cache.verify()))
+            }
             thread.qualityOfService = .background
             thread.start()
         case .identify:
@@ -220,12 +227,12 @@ final class CacheReader: Sendable {
 
     init(cache: CacheStore, status: @escaping @Sendable () -> SyncStatus, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
         let thread = Thread { [self] in
+            opsdeck_name_thread("opsdeck-reader")
             var memo = SnapshotMemo()
             while let job = next() {
                 deliver(Self.run(job, cache: cache, status: status, memo: &memo, logger: logger))
             }
         }
-        thread.name = "opsdeck-cache-reader"
         thread.start()
     }
 

@@ -124,12 +124,40 @@ extension ConsoleState {
         return read
     }
 
+    /// How far the screen is behind the cache: the age of the oldest change Sync made
+    /// that no read has shown yet, once it passes `behindLimit`. Reads keep up under any
+    /// stream; this says when they stop (a stuck read, a failing one), since a stale
+    /// "live" is worse than "offline".
+    public var screenBehind: TimeInterval? {
+        guard let since = unshownSince, now.timeIntervalSince(since) > Self.behindLimit else { return nil }
+        return now.timeIntervalSince(since)
+    }
+
+    public static let behindLimit: TimeInterval = 3
+
+    /// Ages on screen ("data 4s old", "12s ago") move in steps of this many seconds:
+    /// with nothing else happening, the screen is drawn once a step, not every second.
+    public static let clockStep: TimeInterval = 5
+
+    /// The time the view shows ages at: `now` at the last whole step. A shown age is
+    /// exact as of that moment, so the true one is at most a step more.
+    public var shownNow: Date {
+        Date(timeIntervalSince1970: (now.timeIntervalSince1970 / Self.clockStep).rounded(.down) * Self.clockStep)
+    }
+
+    /// What of the screen the clock alone changes: the step ages are shown at, and
+    /// whether a flash is up (it expires). The runtime draws on a turn that brought
+    /// nothing but the clock only when this changed.
+    public var clockFace: [Double] {
+        [shownNow.timeIntervalSince1970, flash == nil ? 0 : 1]
+    }
+
     /// When the runtime should send a `.tick` if nothing else happens first: the next
-    /// whole second (the clock and the ages on screen), or sooner when a read of new
-    /// data is held back by the read interval.
+    /// step of the ages on screen, a flash's expiry, or sooner when a read of new data
+    /// is held back by the read interval.
     public var nextTick: Date {
-        let second = now.timeIntervalSince1970.rounded(.down) + 1
-        let next = Date(timeIntervalSince1970: second)
+        var next = shownNow.addingTimeInterval(Self.clockStep)
+        if let flash { next = min(next, flash.shownAt.addingTimeInterval(Flash.lifetime + 0.001)) }
         return reads.heldUntil.map { min($0, next) } ?? next
     }
 }

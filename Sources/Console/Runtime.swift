@@ -1,4 +1,5 @@
 import Cache
+import CLinux
 import Dispatch
 import Foundation
 import Logging
@@ -87,6 +88,7 @@ public final class ConsoleRuntime {
     }
 
     public func run() {
+        opsdeck_name_thread("opsdeck-ui")
         let signals = installSignalHandlers()
         defer { signals.forEach { $0.cancel() } }
 
@@ -108,16 +110,14 @@ public final class ConsoleRuntime {
         var running = true
         var needsDraw = true
         var seen: UInt64 = 0
-        var lastTickSecond = Int(Date().timeIntervalSince1970)
+        var clockFace = state.clockFace
         defer { latency.log(to: logger) }
         while running && !quitRequested.isSet {
             let now = Date()
             // The clock first: every other message of this turn sees the same time.
             messages.insert(.tick(now), at: 0)
             messages += inbox.take(seen: &seen)
-            // Only the clock: draw only when the second on screen changes.
-            if messages.count > 1 || Int(now.timeIntervalSince1970) != lastTickSecond { needsDraw = true }
-            lastTickSecond = Int(now.timeIntervalSince1970)
+            if messages.count > 1 { needsDraw = true }
             for message in messages {
                 for effect in update(&state, message) {
                     switch effects.run(effect) {
@@ -129,6 +129,11 @@ public final class ConsoleRuntime {
             }
             messages = []
             guard running else { break }
+            // A turn with nothing but the clock draws only when what the clock shows moved.
+            if state.clockFace != clockFace {
+                clockFace = state.clockFace
+                needsDraw = true
+            }
             if needsDraw {
                 terminal.draw(view(state, theme: state.theme, size: terminal.size))
                 latency.painted(state)

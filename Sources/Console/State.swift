@@ -240,6 +240,10 @@ public struct ConsoleState: Sendable {
     public var identifying = false
     /// The cache's full integrity check was started (once per run, after the first read).
     public var cacheCheckStarted = false
+    /// When Sync last changed the cache, as it said itself (not through a read).
+    public var cacheChangedAt: Date?
+    /// The oldest change of the cache not on screen yet (nil: the screen shows all).
+    public var unshownSince: Date?
 
     public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil) {
         self.server = server
@@ -325,8 +329,9 @@ public struct ConsoleState: Sendable {
 public enum Message: Sendable {
     case key(Key)
     case tick(Date)
-    /// Sync wrote the cache or changed its status: read again when due.
-    case cacheChanged
+    /// Sync wrote the cache or changed its status (its latest change at the time given):
+    /// read again when due.
+    case cacheChanged(at: Date)
     /// What a cache read found, with Sync's status at the time.
     case dataChanged(CacheSnapshot, SyncStatus)
     /// A cache read failed; the screen keeps what it has.

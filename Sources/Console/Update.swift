@@ -24,8 +24,10 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
     case .notice(let text, let isError):
         state.flash = Flash(text: text, isError: isError, shownAt: state.now)
         return []
-    case .cacheChanged:
+    case .cacheChanged(let at):
         state.reads.dataChanged = true
+        state.cacheChangedAt = max(at, state.cacheChangedAt ?? at)
+        if state.unshownSince == nil { state.unshownSince = at }
         return []
     case .dataChanged(let snapshot, let status):
         if snapshot.read != nil { state.reads.inFlight = nil }
@@ -105,7 +107,13 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     // A read made for another app, pane or filter only tells the status; `follow`
     // reads again for what the screen shows now.
     if snapshot.releasesApp == state.appID && (snapshot.read == nil || snapshot.read.map { $0.answers(state.cacheRead) } == true) {
-        if snapshot.read != nil { state.reads.requested = state.cacheRead }  // answered: nothing more to read for it
+        if snapshot.read != nil {
+            state.reads.requested = state.cacheRead  // answered: nothing more to read for it
+            // What changed after this read began is still to be shown.
+            if let started = state.reads.startedAt, let changed = state.cacheChangedAt {
+                state.unshownSince = changed > started ? changed : nil
+            }
+        }
         state.lastSnapshot = snapshot
         showLists(of: snapshot, &state)
     }

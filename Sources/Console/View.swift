@@ -70,8 +70,11 @@ private func connectionSpan(_ state: ConsoleState, theme: Theme) -> Span {
 }
 
 private func freshnessSpan(_ state: ConsoleState, theme: Theme) -> Span {
+    if let behind = state.screenBehind {
+        return Span("⚠ screen \(duration(behind)) behind the cache", style: theme.style("status.crit"))
+    }
     guard let fetched = state.lastFetched else { return Span("no data yet", style: theme.style("status.warn")) }
-    let age = max(0, state.now.timeIntervalSince(fetched))
+    let age = max(0, state.shownNow.timeIntervalSince(fetched))
     let stale = age > 60 || state.sync.connection != .online
     return Span(
         "data \(duration(age)) old" + (stale ? " (stale)" : ""),
@@ -103,7 +106,7 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
         return
     }
     let retry = state.sync.nextAttempt.map { next -> String in
-        let wait = next.timeIntervalSince(state.now)
+        let wait = next.timeIntervalSince(state.shownNow)
         return wait < 1 ? "retrying now" : "retrying in \(duration(wait))"
     } ?? "not retrying"
     let shown = state.lastFetched.map { "showing cached data from \(clock($0))" } ?? "nothing cached yet"
@@ -178,7 +181,7 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         ]
         if wide {
             row.insert(Span(String(release.build)), at: 1)
-            row += [Span(duration(max(0, state.now.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style("muted"))]
+            row += [Span(duration(max(0, state.shownNow.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style("muted"))]
         }
         return row
     }

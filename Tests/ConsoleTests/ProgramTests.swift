@@ -51,14 +51,14 @@ import TUI
         // Past the start-up window; `loaded()` left its read unanswered: answer it.
         _ = update(&state, Self.at(10))
         _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
-        _ = update(&state, .cacheChanged)
+        _ = update(&state, .cacheChanged(at: state.now))
         let read = try #require(state.reads.inFlight, "the first change after a while is read at once")
         _ = update(&state, Self.answer(read))
-        #expect(update(&state, .cacheChanged).isEmpty, "a read began less than 200 ms ago")
+        #expect(update(&state, .cacheChanged(at: state.now)).isEmpty, "a read began less than 200 ms ago")
         #expect(Self.reads(update(&state, Self.at(10.1))).isEmpty)
         #expect(state.nextTick == state.reads.startedAt!.addingTimeInterval(ReadSchedule.minimumInterval), "the runtime wakes when the read is due")
         #expect(Self.reads(update(&state, Self.at(10.2))).count == 1)
-        #expect(update(&state, .cacheChanged).isEmpty, "and never two at a time")
+        #expect(update(&state, .cacheChanged(at: state.now)).isEmpty, "and never two at a time")
     }
 
     @Test func inTheFirstSecondsEveryChangeIsReadAsSoonAsTheReadBeforeEnds() throws {
@@ -67,19 +67,40 @@ import TUI
         _ = update(&state, Self.answer(first[0]))  // the first app's: shown, no second read needed
         #expect(state.releases.count == ConsoleTests.releases.count, "a read for no app in particular is the first app's")
         #expect(state.reads.inFlight == nil)
-        #expect(Self.reads(update(&state, .cacheChanged)).count == 1, "10 ms in: read at once")
+        #expect(Self.reads(update(&state, .cacheChanged(at: state.now))).count == 1, "10 ms in: read at once")
         _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
         _ = update(&state, Self.at(ReadSchedule.eagerSeconds + 0.01))
-        #expect(Self.reads(update(&state, .cacheChanged)).count == 1, "the interval counts from the read before")
+        #expect(Self.reads(update(&state, .cacheChanged(at: state.now))).count == 1, "the interval counts from the read before")
         _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
-        #expect(Self.reads(update(&state, .cacheChanged)).isEmpty, "after the window, the interval holds")
+        #expect(Self.reads(update(&state, .cacheChanged(at: state.now))).isEmpty, "after the window, the interval holds")
     }
 
-    @Test func withNothingNewTheNextTickIsTheNextSecond() {
+    @Test func withNothingNewTheScreenIsDrawnOncePerClockStep() {
         var state = ConsoleTests.loaded()
         _ = update(&state, Self.answer(state.reads.inFlight!))
         _ = update(&state, Self.at(3.25))
-        #expect(state.nextTick == Self.t0.addingTimeInterval(4))
+        #expect(state.nextTick == Self.t0.addingTimeInterval(5), "the next step of the ages on screen")
+        let face = state.clockFace
+        _ = update(&state, Self.at(4.9))
+        #expect(state.clockFace == face, "nothing the clock shows moved: no draw")
+        #expect(ConsoleTests.screen(state).contains("data 0s old"), "ages are as of the last step (t0, when the data came)")
+        _ = update(&state, Self.at(5))
+        #expect(state.clockFace != face)
+        #expect(ConsoleTests.screen(state).contains("data 5s old"))
+    }
+
+    @Test func aFlashIsTakenDownWhenItExpiresNotAtTheNextStep() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, Self.answer(state.reads.inFlight!))
+        _ = update(&state, Self.at(1))
+        _ = update(&state, .notice("switched", isError: false))
+        #expect(state.nextTick.timeIntervalSince(Self.t0) == 5, "the step comes first")
+        _ = update(&state, Self.at(5))
+        #expect(abs(state.nextTick.timeIntervalSince(Self.t0) - (1 + Flash.lifetime)) < 0.01, "then the flash's expiry")
+        let face = state.clockFace
+        _ = update(&state, .tick(state.nextTick))
+        #expect(state.flash == nil)
+        #expect(state.clockFace != face, "so the runtime draws it away")
     }
 
     @Test func aPaneSwitchReadsItsDataWithoutWaitingForTheInterval() throws {
@@ -122,7 +143,7 @@ import TUI
         let offline = SyncStatus(connection: .offline(reason: "refused"), since: Self.t0)
         #expect(!update(&state, .dataChanged(CacheSnapshot(apps: [], releases: [], releasesApp: nil, lastFetched: nil), offline)).contains(.identify))
         #expect(update(&state, .dataChanged(CacheSnapshot(apps: [], releases: [], releasesApp: nil, lastFetched: nil), Self.online)).contains(.identify))
-        #expect(!update(&state, .cacheChanged).contains(.identify))
+        #expect(!update(&state, .cacheChanged(at: state.now)).contains(.identify))
         _ = update(&state, .notice("cannot tell the token's role", isError: true))
         #expect(!update(&state, Self.at(1)).contains(.identify), "asked once per run")
     }
@@ -133,10 +154,33 @@ import TUI
         #expect(!update(&state, Self.at(0.01)).contains(.checkCache), "not before the first read is on screen")
         let effects = update(&state, Self.answer(first[0]))
         #expect(effects.contains(.checkCache))
-        #expect(!update(&state, .cacheChanged).contains(.checkCache), "once per run")
+        #expect(!update(&state, .cacheChanged(at: state.now)).contains(.checkCache), "once per run")
         _ = update(&state, .cacheChecked(problem: "*** in database main *** Page 12: btreeInitPage() returns error code 11"))
         #expect(state.flash?.isError == true)
         #expect(state.flash?.text.contains("rebuilt at the next start") == true)
+    }
+
+    /// A stale "live" is worse than "offline": when Sync keeps changing the cache and no
+    /// read shows it (a stuck or failing read), the header says how far behind it is.
+    @Test func aScreenThatStopsFollowingTheCacheSaysSo() throws {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, Self.at(10))
+        _ = update(&state, Self.answer(try #require(state.reads.inFlight)))
+        #expect(state.screenBehind == nil)
+        _ = update(&state, .cacheChanged(at: Self.t0.addingTimeInterval(10)))
+        let stuck = try #require(state.reads.inFlight, "a read starts, and never answers")
+        #expect(state.screenBehind == nil, "a change just made is not 'behind'")
+        _ = update(&state, .cacheChanged(at: Self.t0.addingTimeInterval(12)))
+        _ = update(&state, Self.at(14))
+        #expect(state.screenBehind == 4, "the oldest change not on screen is 4 s old")
+        #expect(ConsoleTests.screen(state).contains("⚠ screen 4s behind the cache"))
+        _ = update(&state, Self.answer(stuck))
+        #expect(state.unshownSince == Self.t0.addingTimeInterval(12), "what changed after the read began is still to be shown")
+        #expect(state.screenBehind == nil, "2 s: within the limit")
+        #expect(!ConsoleTests.screen(state).contains("behind"))
+        let next = try #require(state.reads.inFlight, "and it is read at once")
+        _ = update(&state, Self.answer(next))
+        #expect(state.unshownSince == nil)
     }
 
     @Test func aFailedReadIsSaidAndTheNextOneCanStart() throws {
@@ -144,7 +188,7 @@ import TUI
         _ = update(&state, .readFailed("disk I/O error"))
         #expect(state.flash?.text.contains("disk I/O error") == true)
         #expect(state.reads.inFlight == nil)
-        let effects = update(&state, .cacheChanged) + update(&state, Self.at(1))
+        let effects = update(&state, .cacheChanged(at: state.now)) + update(&state, Self.at(1))
         #expect(Self.reads(effects).count == 1)
     }
 
