@@ -40,8 +40,11 @@ test: build api-check
 	$(SWIFT) test
 	$(MAKE) --no-print-directory api-fuzz
 
-# Release build, then figures: upgrade-check throughput and latency, ingestion rate.
+# Release build, then figures: upgrade-check throughput and latency, ingestion rate, the
+# console under a live stream, cold start, idle cost and keypress latency (htop, installed
+# here, is the peer the console is measured beside).
 bench: deps
+	@command -v htop >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq htop >/dev/null; }
 	$(SWIFT) build -c release --product opsdeck
 	$(SWIFT) build -c release --product opsdeck-bench
 	.build/release/opsdeck-bench --seconds 10 --threads 4 --live-rate 5000

@@ -24,7 +24,7 @@ struct Options {
     var liveRate = 5000.0
     /// Event loops of the server's device gateway; nil: the server's default (one per core).
     var gatewayLoops: Int?
-    /// Only these parts (`--only checks,ingest,live,cache,cold`); empty: all.
+    /// Only these parts (`--only checks,ingest,live,cache,cold,keys`); empty: all.
     var only: Set<String> = []
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
 
@@ -200,6 +200,17 @@ func cpuSeconds(pid: Int32) -> Double? {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// CPU seconds of the process's living threads, from each one's schedstat (nanoseconds;
+/// /proc/PID/stat counts 10 ms ticks, too coarse for an idle process). Threads that
+/// ended are not counted: for processes whose threads live as long as they do.
+func threadCPUSeconds(pid: Int32) -> Double? {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+    let nanoseconds = tasks.compactMap { task -> Double? in
+        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
+    }
+    return nanoseconds.reduce(0, +) / 1e9
+}
+
 /// The console's pid: the tmux pane's process is the shell-less `opsdeck` itself.
 func consolePID(socket: String) -> Int32? {
     Int32(run(["tmux", "-L", socket, "display-message", "-p", "-t", "bench", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
@@ -226,52 +237,18 @@ func liveBench(rate liveRate: Double) {
         return
     }
 
-    // Three senders pace crash/ANR batches to the rate, for `seconds`: while one waits
-    // for the server's answer, the others keep the rate.
-    let stop = Atomic<Bool>(false)
-    let sent = Atomic<Int>(0)
     let started = Date()
-    let senders = 3
-    let perThread = liveRate / Double(senders)
-    let batchSize = 25
-    for index in 0..<senders {
-        Thread {
-            // The body is written by hand: the senders share the cores with the server and
-            // the console, and JSONEncoder would spend them on the bench itself.
-            let transport = CurlTransport()
-            let headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
-            let begin = ContinuousClock.now
-            var batches = 0
-            while !stop.load(ordering: .relaxed) {
-                let at = WireFormat.formatDate(Date())
-                var body = #"{"app":"\#(app)","release":"5.3.0","device":{"id":"live-\#(index)-\#(batches % 500)","os":"android","#
-                    + #""osVersion":"14","model":"Pixel 8"},"sessions":[],"funnelSteps":[],"crashes":["#
-                for c in 0..<batchSize {
-                    body += (c > 0 ? "," : "") + #"{"kind":"\#(c % 5 == 0 ? "anr" : "crash")","exceptionType":"Bench\#(c % 7)Exception","#
-                        + #""message":"load","frames":[{"symbol":"bench.f\#(c % 11)","inApp":true}],"at":"\#(at)"}"#
-                }
-                body += "]}"
-                if let answer = try? transport.perform(method: "POST", url: url + "/v1/sdk/events", headers: headers, body: Data(body.utf8)),
-                   (200..<300).contains(answer.status) {
-                    sent.add(batchSize, ordering: .relaxed)
-                }
-                batches += 1
-                let due = begin + .milliseconds(Int(Double(batches * batchSize) / perThread * 1000))
-                let wait = due - ContinuousClock.now
-                if wait > .zero { usleep(UInt32(wait.components.attoseconds / 1_000_000_000_000 + wait.components.seconds * 1_000_000)) }
-            }
-        }.start()
-    }
+    let senders = LiveSenders(rate: liveRate, app: app)
     let cpuBefore = cpuSeconds(pid: pid) ?? 0
     usleep(UInt32(options.seconds * 1_000_000))
     let elapsed = Date().timeIntervalSince(started)
     let cpu = (cpuSeconds(pid: pid) ?? 0) - cpuBefore
-    stop.store(true, ordering: .relaxed)
+    senders.stop()
     // The console logs how old the newest event was at each paint when it ends.
     run(["tmux", "-L", socket, "send-keys", "-t", "bench", "q"])
     usleep(1_000_000)
 
-    let rate = Double(sent.load(ordering: .relaxed)) / elapsed
+    let rate = Double(senders.sent) / elapsed
     say(String(format: "live feed: %.0f crash/ANR events/s into the server (asked for %.0f) for %.0f s; console CPU %.0f%% of one core",
                rate, liveRate, elapsed, cpu / elapsed * 100))
     if let cache = try? CacheStore(path: cachePath), let delays = try? cache.arrivalDelays(app: app, since: started) {
@@ -313,3 +290,4 @@ if options.runs("live") {
 }
 if options.runs("cache") { cacheWriteBench() }
 if options.runs("cold") { coldStartBench(binary: options.binary, serverURL: url, token: token) }
+if options.runs("keys") { interactiveBench() }
