@@ -218,23 +218,27 @@ public final class PlatformClient {
         return try decode(Answer.self, from: exchange, path: path)
     }
 
-    /// GET `path` unconditionally and decode the JSON answer. A 304 here was not asked
-    /// for: it is a bad answer, never a missing value.
+    /// GET `path` unconditionally and decode the JSON answer.
     public func fetch<T: Decodable & Sendable>(_ path: String, as type: T.Type) throws(PlatformError) -> T {
         switch try get(path, as: type, etag: nil) {
         case .modified(let value, _):
             return value
-        case .notModified:
+        case .notModified:  // `get` lets no 304 through without an ETag; kept for the compiler
             throw .badResponse(url: baseURL + path, reason: "304 Not Modified to a request that was not conditional")
         }
     }
 
     /// GET `path` and decode the JSON answer; with `etag`, a 304 gives `.notModified`.
+    /// A 304 to a request without one was not asked for: a bad answer, never "unchanged"
+    /// (on a first fetch that would pass off nothing as fresh data).
     public func get<T: Decodable & Sendable>(_ path: String, as type: T.Type, etag: String?) throws(PlatformError) -> Fetched<T> {
         var headers = ["Accept": "application/json"]
         if let etag { headers["If-None-Match"] = etag }
         let exchange = try send("GET", path, headers: headers)
-        if exchange.status == 304 { return .notModified }
+        if exchange.status == 304 {
+            guard etag != nil else { throw .badResponse(url: baseURL + path, reason: "304 Not Modified to a request that was not conditional") }
+            return .notModified
+        }
         return .modified(try decode(T.self, from: exchange, path: path), etag: exchange.headers["etag"])
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import TestSupport
 import XCTest
 
 /// The real server and the real libcurl client over loopback.

@@ -4,6 +4,7 @@ import PlatformClient
 import PlatformModel
 import PlatformServer
 import Simulator
+import TestSupport
 import XCTest
 
 /// The simulated fleet against the real server.

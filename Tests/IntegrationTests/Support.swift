@@ -92,65 +92,6 @@ func connectLoopback(port: Int) -> Int32? {
     return nil
 }
 
-/// A misbehaving HTTP peer on loopback: accepts connections and answers each with what
-/// `reply` returns (or nothing, to stall), to test the client against faults a real
-/// server cannot be made to produce on demand.
-final class RawServer: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
-    private let stopped = Flag()
-
-    init(reply: @escaping @Sendable (_ request: String) -> [UInt8]?) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        listener = fd
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else { throw TestFailure("cannot listen") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        let stopped = stopped
-        let thread = Thread {
-            while !stopped.isSet {
-                let client = accept(fd, nil, nil)
-                guard client >= 0 else { return }
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                let count = read(client, &buffer, buffer.count)
-                let request = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
-                if let bytes = reply(request) {
-                    _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
-                    close(client)
-                } else {
-                    // Stall: hold the connection open, say nothing, until stopped.
-                    while !stopped.isSet { usleep(20_000) }
-                    close(client)
-                }
-            }
-        }
-        thread.start()
-    }
-
-    func stop() {
-        stopped.set()
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    static func http(status: String, contentType: String = "application/json", body: String) -> [UInt8] {
-        Array("HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
-    }
-}
-
-
 /// Runs async work from a synchronous test and waits for its result.
 func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
     let result = Locked<Result<T, any Error>?>(nil)
