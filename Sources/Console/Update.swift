@@ -222,73 +222,15 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         }
         return []
     }
-    if state.pane == .rollouts && !state.showHelp, let effects = handleRollouts(key, &state) { return effects }
-    if state.pane == .funnels && !state.showHelp, let effects = handleFunnels(key, &state) { return effects }
     if state.showHelp {
         // Help is modal: any key closes it; q still quits.
         state.showHelp = false
         return key == .character("q") || key == .control("c") ? [.quit] : []
     }
-    switch key {
-    case .character("q"), .control("c"):
-        return [.quit]
-    case .character("?"):
-        state.showHelp = true
-    case .character(":"):
-        state.palette = Palette()
-    case .character("/"):
-        guard let list = state.activeList, list != .rollouts, list != .funnels else { break }
-        state.filterEditing = list
-    case .control("r"):
-        state.flash = Flash(text: "refreshing from \(state.server)…", isError: false, shownAt: state.now)
-        return [.refresh]
-    case .control("l"):
-        return [.redrawAll]
-    case .character(let c) where ("1"..."6").contains(c):
-        state.pane = Pane(rawValue: Int(String(c))! - 1)!
-    case .tab:
-        state.pane = Pane(rawValue: (state.pane.rawValue + 1) % Pane.allCases.count)!
-    case .backTab:
-        state.pane = Pane(rawValue: (state.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
-    case .character("a"), .character("A"):
-        return switchApp(by: key == .character("a") ? 1 : -1, &state)
-    case .down, .character("j"):
-        moveSelection(to: current(state) + 1, &state)
-    case .up, .character("k"):
-        moveSelection(to: current(state) - 1, &state)
-    case .pageDown:
-        moveSelection(to: current(state) + state.pageSize, &state)
-    case .pageUp:
-        moveSelection(to: current(state) - state.pageSize, &state)
-    case .home, .character("g"):
-        moveSelection(to: 0, &state)
-    case .end, .character("G"):
-        moveSelection(to: Int.max, &state)
-    case .character(" ") where state.pane == .crashes && state.crashView == .events:
-        state.livePaused.toggle()
-        state.newWhilePaused = 0
-        state.flash = Flash(text: state.livePaused ? "live stream paused: new events are counted, not shown (space resumes)" : "live stream resumed",
-                            isError: false, shownAt: state.now)
-        if !state.livePaused { return [.refresh] }
-    case .character("f") where state.pane == .crashes:
-        openCrashFilter(&state)
-    case .character("v") where state.pane == .crashes:
-        state.crashView = state.crashView == .events ? .issues : .events
-    case .enter where state.pane == .crashes:
-        return openCrashDetail(&state)
-    case .enter where state.pane == .releases:
-        guard state.releases.indices.contains(state.selected) else { break }
-        state.overlay = .release(version: state.releases[state.selected].version)
-        state.overlayScroll = 0
-    case .character(" ") where state.pane == .breakers, .enter where state.pane == .breakers:
-        return askToFlipSwitch(&state)
-    default:
-        break
-    }
-    return []
+    return dispatch(key, &state) ?? []
 }
 
-private func openCrashDetail(_ state: inout ConsoleState) -> [Effect] {
+func openCrashDetail(_ state: inout ConsoleState) -> [Effect] {
     switch state.crashView {
     case .events:
         let index = state.selection[.crashEvents] ?? 0
@@ -303,6 +245,20 @@ private func openCrashDetail(_ state: inout ConsoleState) -> [Effect] {
     }
 }
 
+/// Moves the active list's selection by a movement key.
+func moveSelection(_ key: Key, _ state: inout ConsoleState) {
+    let now = state.activeList.map { state.selection[$0] ?? 0 } ?? 0
+    switch key {
+    case .down, .character("j"): moveSelection(to: now + 1, &state)
+    case .up, .character("k"): moveSelection(to: now - 1, &state)
+    case .pageDown: moveSelection(to: now + state.pageSize, &state)
+    case .pageUp: moveSelection(to: now - state.pageSize, &state)
+    case .home, .character("g"): moveSelection(to: 0, &state)
+    case .end, .character("G"): moveSelection(to: Int.max, &state)
+    default: break
+    }
+}
+
 private func moveSelection(to index: Int, _ state: inout ConsoleState) {
     guard let list = state.activeList else { return }
     let count = state.count(of: list)
@@ -310,11 +266,7 @@ private func moveSelection(to index: Int, _ state: inout ConsoleState) {
     state.selection[list] = max(0, min(index, count - 1))
 }
 
-private func current(_ state: ConsoleState) -> Int {
-    state.activeList.map { state.selection[$0] ?? 0 } ?? 0
-}
-
-private func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
+func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
     guard !state.apps.isEmpty else { return [] }
     let current = state.apps.firstIndex { $0.id == state.appID } ?? 0
     let next = state.apps[(current + step + state.apps.count) % state.apps.count]

@@ -121,7 +121,7 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
 }
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {
-    keyMap(for: state).compactMap { binding in binding.short.map { ($0, binding.hint) } }
+    keyTable(for: state).compactMap { entry in entry.short.map { ($0, entry.hint) } }
 }
 
 private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
@@ -312,7 +312,7 @@ func grayText(_ release: Release) -> String {
 private func drawHelp(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas) {
     var unmodal = state
     unmodal.showHelp = false
-    let entries = keyMap(for: unmodal).map { ($0.keys, $0.help) }
+    let entries = keyTable(for: unmodal).map { ($0.names, $0.help) }
     let width = min(canvas.width - 2, 66), height = min(canvas.height, entries.count + 5)
     let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
     let style = theme.style("header")
