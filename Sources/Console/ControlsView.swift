@@ -4,7 +4,7 @@ import TUI
 
 // The Breakers and Audit panes, and the action dialog.
 
-func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
     guard !state.switches.isEmpty else {
         drawEmpty("No kill switches or circuit breakers for \(state.appID ?? "this app") in the cache yet.", theme: theme, into: &canvas, area: inner)
@@ -37,11 +37,14 @@ func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
             Span(item.description, style: theme.style("muted")),
         ]
     }
-    Table(columns: columns, rows: rows, selected: state.selection[.switches] ?? 0, styles: tableStyles(theme))
+    let shown = Table(columns: columns, rows: rows, selected: state.selection[.switches] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: inner)
+    hits.add(rows: shown, of: .switches)
+    // The state cell (the first column) flips the breaker.
+    for (row, rect) in shown { hits.add(Rect(x: rect.x, y: rect.y, width: 12, height: 1), .toggle(row)) }
 }
 
-func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
     guard !state.audit.isEmpty else {
         drawEmpty("No changes in the audit log yet.", theme: theme, into: &canvas, area: inner)
@@ -64,8 +67,8 @@ func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, a
             Span(entry.reason),
         ]
     }
-    Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme))
-        .render(into: &canvas, area: inner)
+    let shown = Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme)).render(into: &canvas, area: inner)
+    hits.add(rows: shown, of: .audit, first: window.lowerBound)
 }
 
 /// A box in the middle of the pane: the change, its blast radius, the reason being

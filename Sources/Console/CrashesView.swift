@@ -7,13 +7,13 @@ import TUI
 // The Crashes pane: the live stream of crash and ANR events, or the issues they form,
 // and either in full in an overlay.
 
-func drawCrashes(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawCrashes(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let parts = area.rows([.length(1), .fill])
     drawCrashesBar(state, theme: theme, into: &canvas, area: parts[0])
     let inner = Rect(x: parts[1].x + 1, y: parts[1].y, width: parts[1].width - 2, height: parts[1].height)
     switch state.crashView {
-    case .events: drawCrashEvents(state, theme: theme, into: &canvas, area: inner)
-    case .issues: drawCrashIssues(state, theme: theme, into: &canvas, area: inner)
+    case .events: drawCrashEvents(state, theme: theme, into: &canvas, area: inner, hits: &hits)
+    case .issues: drawCrashIssues(state, theme: theme, into: &canvas, area: inner, hits: &hits)
     }
 }
 
@@ -48,7 +48,7 @@ private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: in
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
 }
 
-private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     guard !state.crashEvents.isEmpty else {
         if let note = noMatchNote(state, .crashEvents) { return drawEmpty(note, theme: theme, into: &canvas, area: area) }
         drawEmpty("No crashes or ANRs of \(state.appID ?? "this app") in the cache yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
@@ -74,11 +74,11 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
             Span("\(event.model) · \(event.osVersion)", style: theme.style("muted")),
         ]
     }
-    Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme))
-        .render(into: &canvas, area: area)
+    let shown = Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme)).render(into: &canvas, area: area)
+    hits.add(rows: shown, of: .crashEvents, first: window.lowerBound)
 }
 
-private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     guard !state.crashIssues.isEmpty else {
         if let note = noMatchNote(state, .crashIssues) { return drawEmpty(note, theme: theme, into: &canvas, area: area) }
         drawEmpty("No crash issues for \(state.appID ?? "this app") yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
@@ -108,8 +108,9 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             Span(duration(max(0, state.shownNow.timeIntervalSince(issue.lastSeen))) + " ago"),
         ]
     }
-    Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
+    let shown = Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: area)
+    hits.add(rows: shown, of: .crashIssues)
 }
 
 /// An empty list because of a filter says so, not that nothing arrived.

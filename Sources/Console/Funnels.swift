@@ -83,7 +83,7 @@ func comparedReleases(_ report: FunnelReport) -> [(String, [FunnelStepResult])] 
         .prefix(2).map { ($0.key, $0.value) }
 }
 
-func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let columns = area.columns([.length(area.width >= 120 ? 26 : 18), .fill])
     let list = Rect(x: columns[0].x + 1, y: columns[0].y, width: columns[0].width - 2, height: columns[0].height)
     let view = state.funnels
@@ -93,8 +93,9 @@ func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas,
         return
     }
     let rows = view.definitions.map { [Span($0.name)] }
-    Table(columns: [Table.Column("FUNNEL", width: .fill(min: 8))], rows: rows, selected: state.selection[.funnels] ?? 0, styles: tableStyles(theme))
+    let shown = Table(columns: [Table.Column("FUNNEL", width: .fill(min: 8))], rows: rows, selected: state.selection[.funnels] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: list)
+    hits.add(rows: shown, of: .funnels)
 
     let report = columns[1]
     var y = report.y

@@ -8,7 +8,7 @@ import TUI
 /// Lines each release takes: name and stage, slider, spacing.
 private let rowHeight = 3
 
-func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
     let rollouts = state.rollouts
     guard !rollouts.isEmpty else {
@@ -23,9 +23,11 @@ func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
     for (offset, release) in rollouts.dropFirst(first).prefix(fits).enumerated() {
         let index = first + offset
         let y = inner.y + 2 + offset * rowHeight
-        drawRollout(release, selected: index == selected, pending: state.pendingGray[release.version],
-                    guardrailHalt: guardrailHalt(of: release, in: state), theme: theme, into: &canvas,
-                    area: Rect(x: inner.x, y: y, width: inner.width, height: 2))
+        let area = Rect(x: inner.x, y: y, width: inner.width, height: 2)
+        let track = drawRollout(release, selected: index == selected, pending: state.pendingGray[release.version],
+                                guardrailHalt: guardrailHalt(of: release, in: state), theme: theme, into: &canvas, area: area)
+        hits.add(area, .row(.rollouts, index))
+        if release.stage == .gray { hits.add(track, .slider(index, track: track)) }
     }
 }
 
@@ -37,7 +39,9 @@ private func guardrailHalt(of release: Release, in state: ConsoleState) -> Audit
     return latest?.action == "release.guardrail_halt" ? latest : nil
 }
 
-private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, theme: Theme, into canvas: inout Canvas, area: Rect) {
+/// Draws one release's name line and slider; returns where the slider's track is.
+private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, theme: Theme,
+                         into canvas: inout Canvas, area: Rect) -> Rect {
     let base = selected ? theme.style("table.selected") : theme.style("base")
     canvas.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: base)
     var spans = [
@@ -79,6 +83,7 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     }
     canvas.put("]  ", x: x, y: y, style: theme.style("muted"))
     canvas.put(spans: label, x: x + 3, y: y, maxWidth: area.x + area.width - x - 3, base: theme.style("base"))
+    return Rect(x: area.x + 3, y: y, width: trackWidth, height: 1)
 }
 
 /// Cells of a slider `width` wide: filled up to `current`, a `│` marker at `pending`

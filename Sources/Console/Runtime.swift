@@ -109,6 +109,7 @@ public final class ConsoleRuntime {
 
         var running = true
         var needsDraw = true
+        var onScreen: Frame?
         var seen: UInt64 = 0
         var clockFace = state.clockFace
         defer { latency.log(to: logger) }
@@ -135,7 +136,9 @@ public final class ConsoleRuntime {
                 needsDraw = true
             }
             if needsDraw {
-                terminal.draw(view(state, theme: state.theme, size: terminal.size))
+                let drawn = frame(state, theme: state.theme, size: terminal.size)
+                terminal.draw(drawn.canvas)
+                onScreen = drawn
                 latency.painted(state)
                 needsDraw = false
             }
@@ -147,7 +150,13 @@ public final class ConsoleRuntime {
                     logger.info("terminal closed; quitting")
                     break
                 }
-                messages = keys.map { $0 == .resize ? .resized(terminal.size) : .key($0) }
+                messages = keys.map { key in
+                    switch key {
+                    case .resize: .resized(terminal.size)
+                    case .mouse(let x, let y, let button): .pointer(button, onScreen?.hits.target(atX: x, y: y), x: x)
+                    default: .key(key)
+                    }
+                }
             }
         }
         logger.info("console stopped")

@@ -328,6 +328,8 @@ public struct ConsoleState: Sendable {
 /// Everything that can happen to the console.
 public enum Message: Sendable {
     case key(Key)
+    /// A click or a turn of the wheel, with what the frame on screen shows there.
+    case pointer(MouseButton, Hit?, x: Int)
     case tick(Date)
     /// Sync wrote the cache or changed its status (its latest change at the time given):
     /// read again when due.

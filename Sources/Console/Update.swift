@@ -49,9 +49,14 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
     case .themeLoaded(.failure(let failure)):
         state.flash = Flash(text: failure.description, isError: true, shownAt: state.now)
         return []
-    case .key(let key):
+    case .key, .pointer:
         let (pane, app, funnel) = (state.pane, state.appID, state.selection[.funnels])
-        var effects = handle(key, &state)
+        var effects: [Effect]
+        switch message {
+        case .key(let key): effects = handle(key, &state)
+        case .pointer(let button, let hit, let x): effects = handlePointer(button, on: hit, x: x, &state)
+        default: effects = []
+        }
         // The Funnels pane fetches on demand: when it opens, for another app, another funnel.
         if state.pane == .funnels && (pane != .funnels || app != state.appID) {
             effects += openFunnels(&state)
@@ -204,7 +209,9 @@ private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Ite
 }
 
 func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
-    if case .mouse(let x, let y, let button) = key { return handleMouse(x: x, y: y, button, &state) }
+    // A click means something only against the frame it was made on: the runtime
+    // looks it up and sends `.pointer`.
+    if case .mouse = key { return [] }
     if state.dialog != nil { return handleDialog(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }

@@ -6,28 +6,53 @@ import TUI
 /// The smallest terminal the layout is designed for.
 public let minimumSize = Size(width: 80, height: 24)
 
+/// What can be clicked, as `view` drew it.
+public enum Hit: Sendable, Equatable {
+    case tab(Pane)
+    /// An item of a list.
+    case row(ListID, Int)
+    /// A breaker's state cell: a click flips it.
+    case toggle(Int)
+    /// A rollout's slider: where on the track is the percentage.
+    case slider(Int, track: Rect)
+}
+
+/// A drawn screen: the cells, and what each clickable region stands for. The layout is
+/// computed once, here; clicks are looked up in `hits`.
+public struct Frame: Sendable {
+    public var canvas: Canvas
+    public var hits = HitMap<Hit>()
+}
+
 /// Draws `state` into a new canvas of `size`: a pure function, so a test sees exactly
 /// what a person would.
 public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
+    frame(state, theme: theme, size: size).canvas
+}
+
+/// `view`, with the regions a click can hit.
+public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     var canvas = Canvas(size: size, fill: Cell(symbol: " ", style: theme.style("base")))
+    var hits = HitMap<Hit>()
     guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
         drawTooSmall(&canvas, theme: theme)
-        return canvas
+        return Frame(canvas: canvas)
     }
     let parts = canvas.bounds.rows([.length(1), .length(1), .fill, .length(1), .length(1)])
     drawHeader(state, theme: theme, into: &canvas, area: parts[0])
-    Tabs(
+    let tabs = Tabs(
         titles: Pane.allCases.map { "\($0.rawValue + 1) \($0.title)" }, active: state.pane.rawValue,
         style: theme.style("tab"), activeStyle: theme.style("tab.active")
     ).render(into: &canvas, area: parts[1])
+    for (pane, rect) in zip(Pane.allCases, tabs) { hits.add(rect, .tab(pane)) }
     let body = parts[2]
     switch state.pane {
-    case .releases: drawReleases(state, theme: theme, into: &canvas, area: body)
-    case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body)
-    case .rollouts: drawRollouts(state, theme: theme, into: &canvas, area: body)
-    case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body)
-    case .funnels: drawFunnels(state, theme: theme, into: &canvas, area: body)
-    case .audit: drawAudit(state, theme: theme, into: &canvas, area: body)
+    case .releases: drawReleases(state, theme: theme, into: &canvas, area: body, hits: &hits)
+    case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body, hits: &hits)
+    case .rollouts: drawRollouts(state, theme: theme, into: &canvas, area: body, hits: &hits)
+    case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body, hits: &hits)
+    case .funnels: drawFunnels(state, theme: theme, into: &canvas, area: body, hits: &hits)
+    case .audit: drawAudit(state, theme: theme, into: &canvas, area: body, hits: &hits)
     }
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
@@ -36,7 +61,14 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
     KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
         .render(into: &canvas, area: parts[4])
     if state.showHelp { drawHelp(state, theme: theme, into: &canvas) }
-    return canvas
+    return Frame(canvas: canvas, hits: hits)
+}
+
+extension HitMap where Target == Hit {
+    /// The rows a table showed, as items of `list` (`first`: the index of its first row).
+    mutating func add(rows: [(row: Int, rect: Rect)], of list: ListID, first: Int = 0) {
+        for (row, rect) in rows { add(rect, .row(list, first + row)) }
+    }
 }
 
 // MARK: - Header and status
@@ -138,7 +170,7 @@ private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
 
 // MARK: - Panes
 
-private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     guard !state.releases.isEmpty else {
         let text: String
         switch state.sync.connection {
@@ -193,10 +225,10 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
     // The selected release in full below the table, when there is room for both.
     if inner.height >= state.releases.count + 1 + detailHeight + 1 || inner.height >= 16 {
         let parts = inner.rows([.fill, .length(detailHeight)])
-        table.render(into: &canvas, area: parts[0])
-        drawReleaseDetail(state.releases[state.selected], now: state.now, theme: theme, into: &canvas, area: parts[1])
+        hits.add(rows: table.render(into: &canvas, area: parts[0]), of: .releases)
+        drawReleaseDetail(state.releases[state.selected], now: state.shownNow, theme: theme, into: &canvas, area: parts[1])
     } else {
-        table.render(into: &canvas, area: inner)
+        hits.add(rows: table.render(into: &canvas, area: inner), of: .releases)
     }
 }
 

@@ -67,8 +67,10 @@ public struct Table: Sendable {
         return min(max(0, selected - visible + 1), rowCount - visible)
     }
 
-    public func render(into canvas: inout Canvas, area: Rect) {
-        guard area.height > 0, area.width > 0 else { return }
+    /// Draws the table; returns the rows it showed, each with where it was drawn.
+    @discardableResult
+    public func render(into canvas: inout Canvas, area: Rect) -> [(row: Int, rect: Rect)] {
+        guard area.height > 0, area.width > 0 else { return [] }
         let gap = 1
         let widths = Constraint.solve(columns.map(\.width), total: max(0, area.width - gap * (columns.count - 1)))
         func cellRect(_ column: Int, _ y: Int) -> Rect {
@@ -81,10 +83,12 @@ public struct Table: Sendable {
         }
         let visible = area.height - 1
         let offset = Self.scrollOffset(selected: selected, rowCount: rows.count, visible: visible)
-        for line in 0..<min(visible, rows.count - offset) {
+        var shown: [(row: Int, rect: Rect)] = []
+        for line in 0..<max(0, min(visible, rows.count - offset)) {
             let rowIndex = offset + line
             let y = area.y + 1 + line
             let base = rowIndex == selected ? styles.selected : styles.row
+            shown.append((rowIndex, Rect(x: area.x, y: y, width: area.width, height: 1)))
             canvas.fill(Rect(x: area.x, y: y, width: area.width, height: 1), style: base)
             for (index, column) in columns.enumerated() where index < rows[rowIndex].count {
                 let span = rows[rowIndex][index]
@@ -94,11 +98,12 @@ public struct Table: Sendable {
                 canvas.put(span.text, x: rect.x, y: y, width: rect.width, style: style, alignment: column.alignment)
             }
         }
+        return shown
     }
 }
 
-/// A row of tab titles with the active one highlighted. Returns each title's columns,
-/// so that a click can be mapped to a tab.
+/// A row of tab titles with the active one highlighted. Returns where each title was
+/// drawn, so that a click can be mapped to a tab.
 public struct Tabs: Sendable {
     public var titles: [String]
     public var active: Int
@@ -113,14 +118,14 @@ public struct Tabs: Sendable {
     }
 
     @discardableResult
-    public func render(into canvas: inout Canvas, area: Rect) -> [Range<Int>] {
+    public func render(into canvas: inout Canvas, area: Rect) -> [Rect] {
         canvas.fill(area.row(0), style: style)
         var x = area.x
-        var ranges: [Range<Int>] = []
+        var ranges: [Rect] = []
         for (index, title) in titles.enumerated() {
             let label = " \(title) "
             let used = canvas.put(label, x: x, y: area.y, maxWidth: area.maxX - x, style: index == active ? activeStyle : style)
-            ranges.append(x..<(x + used))
+            ranges.append(Rect(x: x, y: area.y, width: used, height: 1))
             x += used + 1
             if x >= area.maxX { break }
         }
