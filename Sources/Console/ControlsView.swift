@@ -25,16 +25,16 @@ func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
     }()
     let rows = state.switches.map { item -> [Span] in
         let stateSpan = sending == item.key
-            ? Span("… pending", style: theme.style("status.warn"))
-            : item.enabled ? Span("[● ON ]", style: theme.style("toggle.on")) : Span("[○ OFF]", style: theme.style("toggle.off").adding(.bold))
+            ? Span("… pending", style: theme.style(.statusWarn))
+            : item.enabled ? Span("[● ON ]", style: theme.style(.toggleOn)) : Span("[○ OFF]", style: theme.style(.toggleOff).adding(.bold))
         return [
             stateSpan,
             Span(item.key, style: Style(attributes: .bold)),
             Span(item.kind == .circuitBreaker ? "breaker" : "kill switch"),
-            Span(scopeText(item.scope), style: theme.style("muted")),
+            Span(scopeText(item.scope), style: theme.style(.muted)),
             Span(item.updatedBy),
             Span(duration(max(0, state.shownNow.timeIntervalSince(item.updatedAt))) + " ago"),
-            Span(item.description, style: theme.style("muted")),
+            Span(item.description, style: theme.style(.muted)),
         ]
     }
     let shown = Table(columns: columns, rows: rows, selected: state.selection[.switches] ?? 0, styles: tableStyles(theme))
@@ -60,8 +60,8 @@ func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, a
     let (window, selected) = visibleWindow(count: state.audit.count, selected: state.selection[.audit] ?? 0, height: inner.height)
     let rows = state.audit[window].map { entry -> [Span] in
         [
-            Span(LocalTime(entry.at).format(date: true, year: false, seconds: true), style: theme.style("muted")),
-            Span("\(entry.actor) (\(entry.role))", style: entry.actor == "system" ? theme.style("status.warn") : nil),
+            Span(LocalTime(entry.at).format(date: true, year: false, seconds: true), style: theme.style(.muted)),
+            Span("\(entry.actor) (\(entry.role))", style: entry.actor == "system" ? theme.style(.statusWarn) : nil),
             Span(entry.action, style: Style(attributes: .bold)),
             Span(entry.target),
             Span(entry.reason),
@@ -77,11 +77,11 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     let width = min(area.width - 4, 90)
     let height = min(area.height, dialog.lines.count + 8)
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
-    let style = theme.style("header")
+    let style = theme.style(.header)
     canvas.fill(box, style: style)
-    let rule = theme.style("muted").over(style)
+    let rule = theme.style(.muted).over(style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    canvas.put(" \(dialog.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style("accent").over(style).adding(.bold))
+    canvas.put(" \(dialog.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style(.accent).over(style).adding(.bold))
     var y = box.y + 1
     for line in dialog.lines where y < box.y + box.height - 4 {
         canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: style)
@@ -90,14 +90,14 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     y += 1
     canvas.put("Reason: ", x: box.x + 2, y: y, style: style.adding(.bold))
     let field = Rect(x: box.x + 10, y: y, width: box.width - 12, height: 1)
-    canvas.fill(field, style: theme.style("table.selected"))
+    canvas.fill(field, style: theme.style(.tableSelected))
     let shown = TerminalText.width(dialog.reason) > field.width - 1 ? "…" + String(dialog.reason.suffix(field.width - 2)) : dialog.reason
-    canvas.put(shown + (dialog.phase == .sending ? "" : "▏"), x: field.x, y: y, maxWidth: field.width, style: theme.style("table.selected"))
+    canvas.put(shown + (dialog.phase == .sending ? "" : "▏"), x: field.x, y: y, maxWidth: field.width, style: theme.style(.tableSelected))
     let status: Span
     switch dialog.phase {
     case .editing: status = Span("Enter sends with If-Match \(dialog.ifMatch) · Esc cancels", style: rule)
-    case .sending: status = Span("sending… waiting for the server's answer", style: theme.style("status.warn").over(style))
-    case .failed(let message): status = Span(message, style: theme.style("flash.error").over(style))
+    case .sending: status = Span("sending… waiting for the server's answer", style: theme.style(.statusWarn).over(style))
+    case .failed(let message): status = Span(message, style: theme.style(.flashError).over(style))
     }
     canvas.put(status.text, x: box.x + 2, y: y + 2, maxWidth: box.width - 4, style: status.style ?? style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y + box.height - 1, style: rule)

@@ -107,19 +107,19 @@ func crashFilterText(_ filter: CrashEventFilter) -> String? {
 func drawCrashFilterPicker(_ picker: CrashFilterPicker, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 4, 56), height = 8
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
-    let style = theme.style("header")
-    let rule = theme.style("muted").over(style)
+    let style = theme.style(.header)
+    let rule = theme.style(.muted).over(style)
     canvas.fill(box, style: style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    canvas.put(" Filter crashes ", x: box.x + 2, y: box.y, style: theme.style("accent").over(style).adding(.bold))
+    canvas.put(" Filter crashes ", x: box.x + 2, y: box.y, style: theme.style(.accent).over(style).adding(.bold))
     for (offset, row) in CrashFilterPicker.Row.allCases.enumerated() {
         let chosen = row == picker.row
         let shown = value(of: row, in: state.crashFilter).map { row == .os ? platformName(Platform(rawValue: $0) ?? .android) : $0 } ?? "all"
         let y = box.y + 1 + offset
-        canvas.put(chosen ? "▸ " : "  ", x: box.x + 2, y: y, style: theme.style("accent").over(style))
+        canvas.put(chosen ? "▸ " : "  ", x: box.x + 2, y: y, style: theme.style(.accent).over(style))
         canvas.put(row.title, x: box.x + 4, y: y, style: chosen ? style.adding(.bold) : style)
         canvas.put("‹ \(shown) ›", x: box.x + 14, y: y, maxWidth: box.width - 16,
-                   style: chosen ? theme.style("table.selected") : style)
+                   style: chosen ? theme.style(.tableSelected) : style)
     }
     if state.crashView == .issues && state.crashFilter.os != nil {
         canvas.put("Issues carry no OS: it narrows the live events only.", x: box.x + 2, y: box.y + 5, maxWidth: box.width - 4, style: rule)

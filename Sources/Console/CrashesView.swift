@@ -19,7 +19,7 @@ func drawCrashes(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas,
 
 /// "[Live events] Issues      ● live · 1,234 cached · ‖ paused, 12 new"
 private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let active = theme.style("tab.active"), idle = theme.style("tab")
+    let active = theme.style(.tabActive), idle = theme.style(.tab)
     var spans = [
         Span(" "),
         Span(" Live events ", style: state.crashView == .events ? active : idle),
@@ -28,24 +28,24 @@ private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: in
         Span("   "),
     ]
     switch state.sync.live {
-    case .live: spans.append(Span("● live", style: theme.style("status.ok")))
-    case .catchingUp: spans.append(Span("◌ catching up", style: theme.style("status.warn")))
-    case .reconnecting(let reason): spans.append(Span("⟳ stream reconnecting: \(reason)", style: theme.style("status.warn")))
-    case .off: spans.append(Span("○ stream off", style: theme.style("muted")))
+    case .live: spans.append(Span("● live", style: theme.style(.statusOK)))
+    case .catchingUp: spans.append(Span("◌ catching up", style: theme.style(.statusWarn)))
+    case .reconnecting(let reason): spans.append(Span("⟳ stream reconnecting: \(reason)", style: theme.style(.statusWarn)))
+    case .off: spans.append(Span("○ stream off", style: theme.style(.muted)))
     }
-    spans.append(Span(" · \(grouped(state.crashEventCount)) events cached", style: theme.style("muted")))
+    spans.append(Span(" · \(grouped(state.crashEventCount)) events cached", style: theme.style(.muted)))
     if let filter = crashFilterText(state.crashFilter) {
-        spans.append(Span(" · ", style: theme.style("muted")))
-        spans.append(Span("only \(filter)", style: theme.style("accent").adding(.bold)))
+        spans.append(Span(" · ", style: theme.style(.muted)))
+        spans.append(Span("only \(filter)", style: theme.style(.accent).adding(.bold)))
     }
     if state.livePaused {
-        spans.append(Span(" · ‖ paused", style: theme.style("status.warn").adding(.bold)))
+        spans.append(Span(" · ‖ paused", style: theme.style(.statusWarn).adding(.bold)))
         if state.newWhilePaused > 0 {
             let more = state.newWhilePaused >= 500 ? "500+" : String(state.newWhilePaused)
-            spans.append(Span(", \(more) new", style: theme.style("status.warn")))
+            spans.append(Span(", \(more) new", style: theme.style(.statusWarn)))
         }
     }
-    canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+    canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
 }
 
 private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
@@ -66,12 +66,12 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
     let (window, selected) = visibleWindow(count: state.crashEvents.count, selected: state.selection[.crashEvents] ?? 0, height: area.height)
     let rows = state.crashEvents[window].map { event -> [Span] in
         [
-            Span(clock(event.at), style: theme.style("muted")),
+            Span(clock(event.at), style: theme.style(.muted)),
             kindSpan(event.kind, theme: theme),
             Span(event.release),
             Span(event.exceptionType, style: Style(attributes: .bold)),
             Span(event.message),
-            Span("\(event.model) · \(event.osVersion)", style: theme.style("muted")),
+            Span("\(event.model) · \(event.osVersion)", style: theme.style(.muted)),
         ]
     }
     let shown = Table(columns: columns, rows: rows, selected: selected, styles: tableStyles(theme)).render(into: &canvas, area: area)
@@ -101,10 +101,10 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             kindSpan(issue.kind, theme: theme),
             Span("\(issue.exceptionType) · \(issue.culprit)", style: Style(attributes: standsOut ? .bold : [])),
             // The server's count per five minutes; from an older server, what this console cached.
-            Span((issue.trend ?? state.issueTrends[issue.fingerprint]).map { sparkline($0.map(Double.init)) } ?? "", style: theme.style("spark")),
+            Span((issue.trend ?? state.issueTrends[issue.fingerprint]).map { sparkline($0.map(Double.init)) } ?? "", style: theme.style(.spark)),
             Span(grouped(issue.count)),
             Span(grouped(issue.affectedDevices)),
-            Span(issue.releases.joined(separator: ", "), style: theme.style("muted")),
+            Span(issue.releases.joined(separator: ", "), style: theme.style(.muted)),
             Span(duration(max(0, state.shownNow.timeIntervalSince(issue.lastSeen))) + " ago"),
         ]
     }
@@ -139,39 +139,39 @@ func visibleWindow(count: Int, selected: Int, height: Int) -> (Range<Int>, Int) 
 }
 
 func drawEmpty(_ text: String, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
+    canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style(.muted), alignment: .center)
 }
 
 func tableStyles(_ theme: Theme) -> Table.Styles {
-    .init(header: theme.style("table.header"), row: theme.style("table.row"), selected: theme.style("table.selected"))
+    .init(header: theme.style(.tableHeader), row: theme.style(.tableRow), selected: theme.style(.tableSelected))
 }
 
 func kindSpan(_ kind: CrashKind, theme: Theme) -> Span {
     switch kind {
-    case .crash: Span("✖ crash", style: theme.style("status.crit"))
-    case .anr: Span("◷ ANR", style: theme.style("status.warn"))
+    case .crash: Span("✖ crash", style: theme.style(.statusCrit))
+    case .anr: Span("◷ ANR", style: theme.style(.statusWarn))
     }
 }
 
 /// New and regressed issues stand out: a symbol, bold, the critical colour.
 func issueStatusSpan(_ status: IssueStatus, theme: Theme) -> Span {
     switch status {
-    case .new: Span("✦ new", style: theme.style("status.crit"))
-    case .regressed: Span("↻ regressed", style: theme.style("status.crit"))
-    case .ongoing: Span("● ongoing", style: theme.style("status.warn"))
-    case .resolved: Span("✓ resolved", style: theme.style("status.ok"))
+    case .new: Span("✦ new", style: theme.style(.statusCrit))
+    case .regressed: Span("↻ regressed", style: theme.style(.statusCrit))
+    case .ongoing: Span("● ongoing", style: theme.style(.statusWarn))
+    case .resolved: Span("✓ resolved", style: theme.style(.statusOK))
     }
 }
 
 // MARK: - The overlay
 
 func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let style = theme.style("header")
-    let rule = theme.style("muted").over(style)
+    let style = theme.style(.header)
+    let rule = theme.style(.muted).over(style)
     canvas.fill(area, style: style)
     let (title, lines) = overlayContent(overlay, state: state, theme: theme)
     canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
-    canvas.put(" \(title) ", x: area.x + 2, y: area.y, maxWidth: area.width - 4, style: theme.style("accent").over(style).adding(.bold))
+    canvas.put(" \(title) ", x: area.x + 2, y: area.y, maxWidth: area.width - 4, style: theme.style(.accent).over(style).adding(.bold))
     let visible = area.height - 2
     let scroll = max(0, min(state.overlayScroll, lines.count - visible))
     for (index, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
@@ -184,7 +184,7 @@ func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into can
 }
 
 private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
-    let label = theme.style("muted")
+    let label = theme.style(.muted)
     func field(_ name: String, _ value: String, _ valueStyle: Style? = nil) -> [Span] {
         [Span(name.padding(toLength: 12, withPad: " ", startingAt: 0), style: label), Span(value, style: valueStyle)]
     }
@@ -233,13 +233,13 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
 
 /// "  0  CheckoutViewModel.submit  (Checkout.swift:88)", the app's own frames bright.
 private func stackLines(_ frames: [StackFrame], theme: Theme) -> [[Span]] {
-    guard !frames.isEmpty else { return [[Span("  (no frames)", style: theme.style("muted"))]] }
+    guard !frames.isEmpty else { return [[Span("  (no frames)", style: theme.style(.muted))]] }
     return frames.enumerated().map { index, frame in
         let location = frame.file.map { file in " (\(file)" + (frame.line.map { ":\($0)" } ?? "") + ")" } ?? ""
         return [
-            Span(String(index).leftPadded(to: 4) + "  ", style: theme.style("muted")),
-            Span(frame.symbol, style: frame.inApp ? theme.style("accent").adding(.bold) : theme.style("muted")),
-            Span(location, style: theme.style("muted")),
+            Span(String(index).leftPadded(to: 4) + "  ", style: theme.style(.muted)),
+            Span(frame.symbol, style: frame.inApp ? theme.style(.accent).adding(.bold) : theme.style(.muted)),
+            Span(location, style: theme.style(.muted)),
         ]
     }
 }
@@ -254,7 +254,7 @@ private func shareLines(_ title: String, _ shares: [CrashIssueDetail.Share], the
         let fraction = Double(share.count) / Double(total)
         lines.append([
             Span("  " + share.key.padding(toLength: 18, withPad: " ", startingAt: 0)),
-            Span(bar(fraction, width: 20).padding(toLength: 21, withPad: " ", startingAt: 0), style: theme.style("funnel.bar")),
+            Span(bar(fraction, width: 20).padding(toLength: 21, withPad: " ", startingAt: 0), style: theme.style(.funnelBar)),
             Span("\(grouped(share.count)) (\(Int((fraction * 100).rounded()))%)"),
         ])
     }
@@ -289,23 +289,23 @@ extension String {
 /// A release with its last hour: totals against the baseline, then charts per minute.
 private func releaseOverlay(_ version: String, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
     guard let index = state.releases.firstIndex(where: { $0.version == version }) else {
-        return ("Release \(version)", [[Span("No longer listed.", style: theme.style("muted"))]])
+        return ("Release \(version)", [[Span("No longer listed.", style: theme.style(.muted))]])
     }
     let release = state.releases[index]
     let baseline = baselineRelease(for: index, in: state.releases)
     var lines: [[Span]] = [
         [stageSpan(release.stage, theme: theme), Span("  gray \(grayText(release))  revision \(release.revision)  build \(release.build)")],
-        [Span(release.notes, style: theme.style("muted"))],
+        [Span(release.notes, style: theme.style(.muted))],
         [],
     ]
     guard let health = state.health[version] else {
-        lines.append([Span("No health data for the last hour yet.", style: theme.style("muted"))])
+        lines.append([Span("No health data for the last hour yet.", style: theme.style(.muted))])
         return ("Release \(version)", lines)
     }
     let base = baseline.flatMap { state.health[$0.version] }
     let total = health.total
     lines.append([Span("Last hour", style: Style(attributes: .bold)),
-                  Span(baseline.map { "  compared with \($0.version), the previous full release" } ?? "", style: theme.style("muted"))])
+                  Span(baseline.map { "  compared with \($0.version), the previous full release" } ?? "", style: theme.style(.muted))])
     lines.append([Span("  sessions \(grouped(total.sessions))  crashes \(grouped(total.crashes))  ANRs \(grouped(total.anrs))  adoption "
                        + (total.adoption.map { String(format: "%.1f%%", $0) } ?? "—"))])
     lines.append([Span("  crash-free sessions "), compared(total.crashFreeSessions, base?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
@@ -322,16 +322,16 @@ private func releaseOverlay(_ version: String, state: ConsoleState, theme: Theme
 private func chart(_ title: String, _ values: [Double], theme: Theme) -> [[Span]] {
     let height = 6
     let top = max(values.max() ?? 0, 0.000_001)
-    var lines: [[Span]] = [[Span(title, style: Style(attributes: .bold)), Span("  max " + grouped(Int(values.max() ?? 0)), style: theme.style("muted"))]]
+    var lines: [[Span]] = [[Span(title, style: Style(attributes: .bold)), Span("  max " + grouped(Int(values.max() ?? 0)), style: theme.style(.muted))]]
     let blocks: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
     for row in (0..<height).reversed() {
         let text = String(values.map { value -> Character in
             let eighths = Int((value / top * Double(height * 8)).rounded()) - row * 8
             return blocks[max(0, min(8, eighths))]
         })
-        lines.append([Span("  │", style: theme.style("muted")), Span(text, style: theme.style("spark"))])
+        lines.append([Span("  │", style: theme.style(.muted)), Span(text, style: theme.style(.spark))])
     }
-    lines.append([Span("  └" + String(repeating: "─", count: values.count) + " 60 min → now", style: theme.style("muted"))])
+    lines.append([Span("  └" + String(repeating: "─", count: values.count) + " 60 min → now", style: theme.style(.muted))])
     lines.append([])
     return lines
 }

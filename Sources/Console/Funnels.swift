@@ -100,18 +100,18 @@ func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas,
     let report = columns[1]
     var y = report.y
     let selected = view.definitions[min(state.selection[.funnels] ?? 0, view.definitions.count - 1)]
-    var title = [Span(selected.name, style: theme.style("accent").adding(.bold)), Span("  \(view.range.title)", style: theme.style("muted")),
-                 Span("  window \(selected.windowMinutes) min", style: theme.style("muted"))]
-    if view.loading { title.append(Span("  loading…", style: theme.style("status.warn"))) }
-    if let error = view.error { title.append(Span("  ✕ \(error)", style: theme.style("flash.error"))) }
-    canvas.put(spans: title, x: report.x, y: y, maxWidth: report.width, base: theme.style("base"))
+    var title = [Span(selected.name, style: theme.style(.accent).adding(.bold)), Span("  \(view.range.title)", style: theme.style(.muted)),
+                 Span("  window \(selected.windowMinutes) min", style: theme.style(.muted))]
+    if view.loading { title.append(Span("  loading…", style: theme.style(.statusWarn))) }
+    if let error = view.error { title.append(Span("  ✕ \(error)", style: theme.style(.flashError))) }
+    canvas.put(spans: title, x: report.x, y: y, maxWidth: report.width, base: theme.style(.base))
     y += 2
     guard let data = view.report, data.funnel.id == selected.id else {
         if !view.loading && view.error == nil { drawEmpty("No report yet.", theme: theme, into: &canvas, area: Rect(x: report.x, y: y, width: report.width, height: report.height - 2)) }
         return
     }
     if let fetched = view.fetchedAt {
-        canvas.put("computed \(clock(fetched)) · t range · c compare releases · Ctrl-R again", x: report.x, y: report.y + 1, maxWidth: report.width, style: theme.style("muted"))
+        canvas.put("computed \(clock(fetched)) · t range · c compare releases · Ctrl-R again", x: report.x, y: report.y + 1, maxWidth: report.width, style: theme.style(.muted))
     }
     let compared = view.compare ? comparedReleases(data) : []
     let parts: [(String, [FunnelStepResult])] = compared.count == 2 ? compared : [("all releases", data.steps)]
@@ -134,7 +134,7 @@ func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas,
 private func drawFunnelSteps(_ title: String, _ steps: [FunnelStepResult], theme: Theme, into canvas: inout Canvas, area: Rect) {
     canvas.put(title, x: area.x, y: area.y, maxWidth: area.width, style: Style(attributes: [.bold, .underline]))
     guard let first = steps.first, first.devices > 0 else {
-        canvas.put("no devices entered this funnel in the range", x: area.x, y: area.y + 1, maxWidth: area.width, style: theme.style("muted"))
+        canvas.put("no devices entered this funnel in the range", x: area.x, y: area.y + 1, maxWidth: area.width, style: theme.style(.muted))
         return
     }
     let worst = worstStep(steps)
@@ -146,17 +146,17 @@ private func drawFunnelSteps(_ title: String, _ steps: [FunnelStepResult], theme
         guard y < area.y + area.height else { break }
         let isWorst = index == worst
         let name = (isWorst ? "▼ " : "  ") + step.name
-        canvas.put(name, x: area.x, y: y, maxWidth: 20, style: isWorst ? theme.style("status.crit") : Style(attributes: .bold))
+        canvas.put(name, x: area.x, y: y, maxWidth: 20, style: isWorst ? theme.style(.statusCrit) : Style(attributes: .bold))
         let fraction = Double(step.devices) / Double(first.devices)
-        canvas.put(bar(fraction, width: barWidth), x: area.x + 20, y: y, maxWidth: barWidth, style: theme.style(isWorst ? "status.crit" : "funnel.bar"))
+        canvas.put(bar(fraction, width: barWidth), x: area.x + 20, y: y, maxWidth: barWidth, style: theme.style(isWorst ? .statusCrit : .funnelBar))
         var figures = "\(grouped(step.devices).leftPadded(to: 7))  \(String(format: "%5.1f%%", step.overallConversion))"
         if !roomy && index > 0 { figures += "  −\(grouped(step.dropOff))" }
-        canvas.put(figures, x: area.x + 21 + barWidth, y: y, maxWidth: area.width - 21 - barWidth, style: theme.style("base"))
+        canvas.put(figures, x: area.x + 21 + barWidth, y: y, maxWidth: area.width - 21 - barWidth, style: theme.style(.base))
         if index > 0 && roomy {
             var detail = "step \(String(format: "%.1f%%", step.stepConversion)) · lost \(grouped(step.dropOff))"
             if let median = step.medianSecondsFromPrevious { detail += " · median \(duration(median))" }
             if isWorst { detail = "biggest drop-off · " + detail }
-            canvas.put(detail, x: area.x + 2, y: y + 1, maxWidth: area.width - 2, style: isWorst ? theme.style("status.crit") : theme.style("muted"))
+            canvas.put(detail, x: area.x + 2, y: y + 1, maxWidth: area.width - 2, style: isWorst ? theme.style(.statusCrit) : theme.style(.muted))
         }
     }
 }

@@ -16,7 +16,7 @@ func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
         return
     }
     let header = "Step \(percentText(state.rolloutStep))  ·  ← → move  [ ] step  Enter apply  Esc reset  H halt  R resume  A advance  B roll back"
-    canvas.put(header, x: inner.x, y: inner.y, maxWidth: inner.width, style: theme.style("muted"))
+    canvas.put(header, x: inner.x, y: inner.y, maxWidth: inner.width, style: theme.style(.muted))
     let selected = state.selection[.rollouts] ?? 0
     let fits = max(1, (inner.height - 2) / rowHeight)
     let first = min(max(0, selected - fits + 1), max(0, rollouts.count - fits))
@@ -42,19 +42,19 @@ private func guardrailHalt(of release: Release, in state: ConsoleState) -> Audit
 /// Draws one release's name line and slider; returns where the slider's track is.
 private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, theme: Theme,
                          into canvas: inout Canvas, area: Rect) -> Rect {
-    let base = selected ? theme.style("table.selected") : theme.style("base")
+    let base = selected ? theme.style(.tableSelected) : theme.style(.base)
     canvas.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: base)
     var spans = [
         Span(selected ? "▶ " : "  "),
         Span(release.version, style: Style(attributes: .bold)),
-        Span(" (build \(release.build))  ", style: theme.style("muted")),
+        Span(" (build \(release.build))  ", style: theme.style(.muted)),
         stageSpan(release.stage, theme: theme),
     ]
     if let guardrailHalt {
-        spans.append(Span("  ■ HALTED BY GUARDRAIL ", style: theme.style("status.crit").adding(.reverse)))
-        spans.append(Span(" " + guardrailHalt.reason.replacingOccurrences(of: "guardrail: ", with: ""), style: theme.style("status.crit")))
+        spans.append(Span("  ■ HALTED BY GUARDRAIL ", style: theme.style(.statusCrit).adding(.reverse)))
+        spans.append(Span(" " + guardrailHalt.reason.replacingOccurrences(of: "guardrail: ", with: ""), style: theme.style(.statusCrit)))
     } else if let guardrail = release.guardrail {
-        spans.append(Span("  guardrail: halts above \(percentText(guardrail.maxCrashRate)) crashes over \(guardrail.windowMinutes) min", style: theme.style("muted")))
+        spans.append(Span("  guardrail: halts above \(percentText(guardrail.maxCrashRate)) crashes over \(guardrail.windowMinutes) min", style: theme.style(.muted)))
     }
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
 
@@ -62,12 +62,12 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     let label: [Span]
     switch release.stage {
     case .whitelist:
-        label = [Span("whitelist only: A starts the gray", style: theme.style("muted"))]
+        label = [Span("whitelist only: A starts the gray", style: theme.style(.muted))]
     default:
         var parts = [Span(percentText(release.grayPercent), style: Style(attributes: .bold))]
         if let pending {
             let delta = pending - release.grayPercent
-            parts.append(Span(" → \(percentText(pending)) pending (\(delta > 0 ? "+" : "−")\(percentText(abs(delta))))", style: theme.style("status.warn").adding(.bold)))
+            parts.append(Span(" → \(percentText(pending)) pending (\(delta > 0 ? "+" : "−")\(percentText(abs(delta))))", style: theme.style(.statusWarn).adding(.bold)))
         }
         label = parts
     }
@@ -75,23 +75,23 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     let trackWidth = max(10, area.width - labelWidth - 6)
     let track = sliderTrack(current: release.stage == .whitelist ? 0 : release.grayPercent, pending: pending, width: trackWidth)
     let y = area.y + 1
-    canvas.put("  [", x: area.x, y: y, style: theme.style("muted"))
+    canvas.put("  [", x: area.x, y: y, style: theme.style(.muted))
     var x = area.x + 3
     for (character, role) in track {
         canvas.put(String(character), x: x, y: y, style: theme.style(role))
         x += 1
     }
-    canvas.put("]  ", x: x, y: y, style: theme.style("muted"))
-    canvas.put(spans: label, x: x + 3, y: y, maxWidth: area.x + area.width - x - 3, base: theme.style("base"))
+    canvas.put("]  ", x: x, y: y, style: theme.style(.muted))
+    canvas.put(spans: label, x: x + 3, y: y, maxWidth: area.x + area.width - x - 3, base: theme.style(.base))
     return Rect(x: area.x + 3, y: y, width: trackWidth, height: 1)
 }
 
 /// Cells of a slider `width` wide: filled up to `current`, a `│` marker at `pending`
 /// (styled apart, so that it reads without colour too).
-func sliderTrack(current: Double, pending: Double?, width: Int) -> [(Character, String)] {
+func sliderTrack(current: Double, pending: Double?, width: Int) -> [(Character, ThemeRole)] {
     func cell(_ percent: Double) -> Int { min(width - 1, max(0, Int((percent / 100 * Double(width)).rounded(.down)))) }
     let filled = current <= 0 ? 0 : max(1, Int((current / 100 * Double(width)).rounded()))
-    var cells: [(Character, String)] = (0..<width).map { $0 < filled ? ("█", "slider.fill") : ("░", "muted") }
-    if let pending { cells[cell(pending)] = ("┃", "status.warn") }
+    var cells: [(Character, ThemeRole)] = (0..<width).map { $0 < filled ? ("█", .sliderFill) : ("░", .muted) }
+    if let pending { cells[cell(pending)] = ("┃", .statusWarn) }
     return cells
 }

@@ -32,7 +32,7 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
 
 /// `view`, with the regions a click can hit.
 public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
-    var canvas = Canvas(size: size, fill: Cell(symbol: " ", style: theme.style("base")))
+    var canvas = Canvas(size: size, fill: Cell(symbol: " ", style: theme.style(.base)))
     var hits = HitMap<Hit>()
     guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
         drawTooSmall(&canvas, theme: theme)
@@ -42,7 +42,7 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     drawHeader(state, theme: theme, into: &canvas, area: parts[0])
     let tabs = Tabs(
         titles: Pane.allCases.map { "\($0.rawValue + 1) \($0.title)" }, active: state.pane.rawValue,
-        style: theme.style("tab"), activeStyle: theme.style("tab.active")
+        style: theme.style(.tab), activeStyle: theme.style(.tabActive)
     ).render(into: &canvas, area: parts[1])
     for (pane, rect) in zip(Pane.allCases, tabs) { hits.add(rect, .tab(pane)) }
     let body = parts[2]
@@ -58,7 +58,7 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
-    KeyHints(keyHints(for: state), style: theme.style("status"), keyStyle: theme.style("status.key"))
+    KeyHints(keyHints(for: state), style: theme.style(.status), keyStyle: theme.style(.statusKey))
         .render(into: &canvas, area: parts[4])
     if state.showHelp { drawHelp(state, theme: theme, into: &canvas) }
     return Frame(canvas: canvas, hits: hits)
@@ -74,9 +74,9 @@ extension HitMap where Target == Hit {
 // MARK: - Header and status
 
 private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let base = theme.style("header")
+    let base = theme.style(.header)
     canvas.fill(area, style: base)
-    var spans: [Span] = [Span(" OpsDeck ", style: theme.style("header.title")), Span("  ")]
+    var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle)), Span("  ")]
     spans.append(Span(state.server))
     spans.append(Span("  app "))
     spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
@@ -94,47 +94,47 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
 
 private func connectionSpan(_ state: ConsoleState, theme: Theme) -> Span {
     switch state.sync.connection {
-    case .connecting: Span("◌ connecting…", style: theme.style("status.warn"))
-    case .online: Span("● online", style: theme.style("status.ok"))
-    case .offline: Span("✕ offline since \(clock(state.sync.since))", style: theme.style("status.crit"))
-    case .refused: Span("✕ refused", style: theme.style("status.crit"))
+    case .connecting: Span("◌ connecting…", style: theme.style(.statusWarn))
+    case .online: Span("● online", style: theme.style(.statusOK))
+    case .offline: Span("✕ offline since \(clock(state.sync.since))", style: theme.style(.statusCrit))
+    case .refused: Span("✕ refused", style: theme.style(.statusCrit))
     }
 }
 
 private func freshnessSpan(_ state: ConsoleState, theme: Theme) -> Span {
     if let behind = state.screenBehind {
-        return Span("⚠ screen \(duration(behind)) behind the cache", style: theme.style("status.crit"))
+        return Span("⚠ screen \(duration(behind)) behind the cache", style: theme.style(.statusCrit))
     }
-    guard let fetched = state.lastFetched else { return Span("no data yet", style: theme.style("status.warn")) }
+    guard let fetched = state.lastFetched else { return Span("no data yet", style: theme.style(.statusWarn)) }
     let age = max(0, state.shownNow.timeIntervalSince(fetched))
     let stale = age > 60 || state.sync.connection != .online
     return Span(
         "data \(duration(age)) old" + (stale ? " (stale)" : ""),
-        style: theme.style(stale ? "status.warn" : "muted"))
+        style: theme.style(stale ? .statusWarn : .muted))
 }
 
 private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     if let palette = state.palette {
-        var spans = [Span(" :" + palette.text + "▏", style: theme.style("accent").adding(.bold))]
+        var spans = [Span(" :" + palette.text + "▏", style: theme.style(.accent).adding(.bold))]
         if let error = palette.error {
-            spans.append(Span("  " + error, style: theme.style("flash.error")))
+            spans.append(Span("  " + error, style: theme.style(.flashError)))
         } else {
             let options = completions(for: palette.text, in: state)
-            if !options.isEmpty { spans.append(Span("  Tab: " + options.prefix(8).joined(separator: " · "), style: theme.style("muted"))) }
+            if !options.isEmpty { spans.append(Span("  Tab: " + options.prefix(8).joined(separator: " · "), style: theme.style(.muted))) }
         }
-        canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+        canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
         return
     }
     if let list = state.activeList, state.filterEditing == list || (state.filters[list] != nil && state.flash == nil) {
         let editing = state.filterEditing == list
         let text = " /" + (state.filters[list] ?? "") + (editing ? "▏" : "")
         let count = " \(state.count(of: list)) shown" + (editing ? " · Enter keeps · Esc clears" : " · / edits the filter")
-        canvas.put(spans: [Span(text, style: theme.style("accent").adding(.bold)), Span(count, style: theme.style("muted"))],
-                   x: area.x, y: area.y, maxWidth: area.width, base: theme.style("base"))
+        canvas.put(spans: [Span(text, style: theme.style(.accent).adding(.bold)), Span(count, style: theme.style(.muted))],
+                   x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
         return
     }
     if let flash = state.flash {
-        canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? "flash.error" : "flash.info"))
+        canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? .flashError : .flashInfo))
         return
     }
     let retry = state.sync.nextAttempt.map { next -> String in
@@ -144,11 +144,11 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
     let shown = state.lastFetched.map { "showing cached data from \(clock($0))" } ?? "nothing cached yet"
     switch state.sync.connection {
     case .offline(let reason), .refused(let reason):
-        canvas.put(" \(reason) — \(shown); \(retry)", x: area.x, y: area.y, width: area.width, style: theme.style("flash.error"))
+        canvas.put(" \(reason) — \(shown); \(retry)", x: area.x, y: area.y, width: area.width, style: theme.style(.flashError))
     case .connecting:
-        canvas.put(" connecting to \(state.server)… \(shown)", x: area.x, y: area.y, width: area.width, style: theme.style("muted"))
+        canvas.put(" connecting to \(state.server)… \(shown)", x: area.x, y: area.y, width: area.width, style: theme.style(.muted))
     case .online:
-        canvas.fill(area, style: theme.style("base"))
+        canvas.fill(area, style: theme.style(.base))
     }
 }
 
@@ -164,7 +164,7 @@ private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
     ]
     let top = max(0, (canvas.height - lines.count) / 2)
     for (index, line) in lines.enumerated() where top + index < canvas.height {
-        canvas.put(line, x: 0, y: top + index, width: canvas.width, style: theme.style(index == 0 ? "flash.error" : "base"), alignment: .center)
+        canvas.put(line, x: 0, y: top + index, width: canvas.width, style: theme.style(index == 0 ? .flashError : .base), alignment: .center)
     }
 }
 
@@ -177,7 +177,7 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         case .online, .connecting: text = state.app == nil ? "Waiting for the platform's app list…" : "No releases for \(state.appID ?? "this app") yet."
         case .offline, .refused: text = "Nothing cached for \(state.appID ?? "this app"), and the platform cannot be reached."
         }
-        canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style("muted"), alignment: .center)
+        canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style(.muted), alignment: .center)
         return
     }
     // Health columns always; build, update time and notes when there is room.
@@ -209,17 +209,17 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
             compared(health?.total.crashFreeSessions, baseline?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
             compared(health?.total.crashFreeUsers, baseline?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
             compared(health.flatMap(anrRate), baseline.flatMap(anrRate), higherIsBetter: false, theme: theme),
-            Span(health.map { sparkline(crashRates($0.points, into: sparkWidth)) } ?? "", style: theme.style("spark")),
+            Span(health.map { sparkline(crashRates($0.points, into: sparkWidth)) } ?? "", style: theme.style(.spark)),
         ]
         if wide {
             row.insert(Span(String(release.build)), at: 1)
-            row += [Span(duration(max(0, state.shownNow.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style("muted"))]
+            row += [Span(duration(max(0, state.shownNow.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style(.muted))]
         }
         return row
     }
     let table = Table(
         columns: columns, rows: rows, selected: state.selected,
-        styles: .init(header: theme.style("table.header"), row: theme.style("table.row"), selected: theme.style("table.selected")))
+        styles: .init(header: theme.style(.tableHeader), row: theme.style(.tableRow), selected: theme.style(.tableSelected)))
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
     let detailHeight = 5
     // The selected release in full below the table, when there is room for both.
@@ -233,14 +233,14 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
 }
 
 private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let rule = theme.style("muted")
+    let rule = theme.style(.muted)
     let title = " \(release.version) (build \(release.build)) "
     canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
-    canvas.put(title, x: area.x + 2, y: area.y, style: theme.style("accent").adding(.bold))
-    let label = theme.style("muted")
+    canvas.put(title, x: area.x + 2, y: area.y, style: theme.style(.accent).adding(.bold))
+    let label = theme.style(.muted)
     func field(_ name: String, _ value: [Span], x: Int, y: Int, width: Int) {
         canvas.put(name, x: x, y: y, width: 9, style: label)
-        canvas.put(spans: value, x: x + 9, y: y, maxWidth: width - 9, base: theme.style("base"))
+        canvas.put(spans: value, x: x + 9, y: y, maxWidth: width - 9, base: theme.style(.base))
     }
     let half = area.width / 2
     var stage = stageSpan(release.stage, theme: theme)
@@ -291,11 +291,11 @@ func anrRate(_ series: MetricsSeries) -> Double? {
 /// "99.2% ▲": the value, and an arrow when it differs from the baseline by more than
 /// 0.1 points, coloured by whether that is better; the arrow says it without colour.
 func compared(_ value: Double?, _ baseline: Double?, higherIsBetter: Bool, theme: Theme) -> Span {
-    guard let value else { return Span("—", style: theme.style("muted")) }
+    guard let value else { return Span("—", style: theme.style(.muted)) }
     let text = String(format: "%.1f%%", value)
     guard let baseline, abs(value - baseline) > 0.1 else { return Span(text + "  ") }
     let better = (value > baseline) == higherIsBetter
-    return Span(text + (value > baseline ? " ▲" : " ▼"), style: theme.style(better ? "status.ok" : "status.crit"))
+    return Span(text + (value > baseline ? " ▲" : " ▼"), style: theme.style(better ? .statusOK : .statusCrit))
 }
 
 /// Values as a row of eighth-blocks, scaled to the largest; empty without data.
@@ -314,12 +314,12 @@ func timestamp(_ date: Date, now: Date) -> String {
 /// monochrome terminal or to a colour-blind reader.
 func stageSpan(_ stage: ReleaseStage, theme: Theme) -> Span {
     switch stage {
-    case .draft: Span("○ draft", style: theme.style("muted"))
-    case .whitelist: Span("◇ whitelist", style: theme.style("accent"))
-    case .gray: Span("◐ gray", style: theme.style("status.warn"))
-    case .full: Span("● full", style: theme.style("status.ok"))
-    case .halted: Span("■ halted", style: theme.style("status.crit"))
-    case .rolledBack: Span("↺ rolled back", style: theme.style("status.crit"))
+    case .draft: Span("○ draft", style: theme.style(.muted))
+    case .whitelist: Span("◇ whitelist", style: theme.style(.accent))
+    case .gray: Span("◐ gray", style: theme.style(.statusWarn))
+    case .full: Span("● full", style: theme.style(.statusOK))
+    case .halted: Span("■ halted", style: theme.style(.statusCrit))
+    case .rolledBack: Span("↺ rolled back", style: theme.style(.statusCrit))
     }
 }
 
@@ -347,12 +347,12 @@ private func drawHelp(_ state: ConsoleState, theme: Theme, into canvas: inout Ca
     let entries = keyTable(for: unmodal).map { ($0.names, $0.help) }
     let width = min(canvas.width - 2, 66), height = min(canvas.height, entries.count + 5)
     let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
-    let style = theme.style("header")
+    let style = theme.style(.header)
     canvas.fill(box, style: style)
     canvas.put("Keys in \(state.pane.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? ""), x: box.x, y: box.y + 1,
                width: box.width, style: style.adding(.bold), alignment: .center)
     for (index, entry) in entries.prefix(height - 4).enumerated() {
-        canvas.put(entry.0, x: box.x + 2, y: box.y + 3 + index, width: 24, style: theme.style("status.key").over(style))
+        canvas.put(entry.0, x: box.x + 2, y: box.y + 3 + index, width: 24, style: theme.style(.statusKey).over(style))
         canvas.put(entry.1, x: box.x + 27, y: box.y + 3 + index, width: box.width - 28, style: style)
     }
 }

@@ -12,16 +12,17 @@ public struct Theme: Sendable {
         self.roles = roles
     }
 
-    /// The roles OpsDeck draws with; every shipped theme defines them all (a test checks).
-    public static let knownRoles: [String] = [
-        "base", "header", "header.title", "tab", "tab.active", "table.header", "table.row", "table.selected",
-        "status", "status.key", "status.ok", "status.warn", "status.crit", "muted", "accent",
-        "flash.info", "flash.error", "spark", "slider.fill", "toggle.on", "toggle.off", "funnel.bar",
-    ]
+    /// The roles OpsDeck draws with, as theme files name them; every shipped theme
+    /// defines them all (a test checks).
+    public static var knownRoles: [String] { ThemeRole.allCases.map(\.rawValue) }
 
     /// The style of `role`, falling back along its dots (`table.selected` -> `table`)
     /// and finally to `base`.
-    public func style(_ role: String) -> Style {
+    public func style(_ role: ThemeRole) -> Style {
+        style(named: role.rawValue)
+    }
+
+    private func style(named role: String) -> Style {
         var key = role
         while true {
             if let style = roles[key] { return style.over(roles["base"] ?? .plain) }
@@ -74,7 +75,15 @@ extension Theme {
             throw ThemeError(description: "theme \(name): no [roles] table")
         }
         var roles: [String: Style] = [:]
+        // A role the console draws with, or a prefix several share (`table` for all of
+        // `table.*`); anything else is a misspelling that would silently do nothing.
+        let known = Set(ThemeRole.allCases.flatMap { role in
+            role.rawValue.split(separator: ".").indices.map { role.rawValue.split(separator: ".")[...$0].joined(separator: ".") }
+        })
         for role in roleTable.keys {
+            guard known.contains(role) else {
+                throw ThemeError(description: "theme \(name): roles.\(role) is not a role (\(ThemeRole.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             guard let entry = roleTable[role]?.table else {
                 throw ThemeError(description: "theme \(name): roles.\(role) must be a table like { fg = \"red\", bold = true }")
             }
@@ -169,4 +178,31 @@ extension Theme {
         }
         return path
     }
+}
+
+/// A semantic role a theme gives a style to (`table.selected`, `status.crit`, ...):
+/// widgets and panes ask for a role, never a colour, and a misspelt role does not compile.
+public enum ThemeRole: String, CaseIterable, Sendable {
+    case base
+    case header
+    case headerTitle = "header.title"
+    case tab
+    case tabActive = "tab.active"
+    case tableHeader = "table.header"
+    case tableRow = "table.row"
+    case tableSelected = "table.selected"
+    case status
+    case statusKey = "status.key"
+    case statusOK = "status.ok"
+    case statusWarn = "status.warn"
+    case statusCrit = "status.crit"
+    case muted
+    case accent
+    case flashInfo = "flash.info"
+    case flashError = "flash.error"
+    case spark
+    case sliderFill = "slider.fill"
+    case toggleOn = "toggle.on"
+    case toggleOff = "toggle.off"
+    case funnelBar = "funnel.bar"
 }

@@ -40,7 +40,7 @@ import TUI
         #expect(line.contains("12.5%"))
         #expect(line.contains("▁▁▂█"), "the sparkline climbs with the crashes")
         #expect(baselineRelease(for: 0, in: ConsoleTests.releases)?.version == "5.2.0")
-        #expect(compared(97, 99.4, higherIsBetter: true, theme: Theme.fallback).style == Theme.fallback.style("status.crit"))
+        #expect(compared(97, 99.4, higherIsBetter: true, theme: Theme.fallback).style == Theme.fallback.style(.statusCrit))
         #expect(compared(1.2, 0.1, higherIsBetter: false, theme: Theme.fallback).text == "1.2% ▲")
     }
 

@@ -27,7 +27,7 @@ import Testing
         for (role, style) in theme.roles {
             #expect(style.fg == .default && style.bg == .default, "mono role \(role) has a colour")
         }
-        #expect(theme.style("table.selected").attributes.contains(.reverse))
+        #expect(theme.style(.tableSelected).attributes.contains(.reverse))
     }
 
     @Test func rolesFallBackAlongDotsThenBase() throws {
@@ -36,8 +36,19 @@ import Testing
             base = { fg = "white" }
             table = { bold = true }
             """, name: "t")
-        #expect(theme.style("table.selected") == Style(fg: .indexed(7), attributes: .bold))
-        #expect(theme.style("nothing.here") == Style(fg: .indexed(7)))
+        #expect(theme.style(.tableSelected) == Style(fg: .indexed(7), attributes: .bold))
+        #expect(theme.style(.accent) == Style(fg: .indexed(7)), "a role the theme leaves out is base")
+    }
+
+    @Test func aMisspeltRoleIsNamedNotIgnored() {
+        #expect(throws: ThemeError.self) {
+            try Theme.parse("[roles]\n\"tabel.header\" = { bold = true }\n", name: "t")
+        }
+        do {
+            _ = try Theme.parse("[roles]\n\"tabel.header\" = { bold = true }\n", name: "t")
+        } catch {
+            #expect("\(error)".contains("roles.tabel.header is not a role"))
+        }
     }
 
     @Test func colourSyntaxes() throws {
@@ -45,11 +56,11 @@ import Testing
             [palette]
             brand = "#102030"
             [roles]
-            a = { fg = "brand", bg = "bright-red" }
-            b = { fg = 208, bg = "default" }
+            accent = { fg = "brand", bg = "bright-red" }
+            muted = { fg = 208, bg = "default" }
             """, name: "t")
-        #expect(theme.roles["a"] == Style(fg: .rgb(0x10, 0x20, 0x30), bg: .indexed(9)))
-        #expect(theme.roles["b"] == Style(fg: .indexed(208), bg: .default))
+        #expect(theme.roles["accent"] == Style(fg: .rgb(0x10, 0x20, 0x30), bg: .indexed(9)))
+        #expect(theme.roles["muted"] == Style(fg: .indexed(208), bg: .default))
     }
 
     @Test func badThemesSayWhatIsWrong() {
