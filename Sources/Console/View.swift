@@ -32,7 +32,7 @@ public func view(_ state: ConsoleState, theme: Theme, size: Size) -> Canvas {
 
 /// `view`, with the regions a click can hit.
 public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
-    var canvas = Canvas(size: size, fill: Cell(symbol: " ", style: theme.style(.base)))
+    var canvas = Canvas(size: size, style: theme.style(.base))
     var hits = HitMap<Hit>()
     guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
         drawTooSmall(&canvas, theme: theme)

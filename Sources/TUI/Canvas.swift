@@ -10,12 +10,13 @@ public struct Size: Hashable, Sendable {
 }
 
 /// One terminal cell. A wide glyph occupies its cell and the next, which holds an empty
-/// `symbol` (a continuation) so that the grid stays one cell per column.
+/// `symbol` (a continuation) so that the grid stays one cell per column. Only this
+/// module makes cells, from text that went through `TerminalText`.
 public struct Cell: Hashable, Sendable {
-    public var symbol: String
+    public internal(set) var symbol: String
     public var style: Style
 
-    public init(symbol: String = " ", style: Style = .plain) {
+    init(symbol: String = " ", style: Style = .plain) {
         self.symbol = symbol
         self.style = style
     }
@@ -29,16 +30,19 @@ public struct Canvas: Equatable, Sendable {
     public private(set) var size: Size
     public private(set) var cells: [Cell]
 
-    public init(size: Size, fill: Cell = .blank) {
+    /// A blank canvas, every cell a space in `style`.
+    public init(size: Size, style: Style = .plain) {
         self.size = size
-        cells = Array(repeating: fill, count: size.width * size.height)
+        cells = Array(repeating: Cell(symbol: " ", style: style), count: size.width * size.height)
     }
 
     public var width: Int { size.width }
     public var height: Int { size.height }
     public var bounds: Rect { Rect(x: 0, y: 0, width: size.width, height: size.height) }
 
-    public subscript(x: Int, y: Int) -> Cell {
+    /// A cell, to read. Cells are written only through `put` and `fill`, the sanitising
+    /// text path: nothing else can place a raw character on screen.
+    public private(set) subscript(x: Int, y: Int) -> Cell {
         get { cells[y * size.width + x] }
         set { cells[y * size.width + x] = newValue }
     }
