@@ -177,49 +177,61 @@ public enum Overlay: Sendable, Equatable {
     case release(version: String)
 }
 
+/// What the console holds of the focused app. A new app starts from `AppData()`: a
+/// field added here is cleared with the app without anyone remembering to.
+public struct AppData: Sendable {
+    public var releases: [Release] = []
+    public var crashEvents: [CrashEventSummary] = []
+    public var crashEventCount: Int = 0
+    public var crashIssues: [CrashIssue] = []
+    public var switches: [Switch] = []
+    public var health: [String: MetricsSeries] = [:]
+    public var issueTrends: [String: [Int]] = [:]
+    /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
+    public var pendingGray: [String: Double] = [:]
+    public var funnels: FunnelsView = FunnelsView()
+    /// The crash filter picker while open (`f`).
+    public var crashFilterPicker: CrashFilterPicker? = nil
+    /// The last cache snapshot for this app: a changed filter applies to it at once.
+    public var lastSnapshot: CacheSnapshot? = nil
+    /// The live list is frozen so that a person can read it; new events are counted.
+    public var livePaused: Bool = false
+    public var newWhilePaused: Int = 0
+    public var overlay: Overlay? = nil
+    public var selection: [ListID: Int] = [:]
+
+    public init() {}
+}
+
 /// Everything the console shows, and nothing it does not: `view` is a function of it.
 public struct ConsoleState: Sendable {
     public var server: String
     public var apps: [App] = []
     public var appID: String?
-    public var releases: [Release] = []
-    public var crashEvents: [CrashEventSummary] = []
-    public var crashEventCount = 0
-    public var crashIssues: [CrashIssue] = []
-    public var switches: [Switch] = []
     public var audit: [AuditEntry] = []
-    public var health: [String: MetricsSeries] = [:]
-    public var issueTrends: [String: [Int]] = [:]
     public var dialog: ActionDialog?
-    /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
-    public var pendingGray: [String: Double] = [:]
-    public var funnels = FunnelsView()
     /// `/` filters per list (case-insensitive, every word must match), and the one being typed.
     public var filters: [ListID: String] = [:]
     public var filterEditing: ListID?
-    /// The Crashes pane's release, kind and OS filter, and its picker while open (`f`).
+    /// The Crashes pane's release, kind and OS filter (the release is the app's: it is
+    /// cleared with the app; kind and OS carry over).
     public var crashFilter = CrashEventFilter()
-    public var crashFilterPicker: CrashFilterPicker?
+    /// What the console shows of the focused app: replaced whole when the app changes,
+    /// so nothing of one app can stay on screen for another.
+    public var appData = AppData()
     /// The `:` palette, when open.
     public var palette: Palette?
     public var pendingFocus: PendingFocus?
     /// Themes `:theme` offers.
     public var themeNames: [String] = []
-    /// The last cache snapshot for this app: a changed filter applies to it at once.
-    public var lastSnapshot: CacheSnapshot?
     public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
     /// Who the token is (`GET /v1/me`), once known.
     public var caller: Caller?
     public var crashView: CrashView = .events
-    /// The live list is frozen so that a person can read it; new events are counted.
-    public var livePaused = false
-    public var newWhilePaused = 0
-    public var overlay: Overlay?
     /// Scroll position in the overlay (stack traces are long).
     public var overlayScroll = 0
-    public var selection: [ListID: Int] = [:]
     public var pane: Pane = .releases
     public var sync: SyncStatus
     public var lastFetched: Date?
@@ -253,6 +265,68 @@ public struct ConsoleState: Sendable {
     }
 
     public var app: App? { apps.first { $0.id == appID } }
+
+    // The focused app's data, read and written where it lives.
+    public var releases: [Release] {
+        get { appData.releases }
+        set { appData.releases = newValue }
+    }
+    public var crashEvents: [CrashEventSummary] {
+        get { appData.crashEvents }
+        set { appData.crashEvents = newValue }
+    }
+    public var crashEventCount: Int {
+        get { appData.crashEventCount }
+        set { appData.crashEventCount = newValue }
+    }
+    public var crashIssues: [CrashIssue] {
+        get { appData.crashIssues }
+        set { appData.crashIssues = newValue }
+    }
+    public var switches: [Switch] {
+        get { appData.switches }
+        set { appData.switches = newValue }
+    }
+    public var health: [String: MetricsSeries] {
+        get { appData.health }
+        set { appData.health = newValue }
+    }
+    public var issueTrends: [String: [Int]] {
+        get { appData.issueTrends }
+        set { appData.issueTrends = newValue }
+    }
+    public var pendingGray: [String: Double] {
+        get { appData.pendingGray }
+        set { appData.pendingGray = newValue }
+    }
+    public var funnels: FunnelsView {
+        get { appData.funnels }
+        set { appData.funnels = newValue }
+    }
+    public var crashFilterPicker: CrashFilterPicker? {
+        get { appData.crashFilterPicker }
+        set { appData.crashFilterPicker = newValue }
+    }
+    public var lastSnapshot: CacheSnapshot? {
+        get { appData.lastSnapshot }
+        set { appData.lastSnapshot = newValue }
+    }
+    public var livePaused: Bool {
+        get { appData.livePaused }
+        set { appData.livePaused = newValue }
+    }
+    public var newWhilePaused: Int {
+        get { appData.newWhilePaused }
+        set { appData.newWhilePaused = newValue }
+    }
+    public var overlay: Overlay? {
+        get { appData.overlay }
+        set { appData.overlay = newValue }
+    }
+    public var selection: [ListID: Int] {
+        get { appData.selection }
+        set { appData.selection = newValue }
+    }
 
     /// The selected release's index.
     public var selected: Int {

@@ -285,20 +285,6 @@ func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
 
 /// Another app: nothing of the last one may stay on screen.
 func clearAppData(_ state: inout ConsoleState) {
-    state.releases = []
-    state.crashEvents = []
-    state.crashEventCount = 0
-    state.crashIssues = []
-    state.switches = []
-    state.health = [:]
-    state.issueTrends = [:]
-    state.pendingGray = [:]
-    state.funnels = FunnelsView()
-    state.lastSnapshot = nil
-    state.selection = [:]
-    state.livePaused = false
-    state.newWhilePaused = 0
-    state.overlay = nil
+    state.appData = AppData()
     state.crashFilter.release = nil  // releases belong to one app; kind and OS carry over
-    state.crashFilterPicker = nil
 }

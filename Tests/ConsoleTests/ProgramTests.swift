@@ -202,3 +202,21 @@ import TUI
         #expect(state.theme.name == "mono")
     }
 }
+
+extension ProgramTests {
+    @Test func anotherAppStartsFromNothingOfTheLast() {
+        var state = ConsoleTests.loaded()
+        state.pendingGray["5.3.0"] = 20
+        state.livePaused = true
+        state.newWhilePaused = 12
+        state.overlay = .release(version: "5.3.0")
+        state.selection[.releases] = 3
+        state.crashFilter = CrashEventFilter(release: "5.3.0", kind: .anr, os: .android)
+        _ = update(&state, .key(.escape))  // close the overlay: `a` is a pane key
+        _ = update(&state, .key(.character("a")))
+        #expect(state.appID == "wallet-ios")
+        #expect(state.releases.isEmpty && state.pendingGray.isEmpty && !state.livePaused && state.newWhilePaused == 0)
+        #expect(state.selection.isEmpty && state.lastSnapshot == nil)
+        #expect(state.crashFilter == CrashEventFilter(release: nil, kind: .anr, os: .android), "the release is the app's; kind and OS carry over")
+    }
+}
