@@ -130,7 +130,7 @@ extension CacheStore {
             for entry in entries {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO audit (id, at, actor, action, target, json) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [entry.id, entry.at.unixMilliseconds, entry.actor, entry.action, entry.target,
+                    arguments: [entry.id, entry.at.unixMilliseconds, entry.actor, entry.action.rawValue, entry.target,
                                 String(decoding: try encoder.encode(entry), as: UTF8.self)])
             }
             try Self.advance(db, resource: Self.auditResource(), cursor: cursor, at: date)

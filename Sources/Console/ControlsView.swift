@@ -62,7 +62,7 @@ func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, a
         [
             Span(LocalTime(entry.at).format(date: true, year: false, seconds: true), style: theme.style(.muted)),
             Span("\(entry.actor) (\(entry.role))", style: entry.actor == "system" ? theme.style(.statusWarn) : nil),
-            Span(entry.action, style: Style(attributes: .bold)),
+            Span(entry.action.rawValue, style: Style(attributes: .bold)),
             Span(entry.target),
             Span(entry.reason),
         ]

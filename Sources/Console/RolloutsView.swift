@@ -36,7 +36,7 @@ private func guardrailHalt(of release: Release, in state: ConsoleState) -> Audit
     guard release.stage == .halted else { return nil }
     let target = "\(release.app)/\(release.version)"
     let latest = state.audit.first { $0.target == target }
-    return latest?.action == "release.guardrail_halt" ? latest : nil
+    return latest?.action == .releaseGuardrailHalt ? latest : nil
 }
 
 /// Draws one release's name line and slider; returns where the slider's track is.
@@ -52,7 +52,7 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     ]
     if let guardrailHalt {
         spans.append(Span("  ■ HALTED BY GUARDRAIL ", style: theme.style(.statusCrit).adding(.reverse)))
-        spans.append(Span(" " + guardrailHalt.reason.replacingOccurrences(of: "guardrail: ", with: ""), style: theme.style(.statusCrit)))
+        spans.append(Span(" " + guardrailText(guardrailHalt), style: theme.style(.statusCrit)))
     } else if let guardrail = release.guardrail {
         spans.append(Span("  guardrail: halts above \(percentText(guardrail.maxCrashRate)) crashes over \(guardrail.windowMinutes) min", style: theme.style(.muted)))
     }
@@ -84,6 +84,14 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     canvas.put("]  ", x: x, y: y, style: theme.style(.muted))
     canvas.put(spans: label, x: x + 3, y: y, maxWidth: area.x + area.width - x - 3, base: theme.style(.base))
     return Rect(x: area.x + 3, y: y, width: trackWidth, height: 1)
+}
+
+/// Why the guardrail halted the release: from the figures the server sent with the halt;
+/// an entry from before they were sent has only its reason, shown as it is.
+func guardrailText(_ halt: AuditEntry) -> String {
+    guard let breach = halt.guardrail else { return halt.reason }
+    return "crash rate \(percentText(breach.crashRate)) over \(breach.windowMinutes) min "
+        + "(\(breach.crashedSessions) of \(breach.sessions) sessions), limit \(percentText(breach.maxCrashRate))"
 }
 
 /// Cells of a slider `width` wide: filled up to `current`, a `│` marker at `pending`

@@ -34,15 +34,17 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
     /// The token's name, or `system` for changes the platform made itself.
     public var actor: String
     public var role: String
-    /// e.g. `release.gray`, `release.stage`, `release.halt`.
-    public var action: String
+    public var action: AuditAction
     /// e.g. `wallet-ios/5.2.0`.
     public var target: String
     public var before: JSONValue?
     public var after: JSONValue?
     public var reason: String
+    /// For a guardrail's halt, the figures that breached it (the reason says it in words).
+    public var guardrail: GuardrailBreach?
 
-    public init(id: Int64, at: Date, actor: String, role: String, action: String, target: String, before: JSONValue?, after: JSONValue?, reason: String) {
+    public init(id: Int64, at: Date, actor: String, role: String, action: AuditAction, target: String, before: JSONValue?, after: JSONValue?,
+                reason: String, guardrail: GuardrailBreach? = nil) {
         self.id = id
         self.at = at
         self.actor = actor
@@ -52,6 +54,66 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
         self.before = before
         self.after = after
         self.reason = reason
+        self.guardrail = guardrail
+    }
+}
+
+/// What a change did, as the audit log names it on the wire (`release.gray`). A value
+/// this build does not know (a newer server) is kept as it came, never an error.
+public enum AuditAction: Sendable, Hashable, Codable, CustomStringConvertible {
+    case releaseGray, releaseStage, releaseTargeting, releaseHalt, releaseResume, releaseRollback
+    /// The platform halted a gray release whose crash rate breached its guardrail.
+    case releaseGuardrailHalt
+    case switchEnable, switchDisable
+    case other(String)
+
+    private static let names: [(AuditAction, String)] = [
+        (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
+        (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
+        (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
+    ]
+
+    /// Every action this build knows, as sent on the wire.
+    public static var knownNames: [String] { names.map(\.1) }
+
+    public init(rawValue: String) {
+        self = Self.names.first { $0.1 == rawValue }?.0 ?? .other(rawValue)
+    }
+
+    public var rawValue: String {
+        if case .other(let name) = self { return name }
+        return Self.names.first { $0.0 == self }?.1 ?? ""
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Why a guardrail halted a release, in figures: the crash rate over the window, from
+/// how many sessions, against the limit.
+public struct GuardrailBreach: Codable, Sendable, Equatable {
+    /// Crashed sessions per 100 over the window.
+    public var crashRate: Double
+    public var crashedSessions: Int
+    public var sessions: Int
+    public var windowMinutes: Int
+    /// The guardrail's limit, crashes per 100 sessions.
+    public var maxCrashRate: Double
+
+    public init(crashRate: Double, crashedSessions: Int, sessions: Int, windowMinutes: Int, maxCrashRate: Double) {
+        self.crashRate = crashRate
+        self.crashedSessions = crashedSessions
+        self.sessions = sessions
+        self.windowMinutes = windowMinutes
+        self.maxCrashRate = maxCrashRate
     }
 }
 

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 extension ServerStore {
     /// Halts every gray release whose guardrail is breached, as the `system` actor, with
-    /// the figures in the audit reason. Returns what it halted ("app/version").
+    /// the figures in the audit entry (as data, and in words in the reason). Returns what
+    /// it halted ("app/version").
     @discardableResult
     public func enforceGuardrails(now: Date = Date()) async throws -> [String] {
         defer { snapshots.invalidateAll() }
@@ -23,7 +24,7 @@ extension ServerStore {
                     """, arguments: [release.app, release.version, since])!
                 let sessions: Int = counts["sessions"], crashed: Int = counts["crashed"]
                 guard sessions >= guardrail.minSessions else { continue }
-                let rate = Double(crashed) / Double(sessions) * 100
+                let rate = Double(crashed) * 100 / Double(sessions)
                 guard rate > guardrail.maxCrashRate else { continue }
                 var after = release
                 after.stage = .halted
@@ -33,8 +34,10 @@ extension ServerStore {
                                arguments: [after.revision, after.updatedAt, release.app, release.version])
                 let reason = String(format: "guardrail: crash rate %.2f%% over the last %d min (%d of %d sessions) is above %.2f%%",
                                     rate, guardrail.windowMinutes, crashed, sessions, guardrail.maxCrashRate)
-                try Self.audit(db, at: now, actor: "system", role: "system", action: "release.guardrail_halt",
-                               target: "\(release.app)/\(release.version)", before: release, after: after, reason: reason)
+                let breach = GuardrailBreach(crashRate: rate, crashedSessions: crashed, sessions: sessions, windowMinutes: guardrail.windowMinutes,
+                                             maxCrashRate: guardrail.maxCrashRate)
+                try Self.audit(db, at: now, actor: "system", role: "system", action: .releaseGuardrailHalt,
+                               target: "\(release.app)/\(release.version)", before: release, after: after, reason: reason, guardrail: breach)
                 halted.append("\(release.app)/\(release.version)")
             }
             return halted

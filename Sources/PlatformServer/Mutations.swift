@@ -56,7 +56,7 @@ extension ServerStore {
     /// change, the audit entry and the idempotency record commit together or not at all.
     func mutate<Resource: Encodable & Sendable>(
         _ resource: MutableResource<Resource>, context: MutationContext, reason: String,
-        change: @escaping @Sendable (Resource) throws -> (Resource, action: String)
+        change: @escaping @Sendable (Resource) throws -> (Resource, action: AuditAction)
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
         defer { snapshots.invalidateAll() }
@@ -115,8 +115,9 @@ extension ServerStore {
                 }
                 return AuditEntry(
                     id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
-                    actor: row["actor"], role: row["role"], action: row["action"], target: row["target"],
-                    before: json("before"), after: json("after"), reason: row["reason"])
+                    actor: row["actor"], role: row["role"], action: AuditAction(rawValue: row["action"]), target: row["target"],
+                    before: json("before"), after: json("after"), reason: row["reason"],
+                    guardrail: (row["guardrail"] as String?).flatMap { try? decoder.decode(GuardrailBreach.self, from: Data($0.utf8)) })
             }
         }
     }
@@ -164,14 +165,16 @@ extension ServerStore {
                         Int64(context.now.timeIntervalSince1970 * 1000)])
     }
 
-    static func audit<T: Encodable>(_ db: Database, at: Date, actor: String, role: String, action: String, target: String, before: T?, after: T?, reason: String) throws {
+    static func audit<T: Encodable>(_ db: Database, at: Date, actor: String, role: String, action: AuditAction, target: String, before: T?, after: T?,
+                                    reason: String, guardrail: GuardrailBreach? = nil) throws {
         let encoder = WireFormat.encoder()
         func json(_ value: T?) throws -> String? {
             try value.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         }
         try db.execute(
-            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action, target, try json(before), try json(after), reason])
+            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), reason,
+                        try guardrail.map { String(decoding: try encoder.encode($0), as: UTF8.self) }])
     }
 }
 

@@ -6,16 +6,16 @@ import PlatformModel
 enum ReleaseRules {
     /// Applies a PATCH: a new gray percentage (only in gray, or together with moving to
     /// gray) and/or a new stage along `ReleaseStage.nextStages`.
-    static func patch(_ release: Release, _ patch: ReleasePatch) throws -> (Release, action: String) {
+    static func patch(_ release: Release, _ patch: ReleasePatch) throws -> (Release, action: AuditAction) {
         guard patch.grayPercent != nil || patch.stage != nil || patch.targeting != nil else {
             throw ProblemError(.badRequest, "nothing to change: give grayPercent, stage, targeting, or a mix")
         }
         var changed = release
-        var action = "release.gray"
+        var action = AuditAction.releaseGray
         if let targeting = patch.targeting {
             if let problem = targeting.problem { throw ProblemError(.unprocessableContent, problem) }
             changed.targeting = targeting
-            if patch.grayPercent == nil && patch.stage == nil { return (changed, "release.targeting") }
+            if patch.grayPercent == nil && patch.stage == nil { return (changed, .releaseTargeting) }
         }
         if let stage = patch.stage, stage != release.stage {
             guard release.stage.nextStages.contains(stage) else {
@@ -24,7 +24,7 @@ enum ReleaseRules {
                     + (allowed.isEmpty ? "; \(release.stage.rawValue) is final" : " (allowed: \(allowed))"))
             }
             changed.stage = stage
-            action = "release.stage"
+            action = .releaseStage
             switch stage {
             case .full: changed.grayPercent = 100
             case .draft, .whitelist, .rolledBack: changed.grayPercent = 0
@@ -53,33 +53,33 @@ enum ReleaseRules {
         }
     }
 
-    static func halt(_ release: Release) throws -> (Release, action: String) {
+    static func halt(_ release: Release) throws -> (Release, action: AuditAction) {
         guard release.stage.canHalt else {
             throw ProblemError(.conflict, "only a whitelist or gray release can be halted (this one is \(release.stage.rawValue))")
         }
         var changed = release
         changed.stage = .halted
-        return (changed, "release.halt")
+        return (changed, .releaseHalt)
     }
 
-    static func resume(_ release: Release) throws -> (Release, action: String) {
+    static func resume(_ release: Release) throws -> (Release, action: AuditAction) {
         guard release.stage.canResume else {
             throw ProblemError(.conflict, "only a halted release can be resumed (this one is \(release.stage.rawValue))")
         }
         var changed = release
         changed.stage = .gray
         if changed.grayPercent == 0 { changed.grayPercent = 1 }
-        return (changed, "release.resume")
+        return (changed, .releaseResume)
     }
 
-    static func rollBack(_ release: Release) throws -> (Release, action: String) {
+    static func rollBack(_ release: Release) throws -> (Release, action: AuditAction) {
         guard release.stage.canRollBack else {
             throw ProblemError(.conflict, "only a gray, full or halted release can be rolled back (this one is \(release.stage.rawValue))")
         }
         var changed = release
         changed.stage = .rolledBack
         changed.grayPercent = 0
-        return (changed, "release.rollback")
+        return (changed, .releaseRollback)
     }
 }
 
@@ -100,7 +100,7 @@ extension PlatformServer {
             let resource = ServerStore.releaseResource(app: try context.parameters.require("app"), version: try context.parameters.require("release"))
             return try await store.mutate(resource, context: mutation, reason: patch.reason) { try ReleaseRules.patch($0, patch) }.response()
         }
-        let actions: [(String, @Sendable (Release) throws -> (Release, action: String))] = [
+        let actions: [(String, @Sendable (Release) throws -> (Release, action: AuditAction))] = [
             ("halt", ReleaseRules.halt), ("resume", ReleaseRules.resume), ("rollback", ReleaseRules.rollBack),
         ]
         for (name, rule) in actions {

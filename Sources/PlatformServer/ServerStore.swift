@@ -186,6 +186,11 @@ public final class ServerStore: Sendable {
             // Issue trends count an app's events of the last hour by time.
             try db.create(index: "crash_events_by_app_time", on: "crash_events", columns: ["app", "at"])
         }
+        migrator.registerMigration("v9: guardrail figures in the audit log") { db in
+            // A guardrail's halt carries its figures as data (GuardrailBreach, JSON), so
+            // that no client reads them out of the reason's words.
+            try db.alter(table: "audit") { t in t.add(column: "guardrail", .text) }
+        }
         return migrator
     }
 

@@ -37,7 +37,7 @@ extension PlatformServer {
             return try await store.mutate(resource, context: mutation, reason: patch.reason) { current in
                 var changed = current
                 changed.enabled = patch.enabled
-                return (changed, patch.enabled ? "switch.enable" : "switch.disable")
+                return (changed, patch.enabled ? .switchEnable : .switchDisable)
             }.response()
         }
     }

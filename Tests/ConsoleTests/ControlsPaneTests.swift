@@ -134,9 +134,9 @@ import TUI
         var state = ConsoleTests.loaded()
         _ = update(&state, .key(.character("6")))
         let entries = [
-            AuditEntry(id: 2, at: Self.now, actor: "system", role: "system", action: "release.halt", target: "wallet-ios/5.3.0",
+            AuditEntry(id: 2, at: Self.now, actor: "system", role: "system", action: .releaseHalt, target: "wallet-ios/5.3.0",
                        before: nil, after: nil, reason: "guardrail: crash rate 4.1% > 2%"),
-            AuditEntry(id: 1, at: Self.now.addingTimeInterval(-60), actor: "ana", role: "support", action: "switch.disable",
+            AuditEntry(id: 1, at: Self.now.addingTimeInterval(-60), actor: "ana", role: "support", action: .switchDisable,
                        target: "wallet-android/pay-api", before: nil, after: nil, reason: "INC-42"),
         ]
         _ = update(&state, .dataChanged(

@@ -127,12 +127,23 @@ import TUI
 
     @Test func aGuardrailHaltStandsOut() {
         let releases = [ConsoleTests.release("5.3.0", .halted, gray: 20)]
-        let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: "release.guardrail_halt",
+        let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: .releaseGuardrailHalt,
                                 target: "wallet-android/5.3.0", before: nil, after: nil,
                                 reason: "guardrail: crash rate 7.10% over the last 10 min (71 of 1000 sessions) is above 5.00%")]
         let canvas = ConsoleTests.screen(Self.rollouts(releases, audit: audit))
         #expect(canvas.contains("■ HALTED BY GUARDRAIL"))
-        #expect(canvas.contains("crash rate 7.10% over the last 10 min"))
+        #expect(canvas.contains("guardrail: crash rate 7.10% over the last 10 min"), "an entry without figures shows its reason as it is")
+    }
+
+    /// The figures come as data: the console words them itself, whatever the reason says.
+    @Test func aGuardrailHaltIsToldFromItsFigures() {
+        let releases = [ConsoleTests.release("5.3.0", .halted, gray: 20)]
+        let breach = GuardrailBreach(crashRate: 7.1, crashedSessions: 71, sessions: 1000, windowMinutes: 10, maxCrashRate: 5)
+        let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: .releaseGuardrailHalt,
+                                target: "wallet-android/5.3.0", before: nil, after: nil, reason: "halted (words may change)", guardrail: breach)]
+        let canvas = ConsoleTests.screen(Self.rollouts(releases, audit: audit))
+        #expect(canvas.contains("crash rate 7.10% over 10 min (71 of 1000 sessions), limit 5%"))
+        #expect(!canvas.contains("words may change"))
     }
 
     @Test func sliderTrackFillsToTheCurrentValueAndMarksThePending() {

@@ -321,8 +321,8 @@ final class OnCallEndToEndTests: XCTestCase {
         try terminal.send("6")
         try terminal.waitFor(["release.halt", "crash spike in checkout", "release.gray", "healthy for a day"])
         let audit = try client.audit().items
-        XCTAssertTrue(audit.contains { $0.action == "release.halt" && $0.reason == "crash spike in checkout" })
-        XCTAssertTrue(audit.contains { $0.action == "release.gray" && $0.reason == "healthy for a day" })
+        XCTAssertTrue(audit.contains { $0.action == .releaseHalt && $0.reason == "crash spike in checkout" })
+        XCTAssertTrue(audit.contains { $0.action == .releaseGray && $0.reason == "healthy for a day" })
         try terminal.send("q")
         XCTAssertEqual(try terminal.waitForExit(), 0)
     }

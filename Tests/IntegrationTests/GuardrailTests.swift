@@ -41,8 +41,10 @@ final class GuardrailTests: XCTestCase {
         XCTAssertEqual(try client.release(app: gray.app, version: gray.version).stage, .halted)
         let entry = try XCTUnwrap(client.audit().items.last)
         XCTAssertEqual(entry.actor, "system")
-        XCTAssertEqual(entry.action, "release.guardrail_halt")
+        XCTAssertEqual(entry.action, .releaseGuardrailHalt)
         XCTAssertTrue(entry.reason.contains("28 of 400 sessions"), entry.reason)
+        XCTAssertEqual(entry.guardrail, GuardrailBreach(crashRate: 7, crashedSessions: 28, sessions: 400, windowMinutes: guardrail.windowMinutes,
+                                                        maxCrashRate: 5), "the figures come as data, over the wire")
         XCTAssertEqual(try enforce(server), [], "a halted release is not halted twice")
     }
 

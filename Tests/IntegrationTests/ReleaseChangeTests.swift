@@ -159,7 +159,8 @@ final class ReleaseChangeTests: XCTestCase {
         XCTAssertEqual(rolledBack.stage, .rolledBack)
 
         let page = try client("vera").audit()
-        XCTAssertEqual(page.items.map(\.action), ["release.halt", "release.resume", "release.stage", "release.rollback"])
+        XCTAssertEqual(page.items.map(\.action.rawValue), ["release.halt", "release.resume", "release.stage", "release.rollback"])
+        XCTAssertTrue(page.items.allSatisfy { $0.guardrail == nil }, "only a guardrail's halt carries figures")
         XCTAssertEqual(page.items.map(\.reason), ["crash spike", "fixed server side", "healthy", "regression"])
         XCTAssertTrue(page.items.allSatisfy { $0.actor == "rita" && $0.role == "release-manager" && $0.target == "\(gray.app)/\(gray.version)" })
         XCTAssertEqual(page.items[0].before?["stage"], .string("gray"))
@@ -167,7 +168,7 @@ final class ReleaseChangeTests: XCTestCase {
         XCTAssertEqual(page.nextCursor, String(page.items.last!.id))
 
         let later = try client("vera").audit(since: page.items[1].id.description, limit: 1)
-        XCTAssertEqual(later.items.map(\.action), ["release.stage"])
+        XCTAssertEqual(later.items.map(\.action.rawValue), ["release.stage"])
         let none = try client("vera").audit(since: page.nextCursor)
         XCTAssertTrue(none.items.isEmpty)
         XCTAssertEqual(none.nextCursor, page.nextCursor, "an empty page keeps the cursor")

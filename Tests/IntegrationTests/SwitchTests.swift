@@ -46,7 +46,7 @@ final class SwitchTests: XCTestCase {
         XCTAssertTrue(closed.enabled)
 
         let audit = try client("vera").audit().items
-        XCTAssertEqual(audit.map(\.action), ["switch.disable", "switch.enable"])
+        XCTAssertEqual(audit.map(\.action), [.switchDisable, .switchEnable])
         XCTAssertEqual(audit.map(\.target), ["wallet-ios/switches/pay-api", "wallet-ios/switches/pay-api"])
         XCTAssertEqual(audit[0].before?["enabled"], .bool(true))
         XCTAssertEqual(audit[0].after?["enabled"], .bool(false))

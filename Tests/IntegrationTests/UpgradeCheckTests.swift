@@ -102,7 +102,7 @@ final class TargetingTests: XCTestCase {
             targeting: Targeting(whitelist: ["vip"], startsAt: Date().addingTimeInterval(3600)), reason: "tomorrow"), ifMatch: gray.etag)
         XCTAssertFalse(try offered("a", city: "Hangzhou"))
         XCTAssertTrue(try offered("vip", city: "Hangzhou"))
-        XCTAssertEqual(try client.audit().items.last?.action, "release.targeting")
+        XCTAssertEqual(try client.audit().items.last?.action, .releaseTargeting)
 
         XCTAssertThrowsError(try client.patchRelease(app: gray.app, version: gray.version, ReleasePatch(
             targeting: Targeting(rules: [TargetingRule(.osVersion, .inRange, ["1"])]), reason: "bad"), ifMatch: gray.etag)) { error in
