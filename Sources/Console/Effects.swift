@@ -217,54 +217,28 @@ final class CacheReader: Sendable {
         case theme(String)
     }
 
-    private struct Queue: Sendable {
-        var jobs: [Job] = []
-        var stopped = false
-    }
-
-    private let queue = Mutex(Queue())
-    private let condition = NSCondition()
+    private let queue = JobQueue<Job>()
 
     init(cache: CacheStore, status: @escaping @Sendable () -> SyncStatus, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
         let thread = Thread { [self] in
             opsdeck_name_thread("opsdeck-reader")
             var memo = SnapshotMemo()
-            while let job = next() {
+            while let job = queue.next() {
                 deliver(Self.run(job, cache: cache, status: status, memo: &memo, logger: logger))
             }
         }
         thread.start()
     }
 
+    /// A read replaces a read still waiting: only the newest answers what is on screen.
     func submit(_ job: Job) {
-        queue.withLock { queue in
-            if case .read = job { queue.jobs.removeAll { if case .read = $0 { true } else { false } } }
-            queue.jobs.append(job)
+        queue.submit(job) { waiting in
+            if case .read = job, case .read = waiting { true } else { false }
         }
-        condition.lock()
-        condition.signal()
-        condition.unlock()
     }
 
     func stop() {
-        queue.withLock { $0.stopped = true }
-        condition.lock()
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func next() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            let (job, stopped): (Job?, Bool) = queue.withLock { queue in
-                if queue.stopped { return (nil, true) }
-                return (queue.jobs.isEmpty ? nil : queue.jobs.removeFirst(), false)
-            }
-            if stopped { return nil }
-            if let job { return job }
-            condition.wait()
-        }
+        queue.stop()
     }
 
     private static func run(_ job: Job, cache: CacheStore, status: () -> SyncStatus, memo: inout SnapshotMemo, logger: Logger) -> Message {

@@ -10,13 +10,7 @@ import Synchronization
 final class RequestWorker: Sendable {
     typealias Work = @Sendable (PlatformClient) -> Message
 
-    private struct Queue: Sendable {
-        var pending: [Work] = []
-        var stopped = false
-    }
-
-    private let queue = Mutex(Queue())
-    private let condition = NSCondition()
+    private let queue = JobQueue<Work>()
     private let canceller: Mutex<Canceller?> = Mutex(nil)
 
     init(apiURL: String, token: String?, caFile: String?, logger: Logger, deliver: @escaping @Sendable (Message) -> Void) {
@@ -30,7 +24,7 @@ final class RequestWorker: Sendable {
                 return
             }
             canceller.withLock { $0 = client.canceller }
-            while let work = next() {
+            while let work = queue.next() {
                 deliver(work(client))
             }
         }
@@ -38,31 +32,11 @@ final class RequestWorker: Sendable {
     }
 
     func submit(_ work: @escaping Work) {
-        queue.withLock { $0.pending.append(work) }
-        condition.lock()
-        condition.signal()
-        condition.unlock()
+        queue.submit(work)
     }
 
     func stop() {
-        queue.withLock { $0.stopped = true }
+        queue.stop()
         canceller.withLock { $0 }?.cancel()
-        condition.lock()
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func next() -> Work? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            let (work, stopped): (Work?, Bool) = queue.withLock { queue in
-                if queue.stopped { return (nil, true) }
-                return (queue.pending.isEmpty ? nil : queue.pending.removeFirst(), false)
-            }
-            if stopped { return nil }
-            if let work { return work }
-            condition.wait()
-        }
     }
 }
