@@ -29,8 +29,14 @@ struct TerminalRun {
     /// Milliseconds from the fork until the output contains `marker`; nil if it did not
     /// within `timeout` seconds. Everything read is kept in `output`.
     func millisecondsUntil(_ marker: String, timeout: Double, output: inout [UInt8]) -> Double? {
+        millisecondsUntil(marker, since: started, timeout: timeout, output: &output)
+    }
+
+    /// Milliseconds from `start` until what is read from now on contains `marker`; nil
+    /// if it did not within `timeout` seconds of `start`, or the program ended.
+    func millisecondsUntil(_ marker: String, since start: ContinuousClock.Instant, timeout: Double, output: inout [UInt8]) -> Double? {
         let needle = Array(marker.utf8)
-        let deadline = started + .milliseconds(Int(timeout * 1000))
+        let deadline = start + .milliseconds(Int(timeout * 1000))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while ContinuousClock.now < deadline {
             var fds = [pollfd(fd: terminal, events: Int16(POLLIN), revents: 0)]
@@ -41,7 +47,7 @@ struct TerminalRun {
             let from = max(0, output.count - needle.count)
             output += buffer[0..<count]
             if output[from...].firstRange(of: needle) != nil {
-                let elapsed = ContinuousClock.now - started
+                let elapsed = ContinuousClock.now - start
                 return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
         }

@@ -52,17 +52,22 @@ final class LiveSenders: Sendable {
 }
 
 extension TerminalRun {
-    /// Reads what the program writes for `seconds`; returns the byte count.
+    /// Reads what the program writes for `seconds`; returns the byte count. With no time
+    /// to wait it still reads what is ready, so that what follows starts from nothing old.
     func drain(seconds: Double) -> Int {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var total = 0
-        while ContinuousClock.now < deadline {
+        while true {
+            let left = deadline - ContinuousClock.now
+            let wait = left > .zero ? min(50, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)) : 0
             var fds = [pollfd(fd: terminal, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, 50) > 0 {
+            if poll(&fds, 1, wait) > 0 {
                 let count = read(terminal, &buffer, buffer.count)
                 if count <= 0 { break }
                 total += count
+            } else if ContinuousClock.now >= deadline {
+                break
             }
         }
         return total
@@ -73,23 +78,8 @@ extension TerminalRun {
         _ = drain(seconds: 0)
         let start = ContinuousClock.now
         _ = key.utf8CString.withUnsafeBufferPointer { write(terminal, $0.baseAddress, $0.count - 1) }
-        let needle = Array(marker.utf8)
         var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now - start < .milliseconds(Int(timeout * 1000)) {
-            var fds = [pollfd(fd: terminal, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 1, 20) >= 0 else { return nil }
-            guard fds[0].revents != 0 else { continue }
-            let count = read(terminal, &buffer, buffer.count)
-            guard count > 0 else { return nil }
-            let from = max(0, output.count - needle.count)
-            output += buffer[0..<count]
-            if output[from...].firstRange(of: needle) != nil {
-                let elapsed = ContinuousClock.now - start
-                return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            }
-        }
-        return nil
+        return millisecondsUntil(marker, since: start, timeout: timeout, output: &output)
     }
 }
 
