@@ -141,11 +141,6 @@ public final class SyncEngine: Sendable {
         signal(pollerWake)
     }
 
-    /// The app the person is looking at is fetched first, and its crashes live.
-    public func focus(app: String?) {
-        focus(Interest(app: app, visible: shared.withLock { $0.interest.visible }))
-    }
-
     /// What the person is looking at: its data is fetched first and most often.
     public func focus(_ interest: Interest) {
         let (changed, appChanged, feed) = shared.withLock { shared in
