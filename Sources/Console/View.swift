@@ -76,9 +76,9 @@ extension HitMap where Target == Hit {
 private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let base = theme.style(.header)
     canvas.fill(area, style: base)
-    var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle)), Span("  ")]
-    spans.append(Span(state.server))
-    spans.append(Span("  app "))
+    // Most urgent first: at 80 columns the end is cut, and it must never be the data's
+    // age or a warning that the screen is behind. The server, known at start, goes last.
+    var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle)), Span("  app ")]
     spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
     if let caller = state.caller {
         spans.append(Span("  \(caller.name) (\(caller.role.rawValue)\(state.readOnly ? ", read-only" : ""))"))
@@ -89,6 +89,7 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     spans.append(connectionSpan(state, theme: theme))
     spans.append(Span("  "))
     spans.append(freshnessSpan(state, theme: theme))
+    spans.append(Span("  \(state.server)", style: theme.style(.muted)))
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
 }
 
