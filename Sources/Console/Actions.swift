@@ -96,67 +96,14 @@ private func replace(_ release: Release, in state: inout ConsoleState) {
     if let index = state.releases.firstIndex(where: { $0.version == release.version }) { state.releases[index] = release }
 }
 
-// MARK: - Rollouts
-
-/// Keys of the Rollouts pane: move the pending percentage, choose the step, and the
-/// release moves (each through the dialog).
-func handleRollouts(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
-    let rollouts = state.rollouts
-    let index = state.selection[.rollouts] ?? 0
-    guard rollouts.indices.contains(index), let app = state.appID else { return nil }
-    let release = rollouts[index]
-    switch key {
-    case .left, .character("h"), .right, .character("l"):
-        guard release.stage == .gray else {
-            state.flash = Flash(text: "\(release.version) is \(release.stage.rawValue): only a gray release has a percentage to move", isError: true, shownAt: state.now)
-            return []
-        }
-        let direction: Double = key == .left || key == .character("h") ? -1 : 1
-        let current = state.pendingGray[release.version] ?? release.grayPercent
-        let next = min(100, max(0.01, ((current + direction * state.rolloutStep) * 100).rounded() / 100))
-        state.pendingGray[release.version] = next == release.grayPercent ? nil : next
-        return []
-    case .character("["), .character("]"):
-        let position = rolloutSteps.firstIndex(of: state.rolloutStep) ?? 1
-        let next = key == .character("[") ? max(0, position - 1) : min(rolloutSteps.count - 1, position + 1)
-        state.rolloutStep = rolloutSteps[next]
-        state.flash = Flash(text: "step \(percentText(state.rolloutStep))", isError: false, shownAt: state.now)
-        return []
-    case .escape:
-        state.pendingGray[release.version] = nil
-        return []
-    case .enter:
-        guard let pending = state.pendingGray[release.version], pending != release.grayPercent else {
-            state.flash = Flash(text: "move the percentage with ← → first ([ ] change the step)", isError: false, shownAt: state.now)
-            return []
-        }
-        return ask(.setGray(app: app, version: release.version, percent: pending), for: release, &state)
-    case .character("H"):
-        guard release.stage.canHalt else { return refuse("halt", release, &state) }
-        return ask(.release(app: app, version: release.version, .halt), for: release, &state)
-    case .character("R"):
-        guard release.stage.canResume else { return refuse("resume", release, &state) }
-        return ask(.release(app: app, version: release.version, .resume), for: release, &state)
-    case .character("B"):
-        guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
-        return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
-    case .character("A"):
-        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
-        guard let next else { return refuse("advance", release, &state) }
-        return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
-    default:
-        return nil
-    }
-}
-
-private func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
+func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
     state.flash = Flash(text: "cannot \(verb) \(release.version): it is \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))",
                         isError: true, shownAt: state.now)
     return []
 }
 
 /// Opens the dialog for a release move, with what it does and to whom.
-private func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout ConsoleState) -> [Effect] {
+func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout ConsoleState) -> [Effect] {
     if let refusal = state.releasesRefusal {
         state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
         return []
@@ -209,43 +156,6 @@ private func ask(_ action: ActionDialog.Action, for release: Release, _ state: i
     lines.append("Now: \(release.stage.rawValue) at \(percentText(release.grayPercent)), revision \(release.revision).")
     state.dialog = ActionDialog(action: action, title: title, lines: lines, ifMatch: release.etag)
     return []
-}
-
-/// Space or Enter on a switch: ask to flip it.
-func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
-    let index = state.selection[.switches] ?? 0
-    guard let app = state.appID, state.switches.indices.contains(index) else { return [] }
-    if let refusal = state.switchesRefusal {
-        state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
-        return []
-    }
-    let item = state.switches[index]
-    let enable = !item.enabled
-    let what = item.kind == .circuitBreaker ? "circuit breaker" : "kill switch"
-    let title = "Turn \(enable ? "ON" : "OFF") \(what) \(item.key) of \(app)"
-    var lines = [item.description, "Applies to: \(scopeText(item.scope))."]
-    switch (item.kind, enable) {
-    case (.circuitBreaker, false): lines.append("Calls to \(item.key) will fail fast on those devices until it is closed again.")
-    case (.circuitBreaker, true): lines.append("Traffic to \(item.key) flows again on those devices.")
-    case (.killSwitch, false): lines.append("The feature turns off on those devices at their next check.")
-    case (.killSwitch, true): lines.append("The feature turns back on on those devices at their next check.")
-    }
-    lines.append("Last changed by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.now)).")
-    state.dialog = ActionDialog(action: .setSwitch(app: app, key: item.key, enabled: enable), title: title, lines: lines, ifMatch: item.etag)
-    return []
-}
-
-/// "Android, iOS · 5.2.0–5.4.0 · 50% of devices"
-func scopeText(_ scope: SwitchScope) -> String {
-    var parts: [String] = [scope.platforms.isEmpty ? "every platform" : scope.platforms.map(platformName).joined(separator: ", ")]
-    switch (scope.minVersion, scope.maxVersion) {
-    case (nil, nil): break
-    case (let low?, nil): parts.append("\(low)+")
-    case (nil, let high?): parts.append("≤\(high)")
-    case (let low?, let high?): parts.append("\(low)–\(high)")
-    }
-    parts.append(scope.percent >= 100 ? "all devices" : "\(percentText(scope.percent)) of devices")
-    return parts.joined(separator: " · ")
 }
 
 /// The app's devices with a session in the last hour, as the releases' health counts

@@ -111,87 +111,37 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
 
 // MARK: - Panes
 
+/// The pane's own keys: each pane's unit declares them (see `Panes/`).
 private func paneKeys(for state: ConsoleState) -> [KeyAction] {
-    switch state.pane {
-    case .releases:
-        return [KeyAction([.enter], short: "Enter", hint: "charts", help: "the release's last hour as charts") { _, state in
-            guard state.releases.indices.contains(state.selected) else { return [] }
-            state.overlay = .release(version: state.releases[state.selected].version)
-            state.overlayScroll = 0
-            return []
-        }]
-    case .crashes:
-        var keys = [
-            KeyAction([.enter], short: "Enter", hint: "details", help: "the event's or the issue's stack and breakdown") { _, state in openCrashDetail(&state) },
-            KeyAction([.character("v")], short: "v", hint: state.crashView == .events ? "issues" : "live events", help: "live events / issues") { _, state in
-                state.crashView = state.crashView == .events ? .issues : .events
-                return []
-            },
-        ]
-        if state.crashView == .events {
-            keys.append(KeyAction([.character(" ")], short: "space", hint: state.livePaused ? "resume" : "pause", help: "pause, resume the live list") { _, state in
-                state.livePaused.toggle()
-                state.newWhilePaused = 0
-                state.flash = Flash(text: state.livePaused ? "live stream paused: new events are counted, not shown (space resumes)" : "live stream resumed",
-                                    isError: false, shownAt: state.now)
-                return state.livePaused ? [] : [.refresh]
-            })
-        }
-        keys.append(KeyAction([.character("f")], short: "f", hint: "release/kind/OS", help: "filter by release, kind (crash, ANR) and OS") { _, state in
-            openCrashFilter(&state)
-            return []
-        })
-        return keys
-    case .rollouts:
-        let rollout: (Key, inout ConsoleState) -> [Effect] = { key, state in handleRollouts(key, &state) ?? [] }
-        return [
-            KeyAction([.left, .right, .character("h"), .character("l")], short: "←→", names: "← → (h l)", hint: "gray %",
-                      help: "move the pending gray percentage", permission: .changesReleases, run: rollout),
-            KeyAction([.character("["), .character("]")], short: nil, names: "[ ]", hint: "step", help: "step: 0.1, 1, 5, 10, 25 %",
-                      permission: .changesReleases, run: rollout),
-            KeyAction([.enter], short: "Enter", hint: "apply", help: "apply the pending percentage (asks why)", permission: .changesReleases, run: rollout),
-            KeyAction([.escape], short: nil, hint: "reset", help: "forget the pending percentage", permission: .changesReleases, run: rollout),
-            KeyAction([.character("H"), .character("R"), .character("A"), .character("B")], short: "H/R/A/B", names: "H R A B",
-                      hint: "halt/resume/advance/back", help: "halt, resume, advance the stage, roll back (asks why)", permission: .changesReleases, run: rollout),
-        ]
-    case .breakers:
-        return [KeyAction([.character(" "), .enter], short: "space", hint: "flip", help: "flip the switch (asks why)", permission: .changesSwitches) { _, state in
-            askToFlipSwitch(&state)
-        }]
-    case .funnels:
-        let funnel: (Key, inout ConsoleState) -> [Effect] = { key, state in handleFunnels(key, &state) ?? [] }
-        return [KeyAction([.character("t")], short: "t", hint: "range", help: "time range: hour, day, week", run: funnel),
-                KeyAction([.character("c")], short: "c", hint: "compare releases", help: "compare the two busiest releases", run: funnel)]
-    case .audit:
-        return []
-    }
+    state.unit.keys(state)
 }
 
 // MARK: - Everywhere
 
 /// The keys of every pane; `claimed` are the pane's own, which the global ones give way to.
 private func globalKeys(for state: ConsoleState, claimed: Set<Key>) -> [KeyAction] {
-    let panes = Pane.allCases.map { Key.character(Character(String($0.rawValue + 1))) }
+    let panes = state.panes.map { Key.character($0.key) }
+    let range = state.panes.count > 1 ? "\(state.panes[0].key)-\(state.panes[state.panes.count - 1].key)" : "\(state.panes[0].key)"
     var keys = [
         KeyAction([.character("q"), .control("c")], short: "q", hint: "quit") { _, _ in [.quit] },
-        KeyAction(panes + [.tab, .backTab], short: "1-\(Pane.allCases.count)", names: "1-\(Pane.allCases.count), Tab, Shift-Tab", hint: "panes",
-                  help: "switch pane") { key, state in
-            let count = Pane.allCases.count
+        KeyAction(panes + [.tab, .backTab], short: range, names: "\(range), Tab, Shift-Tab", hint: "panes", help: "switch pane") { key, state in
+            let count = state.panes.count
+            let current = state.panes.firstIndex { $0.pane == state.pane } ?? 0
             switch key {
-            case .tab: state.pane = Pane.allCases[(state.pane.rawValue + 1) % count]
-            case .backTab: state.pane = Pane.allCases[(state.pane.rawValue + count - 1) % count]
-            default: if let index = panes.firstIndex(of: key) { state.pane = Pane.allCases[index] }
+            case .tab: state.pane = state.panes[(current + 1) % count].pane
+            case .backTab: state.pane = state.panes[(current + count - 1) % count].pane
+            default: if let index = panes.firstIndex(of: key) { state.pane = state.panes[index].pane }
             }
             return []
         },
     ]
-    if let list = state.activeList {
+    if let list = state.unit.list(state) {
         keys.append(KeyAction([.up, .down, .character("j"), .character("k"), .pageUp, .pageDown, .home, .end, .character("g"), .character("G")],
                               short: "↑↓", names: "↑ ↓, j k, PgUp PgDn, g G", hint: "select", help: "move the selection") { key, state in
             moveSelection(key, &state)
             return []
         })
-        if list != .rollouts && list != .funnels {
+        if list.filterable {
             keys.append(KeyAction([.character("/")], short: "/", hint: "filter", help: "filter the list (words, any case)") { _, state in
                 state.filterEditing = state.activeList
                 return []

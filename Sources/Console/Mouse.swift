@@ -29,17 +29,9 @@ func handlePointer(_ button: MouseButton, on hit: Hit?, x: Int, _ state: inout C
         let selected = state.selection[list]
         state.selection[list] = index
         // A second click on a selected row opens it (a crash) or flips it (a breaker).
-        if index == selected && (list == .crashEvents || list == .crashIssues || list == .switches) { return dispatch(.enter, &state) ?? [] }
-    case .toggle(let index):
-        state.selection[.switches] = index
-        return dispatch(.enter, &state) ?? []
-    case .slider(let index, let track):
-        state.selection[.rollouts] = index
-        let rollouts = state.rollouts
-        guard rollouts.indices.contains(index) else { return [] }
-        let release = rollouts[index]
-        let percent = min(100, max(0.01, ((Double(x - track.x) + 1) / Double(track.width) * 100 * 100).rounded() / 100))
-        state.pendingGray[release.version] = percent == release.grayPercent ? nil : percent
+        if index == selected, let shown = state.unit.list(state), shown.id == list, shown.secondClickOpens { return dispatch(.enter, &state) ?? [] }
+    case let hit?:
+        return state.unit.click(hit, x, &state)
     case nil:
         break
     }

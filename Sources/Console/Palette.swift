@@ -36,7 +36,7 @@ func completions(for text: String, in state: ConsoleState) -> [String] {
     case .release: candidates = (state.lastSnapshot?.releases ?? state.releases).map(\.version)
     case .breaker: candidates = (state.lastSnapshot?.switches.isEmpty == false ? state.lastSnapshot!.switches : state.switches).map(\.key)
     case .theme: candidates = state.themeNames
-    case .pane: candidates = Pane.allCases.map { $0.title.lowercased() }
+    case .pane: candidates = state.panes.map { $0.title.lowercased() }
     case .refresh, .quit: candidates = []
     }
     return candidates.filter { $0.hasPrefix(parts[1]) }.map { "\(command.rawValue) \($0)" }
@@ -133,26 +133,26 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
         state.palette = nil
         return [.theme(argument)]
     case .pane:
-        guard let pane = Pane.allCases.first(where: { $0.title.lowercased() == argument.lowercased() }) else { return fail("no pane '\(argument)'") }
+        guard let unit = state.panes.first(where: { $0.title.lowercased() == argument.lowercased() }) else { return fail("no pane '\(argument)'") }
         state.palette = nil
-        state.pane = pane
-        return pane == .funnels ? openFunnels(&state) : []
+        state.pane = unit.pane  // what the pane needs on opening follows the key (see `update`)
+        return []
     }
 }
 
 /// Makes a `PendingFocus` selection once its list holds the item.
 func applyPendingFocus(_ state: inout ConsoleState) {
     guard let focus = state.pendingFocus else { return }
-    let index: Int?
+    let ids: [String]
     switch focus.list {
-    case .releases: index = state.releases.firstIndex { $0.version == focus.id }
-    case .switches: index = state.switches.firstIndex { $0.key == focus.id }
-    default: index = nil
+    case .releases: ids = state.releases.map(\.version)
+    case .switches: ids = state.switches.map(\.key)
+    default: ids = []
     }
-    if let index {
+    if let index = ids.firstIndex(of: focus.id) {
         state.selection[focus.list] = index
         state.pendingFocus = nil
-    } else if state.count(of: focus.list) > 0 {
+    } else if !ids.isEmpty {
         // The list is read and it is not there.
         state.pendingFocus = nil
         state.flash = Flash(text: "no \(focus.list == .switches ? "breaker or switch" : "release") '\(focus.id)' in \(state.appID ?? "this app")",

@@ -102,25 +102,7 @@ extension ConsoleState {
     /// What the screen needs from the cache now.
     public var cacheRead: CacheRead {
         var read = CacheRead(app: appID)
-        switch pane {
-        case .crashes:
-            read.crashEvents = crashFilter
-            read.crashIssues = true
-            read.issueTrends = crashView == .issues
-        case .breakers:
-            read.switches = true
-        case .releases:
-            read.health = true
-        case .rollouts:
-            // Rollouts count the devices a change reaches from health, and say which
-            // halts were the guardrail's from the audit log.
-            read.health = true
-            read.auditLimit = 200
-        case .audit:
-            read.auditLimit = 1000
-        case .funnels:
-            break
-        }
+        unit.read(&read, self)
         return read
     }
 

@@ -4,22 +4,6 @@ import PlatformModel
 import Sync
 import TUI
 
-/// The console's panes, in tab order; `1`-`6` select them.
-public enum Pane: Int, CaseIterable, Sendable {
-    case releases, crashes, rollouts, breakers, funnels, audit
-
-    public var title: String {
-        switch self {
-        case .releases: "Releases"
-        case .crashes: "Crashes"
-        case .rollouts: "Rollouts"
-        case .breakers: "Breakers"
-        case .funnels: "Funnels"
-        case .audit: "Audit"
-        }
-    }
-}
-
 /// A one-line message about an outcome or an error, shown until it expires.
 public struct Flash: Sendable, Equatable {
     public var text: String
@@ -67,9 +51,10 @@ public struct CacheSnapshot: Sendable, Equatable {
     }
 }
 
-/// The lists a person can move through; each keeps its own selection.
-public enum ListID: Hashable, Sendable {
-    case releases, crashEvents, crashIssues, switches, audit, rollouts, funnels
+/// A list a person can move through; each keeps its own selection. Panes declare theirs.
+public struct ListID: Hashable, Sendable, RawRepresentable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// A change the person asked for, waiting for a reason, then for the server's answer.
@@ -125,49 +110,6 @@ public enum ActionResult: Sendable, Equatable {
     case failed(String)
 }
 
-/// The time ranges a funnel report covers; `t` cycles them.
-public enum FunnelRange: Int, CaseIterable, Sendable {
-    case hour, day, week
-
-    public var seconds: TimeInterval {
-        switch self {
-        case .hour: 3600
-        case .day: 86_400
-        case .week: 7 * 86_400
-        }
-    }
-
-    public var title: String {
-        switch self {
-        case .hour: "last hour"
-        case .day: "last 24 h"
-        case .week: "last 7 days"
-        }
-    }
-}
-
-/// The Funnels pane's data: fetched on demand, not cached (reports are computed).
-public struct FunnelsView: Sendable, Equatable {
-    public var definitions: [FunnelDefinition] = []
-    public var range: FunnelRange = .day
-    /// Two releases side by side.
-    public var compare = true
-    public var report: FunnelReport?
-    public var loading = false
-    public var error: String?
-    public var fetchedAt: Date?
-
-    public init() {}
-}
-
-/// The gray-percentage steps `[` and `]` choose among.
-public let rolloutSteps: [Double] = [0.1, 1, 5, 10, 25]
-
-/// The Crashes pane shows either the live stream of events or the issues they form.
-public enum CrashView: Sendable, Equatable {
-    case events, issues
-}
-
 /// A panel over the pane with one item in full; `Esc` closes it.
 public enum Overlay: Sendable, Equatable {
     case crashEvent(CrashEvent)
@@ -189,7 +131,8 @@ public struct AppData: Sendable {
     public var issueTrends: [String: [Int]] = [:]
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]
-    public var funnels: FunnelsView = FunnelsView()
+    /// What each pane keeps for itself (see `PaneStateKey`).
+    var panes = PaneStore()
     /// The crash filter picker while open (`f`).
     public var crashFilterPicker: CrashFilterPicker? = nil
     /// The last cache snapshot for this app: a changed filter applies to it at once.
@@ -232,7 +175,9 @@ public struct ConsoleState: Sendable {
     public var crashView: CrashView = .events
     /// Scroll position in the overlay (stack traces are long).
     public var overlayScroll = 0
-    public var pane: Pane = .releases
+    public var pane: Pane
+    /// The panes this console has, in tab order (`PaneUnit.registry`).
+    public let panes: [PaneUnit]
     public var sync: SyncStatus
     public var lastFetched: Date?
     public var now: Date
@@ -257,7 +202,10 @@ public struct ConsoleState: Sendable {
     /// The oldest change of the cache not on screen yet (nil: the screen shows all).
     public var unshownSince: Date?
 
-    public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil) {
+    public init(server: String, sync: SyncStatus, now: Date, appID: String? = nil, panes: [PaneUnit] = PaneUnit.registry) {
+        precondition(!panes.isEmpty, "a console needs a pane")
+        self.panes = panes
+        self.pane = panes[0].pane
         self.server = server
         self.sync = sync
         self.now = now
@@ -299,10 +247,6 @@ public struct ConsoleState: Sendable {
         get { appData.pendingGray }
         set { appData.pendingGray = newValue }
     }
-    public var funnels: FunnelsView {
-        get { appData.funnels }
-        set { appData.funnels = newValue }
-    }
     public var crashFilterPicker: CrashFilterPicker? {
         get { appData.crashFilterPicker }
         set { appData.crashFilterPicker = newValue }
@@ -335,28 +279,7 @@ public struct ConsoleState: Sendable {
     }
 
     /// The list the arrow keys move through in this pane, if any.
-    public var activeList: ListID? {
-        switch pane {
-        case .releases: .releases
-        case .crashes: crashView == .events ? .crashEvents : .crashIssues
-        case .breakers: .switches
-        case .audit: .audit
-        case .rollouts: .rollouts
-        case .funnels: .funnels
-        }
-    }
-
-    public func count(of list: ListID) -> Int {
-        switch list {
-        case .releases: releases.count
-        case .crashEvents: crashEvents.count
-        case .crashIssues: crashIssues.count
-        case .switches: switches.count
-        case .audit: audit.count
-        case .rollouts: rollouts.count
-        case .funnels: funnels.definitions.count
-        }
-    }
+    public var activeList: ListID? { unit.list(self)?.id }
 
     /// Why the person may not change switches (nil: they may; the server decides in the end).
     public var switchesRefusal: String? {
@@ -387,16 +310,7 @@ public struct ConsoleState: Sendable {
     }
 
     /// The data kinds on screen, for the sync engine to fetch first and most often.
-    public var visibleData: Set<DataKind> {
-        switch pane {
-        case .releases: [.releases, .health]
-        case .rollouts: [.releases, .audit, .health]
-        case .crashes: [.crashEvents, .crashIssues]
-        case .breakers: [.switches]
-        case .audit: [.audit]
-        case .funnels: []
-        }
-    }
+    public var visibleData: Set<DataKind> { unit.data }
 }
 
 /// Everything that can happen to the console.

@@ -50,22 +50,15 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
         state.flash = Flash(text: failure.description, isError: true, shownAt: state.now)
         return []
     case .key, .pointer:
-        let (pane, app, funnel) = (state.pane, state.appID, state.selection[.funnels])
+        let before = state
         var effects: [Effect]
         switch message {
         case .key(let key): effects = handle(key, &state)
         case .pointer(let button, let hit, let x): effects = handlePointer(button, on: hit, x: x, &state)
         default: effects = []
         }
-        // The Funnels pane fetches on demand: when it opens, for another app, another funnel.
-        if state.pane == .funnels && (pane != .funnels || app != state.appID) {
-            effects += openFunnels(&state)
-        } else if state.pane == .funnels && funnel != state.selection[.funnels] {
-            effects += loadReport(&state)
-        } else if state.pane == .funnels && effects.contains(.refresh) {
-            effects += loadReport(&state)
-        }
-        return effects
+        // What the pane now on screen needs after this (a pane that fetches on demand).
+        return effects + state.unit.afterInput(before, &state, effects)
     case .crashEventLoaded(let event):
         guard let event else {
             state.flash = Flash(text: "that event is no longer in the cache", isError: true, shownAt: state.now)
@@ -237,21 +230,6 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     return dispatch(key, &state) ?? []
 }
 
-func openCrashDetail(_ state: inout ConsoleState) -> [Effect] {
-    switch state.crashView {
-    case .events:
-        let index = state.selection[.crashEvents] ?? 0
-        guard state.crashEvents.indices.contains(index) else { return [] }
-        return [.loadCrashEvent(id: state.crashEvents[index].id)]
-    case .issues:
-        let index = state.selection[.crashIssues] ?? 0
-        guard let app = state.appID, state.crashIssues.indices.contains(index) else { return [] }
-        let fingerprint = state.crashIssues[index].fingerprint
-        state.overlay = .issueLoading(fingerprint: fingerprint)
-        return [.loadIssue(app: app, fingerprint: fingerprint)]
-    }
-}
-
 /// Moves the active list's selection by a movement key.
 func moveSelection(_ key: Key, _ state: inout ConsoleState) {
     let now = state.activeList.map { state.selection[$0] ?? 0 } ?? 0
@@ -268,7 +246,7 @@ func moveSelection(_ key: Key, _ state: inout ConsoleState) {
 
 private func moveSelection(to index: Int, _ state: inout ConsoleState) {
     guard let list = state.activeList else { return }
-    let count = state.count(of: list)
+    let count = state.unit.list(state)?.count ?? 0
     guard count > 0 else { return }
     state.selection[list] = max(0, min(index, count - 1))
 }

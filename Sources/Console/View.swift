@@ -40,20 +40,14 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     }
     let parts = canvas.bounds.rows([.length(1), .length(1), .fill, .length(1), .length(1)])
     drawHeader(state, theme: theme, into: &canvas, area: parts[0])
+    let unit = state.unit
     let tabs = Tabs(
-        titles: Pane.allCases.map { "\($0.rawValue + 1) \($0.title)" }, active: state.pane.rawValue,
+        titles: state.panes.map { "\($0.key) \($0.title)" }, active: state.panes.firstIndex { $0.pane == unit.pane } ?? 0,
         style: theme.style(.tab), activeStyle: theme.style(.tabActive)
     ).render(into: &canvas, area: parts[1])
-    for (pane, rect) in zip(Pane.allCases, tabs) { hits.add(rect, .tab(pane)) }
+    for (pane, rect) in zip(state.panes, tabs) { hits.add(rect, .tab(pane.pane)) }
     let body = parts[2]
-    switch state.pane {
-    case .releases: drawReleases(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    case .crashes: drawCrashes(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    case .rollouts: drawRollouts(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    case .breakers: drawBreakers(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    case .funnels: drawFunnels(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    case .audit: drawAudit(state, theme: theme, into: &canvas, area: body, hits: &hits)
-    }
+    unit.draw(state, theme, &canvas, body, &hits)
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
@@ -126,10 +120,10 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
         canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
         return
     }
-    if let list = state.activeList, state.filterEditing == list || (state.filters[list] != nil && state.flash == nil) {
-        let editing = state.filterEditing == list
-        let text = " /" + (state.filters[list] ?? "") + (editing ? "▏" : "")
-        let count = " \(state.count(of: list)) shown" + (editing ? " · Enter keeps · Esc clears" : " · / edits the filter")
+    if let list = state.unit.list(state), state.filterEditing == list.id || (state.filters[list.id] != nil && state.flash == nil) {
+        let editing = state.filterEditing == list.id
+        let text = " /" + (state.filters[list.id] ?? "") + (editing ? "▏" : "")
+        let count = " \(list.count) shown" + (editing ? " · Enter keeps · Esc clears" : " · / edits the filter")
         canvas.put(spans: [Span(text, style: theme.style(.accent).adding(.bold)), Span(count, style: theme.style(.muted))],
                    x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
         return
@@ -170,88 +164,6 @@ private func drawTooSmall(_ canvas: inout Canvas, theme: Theme) {
 }
 
 // MARK: - Panes
-
-private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
-    guard !state.releases.isEmpty else {
-        let text: String
-        switch state.sync.connection {
-        case .online, .connecting: text = state.app == nil ? "Waiting for the platform's app list…" : "No releases for \(state.appID ?? "this app") yet."
-        case .offline, .refused: text = "Nothing cached for \(state.appID ?? "this app"), and the platform cannot be reached."
-        }
-        canvas.put(text, x: area.x, y: area.y + area.height / 2, width: area.width, style: theme.style(.muted), alignment: .center)
-        return
-    }
-    // Health columns always; build, update time and notes when there is room.
-    let wide = area.width >= 140
-    var columns = [
-        Table.Column("VERSION", width: .length(9)),
-        Table.Column("STAGE", width: .length(13)),
-        Table.Column("GRAY", width: .length(7), alignment: .right),
-        Table.Column("ADOPT", width: .length(6), alignment: .right),
-        Table.Column("CF SESS", width: .length(9), alignment: .right),
-        Table.Column("CF USERS", width: .length(9), alignment: .right),
-        Table.Column("ANR", width: .length(6), alignment: .right),
-        Table.Column("CRASH% 1h", width: wide ? .length(30) : .fill(min: 10)),
-    ]
-    if wide {
-        columns.insert(Table.Column("BUILD", width: .length(6), alignment: .right), at: 1)
-        columns += [Table.Column("UPDATED", width: .length(9)), Table.Column("NOTES", width: .fill(min: 10))]
-    }
-    // The sparkline gets as many cells as its column: minutes summed into buckets.
-    let sparkWidth = wide ? 30 : max(10, area.width - 2 - 66 - 7)
-    let rows = state.releases.enumerated().map { index, release -> [Span] in
-        let health = state.health[release.version]
-        let baseline = baselineRelease(for: index, in: state.releases).flatMap { state.health[$0.version] }
-        var row = [
-            Span(release.version, style: Style(attributes: .bold)),
-            stageSpan(release.stage, theme: theme),
-            Span(grayText(release)),
-            Span(health?.total.adoption.map { String(format: "%.1f%%", $0) } ?? "—"),
-            compared(health?.total.crashFreeSessions, baseline?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
-            compared(health?.total.crashFreeUsers, baseline?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
-            compared(health.flatMap(anrRate), baseline.flatMap(anrRate), higherIsBetter: false, theme: theme),
-            Span(health.map { sparkline(crashRates($0.points, into: sparkWidth)) } ?? "", style: theme.style(.spark)),
-        ]
-        if wide {
-            row.insert(Span(String(release.build)), at: 1)
-            row += [Span(duration(max(0, state.shownNow.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style(.muted))]
-        }
-        return row
-    }
-    let table = Table(
-        columns: columns, rows: rows, selected: state.selected,
-        styles: .init(header: theme.style(.tableHeader), row: theme.style(.tableRow), selected: theme.style(.tableSelected)))
-    let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
-    let detailHeight = 5
-    // The selected release in full below the table, when there is room for both.
-    if inner.height >= state.releases.count + 1 + detailHeight + 1 || inner.height >= 16 {
-        let parts = inner.rows([.fill, .length(detailHeight)])
-        hits.add(rows: table.render(into: &canvas, area: parts[0]), of: .releases)
-        drawReleaseDetail(state.releases[state.selected], now: state.shownNow, theme: theme, into: &canvas, area: parts[1])
-    } else {
-        hits.add(rows: table.render(into: &canvas, area: inner), of: .releases)
-    }
-}
-
-private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let rule = theme.style(.muted)
-    let title = " \(release.version) (build \(release.build)) "
-    canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
-    canvas.put(title, x: area.x + 2, y: area.y, style: theme.style(.accent).adding(.bold))
-    let label = theme.style(.muted)
-    func field(_ name: String, _ value: [Span], x: Int, y: Int, width: Int) {
-        canvas.put(name, x: x, y: y, width: 9, style: label)
-        canvas.put(spans: value, x: x + 9, y: y, maxWidth: width - 9, base: theme.style(.base))
-    }
-    let half = area.width / 2
-    var stage = stageSpan(release.stage, theme: theme)
-    if release.stage == .gray || release.stage == .halted { stage.text += " at \(grayText(release))" }
-    field("Stage", [stage], x: area.x, y: area.y + 1, width: half)
-    field("Revision", [Span("\(release.revision)")], x: area.x + half, y: area.y + 1, width: area.width - half)
-    field("Created", [Span(timestamp(release.createdAt, now: now))], x: area.x, y: area.y + 2, width: half)
-    field("Updated", [Span(timestamp(release.updatedAt, now: now))], x: area.x + half, y: area.y + 2, width: area.width - half)
-    field("Notes", [Span(release.notes)], x: area.x, y: area.y + 3, width: area.width)
-}
 
 /// The release to compare with: the newest full release older than this one (for the
 /// newest full release itself, the full one before it).
@@ -350,7 +262,7 @@ private func drawHelp(_ state: ConsoleState, theme: Theme, into canvas: inout Ca
     let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
     let style = theme.style(.header)
     canvas.fill(box, style: style)
-    canvas.put("Keys in \(state.pane.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? ""), x: box.x, y: box.y + 1,
+    canvas.put("Keys in \(state.unit.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? ""), x: box.x, y: box.y + 1,
                width: box.width, style: style.adding(.bold), alignment: .center)
     for (index, entry) in entries.prefix(height - 4).enumerated() {
         canvas.put(entry.0, x: box.x + 2, y: box.y + 3 + index, width: 24, style: theme.style(.statusKey).over(style))

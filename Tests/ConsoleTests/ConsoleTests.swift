@@ -62,7 +62,7 @@ import TUI
         #expect(canvas.contains("app wallet-android"))
         #expect(canvas.contains("CF SESS"))
         #expect(canvas.contains("CRASH% 1h"))
-        for pane in Pane.allCases { #expect(canvas.contains(pane.title)) }
+        for unit in PaneUnit.registry { #expect(canvas.contains("\(unit.key) \(unit.title)")) }
     }
 
     @Test func theSelectionMovesAndIsDrawnReversed() {

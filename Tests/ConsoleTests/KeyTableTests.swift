@@ -9,14 +9,14 @@ import TUI
 @Suite struct KeyTableTests {
     static func states() -> [(String, ConsoleState)] {
         var result: [(String, ConsoleState)] = []
-        for pane in Pane.allCases {
+        for unit in PaneUnit.registry {
             for (who, caller, readOnly) in [("admin", Caller(name: "ana", role: .admin), false), ("viewer", Caller(name: "vi", role: .viewer), false),
                                             ("read-only admin", Caller(name: "ana", role: .admin), true)] {
                 var state = ConsoleTests.loaded()
-                state.pane = pane
+                state.pane = unit.pane
                 state.caller = caller
                 state.readOnly = readOnly
-                result.append(("\(pane.title) as \(who)", state))
+                result.append(("\(unit.title) as \(who)", state))
             }
         }
         return result

@@ -58,13 +58,14 @@ import TUI
         canvas.lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
     }
 
-    @Test(arguments: Pane.allCases)
+    @Test(arguments: PaneUnit.registry.map(\.pane))
     func paneMatchesItsSnapshots(_ pane: Pane) throws {
         var state = Self.everything()
         state.pane = pane
+        let title = state.unit.title
         for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
             let text = Self.text(view(state, theme: Theme.fallback, size: size))
-            let file = Self.snapshots.appendingPathComponent("\(pane.title.lowercased())-\(size.width)x\(size.height).txt")
+            let file = Self.snapshots.appendingPathComponent("\(title.lowercased())-\(size.width)x\(size.height).txt")
             if ProcessInfo.processInfo.environment["OPSDECK_RECORD"] == "1" {
                 try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
                 try text.write(to: file, atomically: true, encoding: .utf8)
@@ -74,24 +75,25 @@ import TUI
             if text != expected {
                 let got = file.deletingPathExtension().appendingPathExtension("actual.txt")
                 try? text.write(to: got, atomically: true, encoding: .utf8)
-                Issue.record("\(pane.title) at \(size.width)x\(size.height) differs from \(file.lastPathComponent); see \(got.lastPathComponent)")
+                Issue.record("\(title) at \(size.width)x\(size.height) differs from \(file.lastPathComponent); see \(got.lastPathComponent)")
             }
         }
     }
 
-    @Test(arguments: Pane.allCases)
+    @Test(arguments: PaneUnit.registry.map(\.pane))
     func everyThemeDrawsThePaneWithinTheScreen(_ pane: Pane) throws {
         var state = Self.everything()
         state.pane = pane
+        let unit = state.unit
         for name in Theme.available(searchPath: [Self.themes]) {
             let theme = try Theme.load(name, searchPath: [Self.themes])
             for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
                 let canvas = view(state, theme: theme, size: size)
                 #expect(canvas.lines.count == size.height)
                 #expect((0..<size.height).allSatisfy { TerminalText.width(canvas.text(row: $0)) == size.width },
-                        "\(name) \(pane.title) \(size.width)x\(size.height): a row is not exactly the screen's width")
-                #expect(canvas.lines.last?.contains("q quit") == true, "\(name) \(pane.title) \(size.width)x\(size.height)")
-                #expect(canvas.contains("\(pane.rawValue + 1) \(pane.title)"))
+                        "\(name) \(unit.title) \(size.width)x\(size.height): a row is not exactly the screen's width")
+                #expect(canvas.lines.last?.contains("q quit") == true, "\(name) \(unit.title) \(size.width)x\(size.height)")
+                #expect(canvas.contains("\(unit.key) \(unit.title)"))
             }
         }
     }

@@ -1,0 +1,37 @@
+import Foundation
+import PlatformModel
+import TUI
+
+// The action dialog: what will change, for whom, and the reason being typed.
+
+/// A box in the middle of the pane: the change, its blast radius, the reason being
+/// typed, and what happened to the last attempt.
+func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    let width = min(area.width - 4, 90)
+    let height = min(area.height, dialog.lines.count + 8)
+    let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
+    let style = theme.style(.header)
+    canvas.fill(box, style: style)
+    let rule = theme.style(.muted).over(style)
+    canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
+    canvas.put(" \(dialog.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style(.accent).over(style).adding(.bold))
+    var y = box.y + 1
+    for line in dialog.lines where y < box.y + box.height - 4 {
+        canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: style)
+        y += 1
+    }
+    y += 1
+    canvas.put("Reason: ", x: box.x + 2, y: y, style: style.adding(.bold))
+    let field = Rect(x: box.x + 10, y: y, width: box.width - 12, height: 1)
+    canvas.fill(field, style: theme.style(.tableSelected))
+    let shown = TerminalText.width(dialog.reason) > field.width - 1 ? "…" + String(dialog.reason.suffix(field.width - 2)) : dialog.reason
+    canvas.put(shown + (dialog.phase == .sending ? "" : "▏"), x: field.x, y: y, maxWidth: field.width, style: theme.style(.tableSelected))
+    let status: Span
+    switch dialog.phase {
+    case .editing: status = Span("Enter sends with If-Match \(dialog.ifMatch) · Esc cancels", style: rule)
+    case .sending: status = Span("sending… waiting for the server's answer", style: theme.style(.statusWarn).over(style))
+    case .failed(let message): status = Span(message, style: theme.style(.flashError).over(style))
+    }
+    canvas.put(status.text, x: box.x + 2, y: y + 2, maxWidth: box.width - 4, style: status.style ?? style)
+    canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y + box.height - 1, style: rule)
+}

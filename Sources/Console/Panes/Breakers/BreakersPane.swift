@@ -1,0 +1,110 @@
+import Foundation
+import PlatformModel
+import Sync
+import TUI
+
+// The Breakers pane: the app's kill switches and circuit breakers with their scope and
+// who changed them last; space, Enter or a click on the state cell flips one (asks why).
+
+extension Pane {
+    public static let breakers = Pane(rawValue: "breakers")
+}
+
+extension ListID {
+    public static let switches = ListID(rawValue: "switches")
+}
+
+extension PaneUnit {
+    static let breakers = PaneUnit(
+        .breakers, title: "Breakers", key: "4", data: [.switches],
+        read: { read, _ in read.switches = true },
+        list: { state in PaneList(id: .switches, count: state.switches.count, secondClickOpens: true) },
+        keys: { _ in
+            [KeyAction([.character(" "), .enter], short: "space", hint: "flip", help: "flip the switch (asks why)", permission: .changesSwitches) { _, state in
+                askToFlipSwitch(&state)
+            }]
+        },
+        draw: { state, theme, canvas, area, hits in drawBreakers(state, theme: theme, into: &canvas, area: area, hits: &hits) },
+        click: { hit, _, state in
+            guard case .toggle(let index) = hit else { return [] }
+            state.selection[.switches] = index
+            return dispatch(.enter, &state) ?? []
+        })
+}
+
+/// Space or Enter on a switch: ask to flip it.
+func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
+    let index = state.selection[.switches] ?? 0
+    guard let app = state.appID, state.switches.indices.contains(index) else { return [] }
+    if let refusal = state.switchesRefusal {
+        state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
+        return []
+    }
+    let item = state.switches[index]
+    let enable = !item.enabled
+    let what = item.kind == .circuitBreaker ? "circuit breaker" : "kill switch"
+    let title = "Turn \(enable ? "ON" : "OFF") \(what) \(item.key) of \(app)"
+    var lines = [item.description, "Applies to: \(scopeText(item.scope))."]
+    switch (item.kind, enable) {
+    case (.circuitBreaker, false): lines.append("Calls to \(item.key) will fail fast on those devices until it is closed again.")
+    case (.circuitBreaker, true): lines.append("Traffic to \(item.key) flows again on those devices.")
+    case (.killSwitch, false): lines.append("The feature turns off on those devices at their next check.")
+    case (.killSwitch, true): lines.append("The feature turns back on on those devices at their next check.")
+    }
+    lines.append("Last changed by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.now)).")
+    state.dialog = ActionDialog(action: .setSwitch(app: app, key: item.key, enabled: enable), title: title, lines: lines, ifMatch: item.etag)
+    return []
+}
+
+/// "Android, iOS · 5.2.0–5.4.0 · 50% of devices"
+func scopeText(_ scope: SwitchScope) -> String {
+    var parts: [String] = [scope.platforms.isEmpty ? "every platform" : scope.platforms.map(platformName).joined(separator: ", ")]
+    switch (scope.minVersion, scope.maxVersion) {
+    case (nil, nil): break
+    case (let low?, nil): parts.append("\(low)+")
+    case (nil, let high?): parts.append("≤\(high)")
+    case (let low?, let high?): parts.append("\(low)–\(high)")
+    }
+    parts.append(scope.percent >= 100 ? "all devices" : "\(percentText(scope.percent)) of devices")
+    return parts.joined(separator: " · ")
+}
+
+private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
+    let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
+    guard !state.switches.isEmpty else {
+        drawEmpty("No kill switches or circuit breakers for \(state.appID ?? "this app") in the cache yet.", theme: theme, into: &canvas, area: inner)
+        return
+    }
+    let columns = [
+        Table.Column("STATE", width: .length(12)),
+        Table.Column("KEY", width: .length(16)),
+        Table.Column("KIND", width: .length(11)),
+        Table.Column("SCOPE", width: .length(36)),
+        Table.Column("CHANGED BY", width: .length(12)),
+        Table.Column("WHEN", width: .length(8)),
+        Table.Column("DESCRIPTION", width: .fill(min: 12)),
+    ]
+    let sending: String? = {
+        guard let dialog = state.dialog, dialog.phase == .sending, case .setSwitch(_, let key, _) = dialog.action else { return nil }
+        return key
+    }()
+    let rows = state.switches.map { item -> [Span] in
+        let stateSpan = sending == item.key
+            ? Span("… pending", style: theme.style(.statusWarn))
+            : item.enabled ? Span("[● ON ]", style: theme.style(.toggleOn)) : Span("[○ OFF]", style: theme.style(.toggleOff).adding(.bold))
+        return [
+            stateSpan,
+            Span(item.key, style: Style(attributes: .bold)),
+            Span(item.kind == .circuitBreaker ? "breaker" : "kill switch"),
+            Span(scopeText(item.scope), style: theme.style(.muted)),
+            Span(item.updatedBy),
+            Span(duration(max(0, state.shownNow.timeIntervalSince(item.updatedAt))) + " ago"),
+            Span(item.description, style: theme.style(.muted)),
+        ]
+    }
+    let shown = Table(columns: columns, rows: rows, selected: state.selection[.switches] ?? 0, styles: tableStyles(theme))
+        .render(into: &canvas, area: inner)
+    hits.add(rows: shown, of: .switches)
+    // The state cell (the first column) flips the breaker.
+    for (row, rect) in shown { hits.add(Rect(x: rect.x, y: rect.y, width: 12, height: 1), .toggle(row)) }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import PlatformModel
+import Sync
+import TUI
+
+// The Rollouts pane: each release in whitelist, gray or halted with a slider for its
+// gray percentage; ← → move a pending percentage, Enter applies it, H/R/A/B move the
+// release, each through the dialog with a reason. Drawn in `RolloutsView.swift`.
+
+extension Pane {
+    public static let rollouts = Pane(rawValue: "rollouts")
+}
+
+extension ListID {
+    public static let rollouts = ListID(rawValue: "rollouts")
+}
+
+extension PaneUnit {
+    static let rollouts = PaneUnit(
+        .rollouts, title: "Rollouts", key: "3", data: [.releases, .audit, .health],
+        read: { read, _ in
+            // Rollouts count the devices a change reaches from health, and say which
+            // halts were the guardrail's from the audit log.
+            read.health = true
+            read.auditLimit = max(read.auditLimit, 200)
+        },
+        list: { state in PaneList(id: .rollouts, count: state.rollouts.count, filterable: false) },
+        keys: rolloutsKeys,
+        draw: { state, theme, canvas, area, hits in drawRollouts(state, theme: theme, into: &canvas, area: area, hits: &hits) },
+        click: { hit, x, state in
+            guard case .slider(let index, let track) = hit else { return [] }
+            state.selection[.rollouts] = index
+            let rollouts = state.rollouts
+            guard rollouts.indices.contains(index) else { return [] }
+            let release = rollouts[index]
+            // Where on the track is the percentage.
+            let percent = min(100, max(0.01, ((Double(x - track.x) + 1) / Double(track.width) * 100 * 100).rounded() / 100))
+            state.pendingGray[release.version] = percent == release.grayPercent ? nil : percent
+            return []
+        })
+}
+
+/// The gray-percentage steps `[` and `]` choose among.
+public let rolloutSteps: [Double] = [0.1, 1, 5, 10, 25]
+
+private func rolloutsKeys(_ state: ConsoleState) -> [KeyAction] {
+    let rollout: (Key, inout ConsoleState) -> [Effect] = { key, state in handleRollouts(key, &state) ?? [] }
+    return [
+        KeyAction([.left, .right, .character("h"), .character("l")], short: "←→", names: "← → (h l)", hint: "gray %",
+                  help: "move the pending gray percentage", permission: .changesReleases, run: rollout),
+        KeyAction([.character("["), .character("]")], short: nil, names: "[ ]", hint: "step", help: "step: 0.1, 1, 5, 10, 25 %",
+                  permission: .changesReleases, run: rollout),
+        KeyAction([.enter], short: "Enter", hint: "apply", help: "apply the pending percentage (asks why)", permission: .changesReleases, run: rollout),
+        KeyAction([.escape], short: nil, hint: "reset", help: "forget the pending percentage", permission: .changesReleases, run: rollout),
+        KeyAction([.character("H"), .character("R"), .character("A"), .character("B")], short: "H/R/A/B", names: "H R A B",
+                  hint: "halt/resume/advance/back", help: "halt, resume, advance the stage, roll back (asks why)", permission: .changesReleases, run: rollout),
+    ]
+}
+
+/// Keys of the Rollouts pane: move the pending percentage, choose the step, and the
+/// release moves (each through the dialog).
+func handleRollouts(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
+    let rollouts = state.rollouts
+    let index = state.selection[.rollouts] ?? 0
+    guard rollouts.indices.contains(index), let app = state.appID else { return nil }
+    let release = rollouts[index]
+    switch key {
+    case .left, .character("h"), .right, .character("l"):
+        guard release.stage == .gray else {
+            state.flash = Flash(text: "\(release.version) is \(release.stage.rawValue): only a gray release has a percentage to move", isError: true, shownAt: state.now)
+            return []
+        }
+        let direction: Double = key == .left || key == .character("h") ? -1 : 1
+        let current = state.pendingGray[release.version] ?? release.grayPercent
+        let next = min(100, max(0.01, ((current + direction * state.rolloutStep) * 100).rounded() / 100))
+        state.pendingGray[release.version] = next == release.grayPercent ? nil : next
+        return []
+    case .character("["), .character("]"):
+        let position = rolloutSteps.firstIndex(of: state.rolloutStep) ?? 1
+        let next = key == .character("[") ? max(0, position - 1) : min(rolloutSteps.count - 1, position + 1)
+        state.rolloutStep = rolloutSteps[next]
+        state.flash = Flash(text: "step \(percentText(state.rolloutStep))", isError: false, shownAt: state.now)
+        return []
+    case .escape:
+        state.pendingGray[release.version] = nil
+        return []
+    case .enter:
+        guard let pending = state.pendingGray[release.version], pending != release.grayPercent else {
+            state.flash = Flash(text: "move the percentage with ← → first ([ ] change the step)", isError: false, shownAt: state.now)
+            return []
+        }
+        return ask(.setGray(app: app, version: release.version, percent: pending), for: release, &state)
+    case .character("H"):
+        guard release.stage.canHalt else { return refuse("halt", release, &state) }
+        return ask(.release(app: app, version: release.version, .halt), for: release, &state)
+    case .character("R"):
+        guard release.stage.canResume else { return refuse("resume", release, &state) }
+        return ask(.release(app: app, version: release.version, .resume), for: release, &state)
+    case .character("B"):
+        guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
+        return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
+    case .character("A"):
+        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
+        guard let next else { return refuse("advance", release, &state) }
+        return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
+    default:
+        return nil
+    }
+}
