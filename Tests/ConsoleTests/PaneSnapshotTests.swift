@@ -6,7 +6,8 @@ import Testing
 import TUI
 @testable import Console
 
-/// Every pane at 80x24 and 200x60, as text, against the files in `Snapshots/`; and
+/// Every pane at 80x24 and 200x60, as text and the theme role of every cell, against the
+/// files in `Snapshots/` (a colour regression shows in the diff as well as a text one); and
 /// every pane with every shipped theme at both sizes, each row exactly the screen's width.
 /// `OPSDECK_RECORD=1 swift test --filter PaneSnapshotTests` writes the files anew
 /// (review the diff before committing).
@@ -58,13 +59,43 @@ import TUI
         canvas.lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
     }
 
+    /// A theme that gives every role its own foreground colour and nothing else, so
+    /// that the role a cell was drawn in can be read back from the cell.
+    static let probe = Theme(name: "probe", roles: Dictionary(uniqueKeysWithValues: ThemeRole.allCases.enumerated().map { index, role in
+        (role.rawValue, Style(fg: .indexed(UInt8(16 + index))))
+    }))
+
+    /// One letter per role, in `ThemeRole` order; `.`: a cell drawn in no role.
+    static let roleLetters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+    /// The screen as a person reads it: its text, then under it the role of every cell
+    /// (drawn with `probe`), and a legend of the roles used.
+    static func snapshot(_ canvas: Canvas) -> String {
+        var used = Set<Int>()
+        var grid: [String] = []
+        for y in 0..<canvas.height {
+            var row = ""
+            for x in 0..<canvas.width {
+                guard case .indexed(let colour) = canvas[x, y].style.fg, colour >= 16, Int(colour) - 16 < ThemeRole.allCases.count else {
+                    row.append(".")
+                    continue
+                }
+                used.insert(Int(colour) - 16)
+                row.append(roleLetters[Int(colour) - 16])
+            }
+            grid.append(row)
+        }
+        let legend = ThemeRole.allCases.enumerated().filter { used.contains($0.offset) }.map { "\(roleLetters[$0.offset]) \($0.element.rawValue)" }
+        return text(canvas) + "--- theme roles: " + legend.joined(separator: ", ") + "\n" + grid.joined(separator: "\n") + "\n"
+    }
+
     @Test(arguments: PaneUnit.registry.map(\.pane))
     func paneMatchesItsSnapshots(_ pane: Pane) throws {
         var state = Self.everything()
         state.pane = pane
         let title = state.unit.title
         for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
-            let text = Self.text(view(state, theme: Theme.fallback, size: size))
+            let text = Self.snapshot(view(state, theme: Self.probe, size: size))
             let file = Self.snapshots.appendingPathComponent("\(title.lowercased())-\(size.width)x\(size.height).txt")
             if ProcessInfo.processInfo.environment["OPSDECK_RECORD"] == "1" {
                 try FileManager.default.createDirectory(at: Self.snapshots, withIntermediateDirectories: true)
