@@ -73,10 +73,6 @@ public struct CrashEventSummary: Sendable, Equatable, Identifiable {
 }
 
 extension CacheStore {
-    public static func crashEventsResource(app: String) -> String { "crash_events:\(app)" }
-    public static func crashIssuesResource(app: String) -> String { "crash_issues:\(app)" }
-    public static func switchesResource(app: String) -> String { "switches:\(app)" }
-    public static func auditResource() -> String { "audit" }
 
     // MARK: Writes (the sync thread)
 
@@ -118,7 +114,7 @@ extension CacheStore {
                 if new > 0 { insertedPerApp[event.app, default: 0] += new }
             }
             for (app, new) in insertedPerApp { try Self.count(db, app: app, by: new) }
-            try Self.advance(db, resource: Self.crashEventsResource(app: app), cursor: cursor, at: date)
+            try Self.advance(db, resource: .crashEvents(app: app), cursor: cursor, at: date)
             return inserted
         }
     }
@@ -133,21 +129,20 @@ extension CacheStore {
                     arguments: [entry.id, entry.at.unixMilliseconds, entry.actor, entry.action.rawValue, entry.target,
                                 String(decoding: try encoder.encode(entry), as: UTF8.self)])
             }
-            try Self.advance(db, resource: Self.auditResource(), cursor: cursor, at: date)
+            try Self.advance(db, resource: .audit, cursor: cursor, at: date)
         }
     }
 
     public func replaceCrashIssues(app: String, _ issues: [CrashIssue], etag: String?, at date: Date) throws {
         try replaceList(table: "crash_issues", keyColumn: "fingerprint", app: app, issues.map { ($0.fingerprint, $0) },
-                        resource: Self.crashIssuesResource(app: app), etag: etag, at: date)
+                        resource: .crashIssues(app: app), etag: etag, at: date)
     }
 
     public func replaceSwitches(app: String, _ switches: [Switch], etag: String?, at date: Date) throws {
         try replaceList(table: "switches", keyColumn: "key", app: app, switches.map { ($0.key, $0) },
-                        resource: Self.switchesResource(app: app), etag: etag, at: date)
+                        resource: .switches(app: app), etag: etag, at: date)
     }
 
-    public static func healthResource(app: String) -> String { "health:\(app)" }
 
     /// Stores the health series of an app's releases (replacing the app's old ones).
     public func storeReleaseHealth(app: String, _ series: [MetricsSeries], at date: Date) throws {
@@ -160,7 +155,7 @@ extension CacheStore {
                     sql: "INSERT INTO release_health (app, version, json, fetchedAt) VALUES (?, ?, ?, ?)",
                     arguments: [app, version, String(decoding: try encoder.encode(item), as: UTF8.self), date.unixMilliseconds])
             }
-            try Self.record(db, resource: Self.healthResource(app: app), etag: nil, at: date)
+            try Self.record(db, resource: .health(app: app), etag: nil, at: date)
         }
     }
 
@@ -187,7 +182,7 @@ extension CacheStore {
     }
 
     /// Replaces one app's rows of a list table with what the server sent, in its order.
-    private func replaceList<Item: Encodable>(table: String, keyColumn: String, app: String, _ items: [(String, Item)], resource: String, etag: String?, at date: Date) throws {
+    private func replaceList<Item: Encodable>(table: String, keyColumn: String, app: String, _ items: [(String, Item)], resource: SyncResource, etag: String?, at date: Date) throws {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM \(table) WHERE app = ?", arguments: [app])
             let encoder = WireFormat.encoder()
@@ -200,13 +195,13 @@ extension CacheStore {
         }
     }
 
-    private static func advance(_ db: Database, resource: String, cursor: String?, at date: Date) throws {
+    private static func advance(_ db: Database, resource: SyncResource, cursor: String?, at date: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO sync_state (resource, cursor, fetchedAt) VALUES (?, ?, ?)
                 ON CONFLICT (resource) DO UPDATE SET cursor = COALESCE(excluded.cursor, cursor), fetchedAt = excluded.fetchedAt
                 """,
-            arguments: [resource, cursor, date.unixMilliseconds])
+            arguments: [resource.key, cursor, date.unixMilliseconds])
     }
 
     /// Trims the feeds to `retention`. Returns the number of rows removed.

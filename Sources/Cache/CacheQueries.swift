@@ -2,15 +2,42 @@ import Foundation
 import GRDB
 import PlatformModel
 
+/// Something Sync fetches and the cache keeps fetch state for: its ETag, its feed
+/// cursor, when it was last confirmed current. Typed, so a misspelt key does not compile.
+public enum SyncResource: Hashable, Sendable, CustomStringConvertible {
+    case apps
+    case audit
+    case releases(app: String)
+    case switches(app: String)
+    case crashIssues(app: String)
+    case crashEvents(app: String)
+    case health(app: String)
+
+    /// Its row in `sync_state` (the values the column has always held).
+    public var key: String {
+        switch self {
+        case .apps: "apps"
+        case .audit: "audit"
+        case .releases(let app): "releases:\(app)"
+        case .switches(let app): "switches:\(app)"
+        case .crashIssues(let app): "crash_issues:\(app)"
+        case .crashEvents(let app): "crash_events:\(app)"
+        case .health(let app): "health:\(app)"
+        }
+    }
+
+    public var description: String { key }
+}
+
 /// When a resource was last fetched successfully, and the ETag it came with.
 public struct SyncRecord: Sendable, Equatable {
-    public var resource: String
+    public var resource: SyncResource
     public var etag: String?
     public var fetchedAt: Date?
     /// Where a feed (crash events, audit) goes on from: the server's `nextCursor`.
     public var cursor: String?
 
-    public init(resource: String, etag: String?, fetchedAt: Date?, cursor: String? = nil) {
+    public init(resource: SyncResource, etag: String?, fetchedAt: Date?, cursor: String? = nil) {
         self.resource = resource
         self.etag = etag
         self.fetchedAt = fetchedAt
@@ -19,9 +46,6 @@ public struct SyncRecord: Sendable, Equatable {
 }
 
 extension CacheStore {
-    public static func appsResource() -> String { "apps" }
-    public static func releasesResource(app: String) -> String { "releases:\(app)" }
-
     // MARK: Writes (the sync thread)
 
     /// Replaces the whole app list: a list answer is authoritative.
@@ -33,7 +57,7 @@ extension CacheStore {
                     sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
                     arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
             }
-            try Self.record(db, resource: Self.appsResource(), etag: etag, at: date)
+            try Self.record(db, resource: .apps, etag: etag, at: date)
         }
     }
 
@@ -47,7 +71,7 @@ extension CacheStore {
             try db.execute(
                 sql: "DELETE FROM releases WHERE app = ? AND version NOT IN (SELECT value FROM json_each(?))",
                 arguments: [app, String(data: try JSONEncoder().encode(keep), encoding: .utf8)])
-            try Self.record(db, resource: Self.releasesResource(app: app), etag: etag, at: date)
+            try Self.record(db, resource: .releases(app: app), etag: etag, at: date)
         }
     }
 
@@ -84,19 +108,19 @@ extension CacheStore {
     }
 
     /// Notes that a resource was confirmed unchanged (HTTP 304) at `date`.
-    public func markUnchanged(resource: String, at date: Date) throws {
+    public func markUnchanged(resource: SyncResource, at date: Date) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE sync_state SET fetchedAt = ? WHERE resource = ?", arguments: [date.unixMilliseconds, resource])
+            try db.execute(sql: "UPDATE sync_state SET fetchedAt = ? WHERE resource = ?", arguments: [date.unixMilliseconds, resource.key])
         }
     }
 
-    static func record(_ db: Database, resource: String, etag: String?, at date: Date) throws {
+    static func record(_ db: Database, resource: SyncResource, etag: String?, at date: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO sync_state (resource, etag, fetchedAt) VALUES (?, ?, ?)
                 ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag, fetchedAt = excluded.fetchedAt
                 """,
-            arguments: [resource, etag, date.unixMilliseconds])
+            arguments: [resource.key, etag, date.unixMilliseconds])
     }
 
     // MARK: Reads (the UI)
@@ -129,11 +153,11 @@ extension CacheStore {
         }
     }
 
-    public func syncRecord(resource: String) throws -> SyncRecord? {
+    public func syncRecord(resource: SyncResource) throws -> SyncRecord? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource]).map { row in
+            try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource.key]).map { row in
                 SyncRecord(
-                    resource: row["resource"], etag: row["etag"],
+                    resource: resource, etag: row["etag"],
                     fetchedAt: (row["fetchedAt"] as Int64?).map(Date.init(unixMilliseconds:)),
                     cursor: row["cursor"])
             }

@@ -287,7 +287,7 @@ struct SnapshotMemo {
             snapshot.crashEventCount = try cache.crashEventCount(app: app)
         }
         if read.crashIssues {
-            let polledAt = try cache.syncRecord(resource: CacheStore.crashIssuesResource(app: app))?.fetchedAt
+            let polledAt = try cache.syncRecord(resource: .crashIssues(app: app))?.fetchedAt
             if let last = issues, last.app == app, last.polledAt == polledAt {
                 snapshot.crashIssues = last.value
             } else {
@@ -300,7 +300,7 @@ struct SnapshotMemo {
         }
         if read.switches { snapshot.switches = try cache.switches(app: app) }
         if read.health {
-            let polledAt = try cache.syncRecord(resource: CacheStore.healthResource(app: app))?.fetchedAt
+            let polledAt = try cache.syncRecord(resource: .health(app: app))?.fetchedAt
             if let last = health, last.app == app, last.polledAt == polledAt {
                 snapshot.health = last.value
             } else {

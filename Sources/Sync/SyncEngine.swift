@@ -301,19 +301,19 @@ public final class SyncEngine: Sendable {
         let now = Date()
         switch (job.kind, job.app) {
         case (.apps, _):
-            return try conditional(CacheStore.appsResource(), now, fetch: { try client.apps(etag: $0) }) {
+            return try conditional(.apps, now, fetch: { try client.apps(etag: $0) }) {
                 try cache.replaceApps($0, etag: $1, at: now)
             }
         case (.releases, let app?):
-            return try conditional(CacheStore.releasesResource(app: app), now, fetch: { try client.releases(app: app, etag: $0) }) {
+            return try conditional(.releases(app: app), now, fetch: { try client.releases(app: app, etag: $0) }) {
                 try cache.replaceReleases(app: app, $0, etag: $1, at: now)
             }
         case (.switches, let app?):
-            return try conditional(CacheStore.switchesResource(app: app), now, fetch: { try client.switches(app: app, etag: $0) }) {
+            return try conditional(.switches(app: app), now, fetch: { try client.switches(app: app, etag: $0) }) {
                 try cache.replaceSwitches(app: app, $0, etag: $1, at: now)
             }
         case (.crashIssues, let app?):
-            return try conditional(CacheStore.crashIssuesResource(app: app), now, fetch: { try client.crashIssues(app: app, etag: $0) }) {
+            return try conditional(.crashIssues(app: app), now, fetch: { try client.crashIssues(app: app, etag: $0) }) {
                 try cache.replaceCrashIssues(app: app, $0, etag: $1, at: now)
             }
         case (.crashEvents, let app?):
@@ -331,7 +331,7 @@ public final class SyncEngine: Sendable {
             write { try cache.storeReleaseHealth(app: app, series, at: now) }
             return true
         case (.audit, _):
-            var cursor = cursor(CacheStore.auditResource())
+            var cursor = cursor(.audit)
             var changed = false
             while true {
                 let page = try client.audit(since: cursor, limit: 500)
@@ -353,7 +353,7 @@ public final class SyncEngine: Sendable {
     /// A conditional GET of a list: a 304 only notes the time, new content replaces
     /// the cached list. A 404 (the app is gone) is not an outage.
     private func conditional<Value>(
-        _ resource: String, _ now: Date,
+        _ resource: SyncResource, _ now: Date,
         fetch: (String?) throws -> Fetched<Value>, store: (Value, String?) throws -> Void
     ) throws(PlatformError) -> Bool {
         let fetched: Fetched<Value>
@@ -380,7 +380,7 @@ public final class SyncEngine: Sendable {
     /// page with its cursor. Returns how many events were new.
     @discardableResult
     private func catchUp(app: String, _ client: PlatformClient) throws(PlatformError) -> Int {
-        let resource = CacheStore.crashEventsResource(app: app)
+        let resource = SyncResource.crashEvents(app: app)
         var cursor = cursor(resource)
         var stored = 0
         while true {
@@ -410,7 +410,7 @@ public final class SyncEngine: Sendable {
                 if try catchUp(app: app, client) > 0 { onChange() }
                 setLive(.live(app: app))
                 failures = 0
-                let resource = CacheStore.crashEventsResource(app: app)
+                let resource = SyncResource.crashEvents(app: app)
                 try client.followCrashes(app: app, lastEventID: cursor(resource) ?? "0") { events, lastID in
                     write { try cache.storeCrashEvents(app: app, events, cursor: lastID, at: Date()) }
                     onChange()
@@ -443,11 +443,11 @@ public final class SyncEngine: Sendable {
 
     // MARK: Helpers
 
-    private func etag(_ resource: String) -> String? {
+    private func etag(_ resource: SyncResource) -> String? {
         (try? cache.syncRecord(resource: resource))?.etag
     }
 
-    private func cursor(_ resource: String) -> String? {
+    private func cursor(_ resource: SyncResource) -> String? {
         (try? cache.syncRecord(resource: resource))?.cursor
     }
 

@@ -25,7 +25,7 @@ final class CacheTests: XCTestCase {
         let reopened = try CacheStore(path: path)
         XCTAssertEqual(try reopened.releases(app: "a").map(\.version), ["3.0", "2.0"], "1.0 is gone: the list is authoritative")
         XCTAssertEqual(try reopened.releases(app: "a").first?.stage, .gray)
-        XCTAssertEqual(try reopened.syncRecord(resource: CacheStore.releasesResource(app: "a"))?.etag, "\"y\"")
+        XCTAssertEqual(try reopened.syncRecord(resource: .releases(app: "a"))?.etag, "\"y\"")
         XCTAssertEqual(try reopened.lastFetched(), now.addingTimeInterval(5))
         XCTAssertEqual(try reopened.apps().map(\.id), ["a"])
     }
@@ -33,8 +33,8 @@ final class CacheTests: XCTestCase {
     func testUnchangedMarksFreshnessOnly() throws {
         let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
         try cache.replaceApps([], etag: "\"e\"", at: now)
-        try cache.markUnchanged(resource: CacheStore.appsResource(), at: now.addingTimeInterval(60))
-        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.appsResource()), SyncRecord(resource: "apps", etag: "\"e\"", fetchedAt: now.addingTimeInterval(60)))
+        try cache.markUnchanged(resource: .apps, at: now.addingTimeInterval(60))
+        XCTAssertEqual(try cache.syncRecord(resource: .apps), SyncRecord(resource: .apps, etag: "\"e\"", fetchedAt: now.addingTimeInterval(60)))
     }
 
     func testCorruptFileIsMovedAsideAndRebuilt() throws {

@@ -96,7 +96,7 @@ final class LiveFeedTests: XCTestCase {
         let cached = try cache.crashEventIDs(app: "wallet-ios")
         XCTAssertEqual(cached.count, expected.count, "none lost, none twice")
         XCTAssertEqual(Set(cached), Set(expected))
-        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.crashEventsResource(app: "wallet-ios"))?.cursor, String(expected.last!))
+        XCTAssertEqual(try cache.syncRecord(resource: .crashEvents(app: "wallet-ios"))?.cursor, String(expected.last!))
         server.stop()
     }
 
@@ -189,6 +189,6 @@ final class LiveFeedTests: XCTestCase {
         try cache.prune(Retention(maximumAge: 3600, crashEventsPerApp: 10, auditEntries: 5))
         XCTAssertEqual(try cache.crashEventIDs(app: "c"), [])
         XCTAssertEqual(try cache.crashEventCount(app: "c"), 0, "and the age limit")
-        XCTAssertEqual(try cache.syncRecord(resource: CacheStore.crashEventsResource(app: "c"))?.cursor, "99", "pruning keeps the cursor: old events are not fetched again")
+        XCTAssertEqual(try cache.syncRecord(resource: .crashEvents(app: "c"))?.cursor, "99", "pruning keeps the cursor: old events are not fetched again")
     }
 }
