@@ -135,9 +135,10 @@ final class LiveFeedEndToEndTests: XCTestCase {
         try terminal.send("2")
         try terminal.waitFor(["● live"])
 
-        let sending = Flag()
-        let sent = Locked(0)
+        let sending = Flag(), stopped = Flag()
+        let sent = Locked(0), failed = Locked(0)
         let sender = Thread {
+            defer { stopped.set() }
             guard let client = try? PlatformClient(baseURL: "http://127.0.0.1:\(port)", token: token, timeouts: .init(connect: 1, total: 3)),
                   let release = try? client.releases(app: app.id).value?.first?.version else { return }
             var round = 0
@@ -149,21 +150,31 @@ final class LiveFeedEndToEndTests: XCTestCase {
                         SDKCrash(kind: n == 0 ? .crash : .anr, exceptionType: "E2E\(round % 3)", message: "round \(round)",
                                  frames: [StackFrame(symbol: "e2e.frame\(n)", inApp: true)], at: Date())
                     })
-                if let receipt = try? client.send(batch) { sent.update { $0 += receipt.crashIds.count } }
-                usleep(20_000)
+                if let receipt = try? client.send(batch) {
+                    sent.update { $0 += receipt.crashIds.count }
+                } else {
+                    failed.update { $0 += 1 }
+                }
+                usleep(20_000)  // pacing: about 100 events a second
             }
         }
         sender.start()
+        func waitForMoreSent(_ count: Int) throws {
+            let target = sent.current + count
+            try waitUntil("\(count) more events were sent") { sent.current >= target }
+        }
 
         for round in 0..<4 {
-            usleep(1_500_000)
+            try waitForMoreSent(100)
             // Half the time a clean stop, half a crash.
             if round % 2 == 0 { server.stop() } else { server.kill() }
-            usleep(700_000)
+            let failures = failed.current
+            try waitUntil("the sender found the server down") { failed.current > failures }
             server = try ServerProcess(database: database, port: port, arguments: live, token: token)
         }
-        usleep(1_000_000)
+        try waitForMoreSent(100)
         sending.set()
+        try waitUntil("the sender stopped") { stopped.isSet }
         // A last restart without the fleet, so that the server's set stops growing.
         server.stop()
         server = try ServerProcess(database: database, port: port, arguments: ["--tokens", tokens], token: token)

@@ -39,12 +39,16 @@ final class LiveFeedTests: XCTestCase {
     /// shrugging off the moments the server is down.
     final class Sender: @unchecked Sendable {
         let stopped = Flag()
+        let finished = Flag()
         let sent = Locked(0)
+        /// Batches the server did not take (it was down).
+        let failed = Locked(0)
         private var thread: Thread?
 
         init(url: String, token: String, app: String, release: String) {
-            let (stopped, sent) = (stopped, sent)
+            let (stopped, finished, sent, failed) = (stopped, finished, sent, failed)
             thread = Thread {
+                defer { finished.set() }
                 guard let client = try? PlatformClient(baseURL: url, token: token, timeouts: .init(connect: 1, total: 3)) else { return }
                 var round = 0
                 while !stopped.isSet {
@@ -55,16 +59,33 @@ final class LiveFeedTests: XCTestCase {
                             SDKCrash(kind: n == 2 ? .anr : .crash, exceptionType: "E\(round % 4)", message: "round \(round)",
                                      frames: [StackFrame(symbol: "f\(n)", inApp: true)], at: Date())
                         })
-                    if let receipt = try? client.send(batch) { sent.update { $0 += receipt.crashIds.count } }
-                    usleep(15_000)
+                    if let receipt = try? client.send(batch) {
+                        sent.update { $0 += receipt.crashIds.count }
+                    } else {
+                        failed.update { $0 += 1 }
+                    }
+                    usleep(15_000)  // pacing: about 200 events a second
                 }
             }
             thread?.start()
         }
 
-        func stop() {
+        /// Stops sending and returns once the last batch has been answered.
+        func stop(_ test: XCTestCase) throws {
             stopped.set()
-            usleep(100_000)
+            try test.waitUntil("the sender stopped", timeout: 10) { finished.isSet }
+        }
+
+        /// Waits until `count` more events went through.
+        func waitForMore(_ count: Int, _ test: XCTestCase) throws {
+            let target = sent.current + count
+            try test.waitUntil("\(count) more events were sent") { sent.current >= target }
+        }
+
+        /// Waits until a batch has failed: the server is down for the sender too.
+        func waitForAFailure(_ test: XCTestCase) throws {
+            let before = failed.current
+            try test.waitUntil("a batch failed") { failed.current > before }
         }
     }
 
@@ -81,18 +102,21 @@ final class LiveFeedTests: XCTestCase {
         try waitUntil("the stream is live") { sync.status.live == .live(app: "wallet-ios") }
 
         for _ in 0..<4 {
-            usleep(600_000)
+            try sender.waitForMore(60, self)
             server.stop()
-            usleep(300_000)  // events sent now fail at the sender and are not counted
+            try sender.waitForAFailure(self)  // events sent now fail at the sender and are not counted
             server = try TestServer.start(tokens: [admin], databasePath: database, port: port)
         }
-        usleep(500_000)
-        sender.stop()
+        try sender.waitForMore(60, self)
+        try sender.stop(self)
         XCTAssertGreaterThan(sender.sent.current, 100, "the sender got events through between restarts")
 
         let expected = try serverEventIDs(server.url, app: "wallet-ios")
-        try waitUntil("the cache has caught up") { try cache.crashEventIDs(app: "wallet-ios").count >= expected.count }
-        usleep(300_000)  // anything extra would show now
+        // Caught up when the cursor reaches the server's newest: every page before it
+        // is stored, so a duplicate or an extra would be in the cache by then.
+        try waitUntil("the cache has caught up") {
+            try cache.syncRecord(resource: .crashEvents(app: "wallet-ios"))?.cursor == expected.last.map(String.init)
+        }
         let cached = try cache.crashEventIDs(app: "wallet-ios")
         XCTAssertEqual(cached.count, expected.count, "none lost, none twice")
         XCTAssertEqual(Set(cached), Set(expected))

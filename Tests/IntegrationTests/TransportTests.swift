@@ -9,7 +9,11 @@ import XCTest
 /// consumer without losing or reordering a byte.
 final class TransportTests: XCTestCase {
     func testAStalledRequestDoesNotHoldUpAnother() throws {
-        let stalled = try RawServer { _ in nil }
+        let arrived = Flag()
+        let stalled = try RawServer { _ in
+            arrived.set()
+            return nil
+        }
         defer { stalled.stop() }
         let server = try TestServer.start()
         defer { server.stop() }
@@ -20,8 +24,8 @@ final class TransportTests: XCTestCase {
             _ = try? transport.perform(method: "GET", url: "http://127.0.0.1:\(stalled.port)/", headers: [:])
             finished.set()
         }.start()
-        while !waiting.isSet { usleep(1000) }
-        usleep(100_000)  // the stalled transfer is in the multi by now
+        // The stalled request has reached its server: its transfer is in the multi.
+        try waitUntil("the stalled request reached its server", timeout: 5) { waiting.isSet && arrived.isSet }
         let client = try PlatformClient(baseURL: server.url, token: server.token)
         for _ in 0..<20 { XCTAssertFalse(try client.apps().value?.isEmpty ?? true) }
         XCTAssertFalse(finished.isSet, "twenty answers came while the other request still waited for its stalled server")
