@@ -76,7 +76,7 @@ public final class ConsoleRuntime {
         let inbox = inbox
         sync = SyncEngine(
             settings: .init(apiURL: options.apiURL, token: options.token, retention: options.retention, caFile: options.caFile), cache: cache, logger: logger,
-            onChange: { inbox.cacheChanged() })
+            onChange: { inbox.cacheChanged() }, onConfirmed: { inbox.post(.confirmed(at: $0)) })
         requests = RequestWorker(apiURL: options.apiURL, token: options.token, caFile: options.caFile, logger: logger, deliver: { inbox.post($0) })
         let sync = sync
         reader = CacheReader(cache: cache, status: { sync.status }, logger: logger, deliver: { inbox.post($0) })

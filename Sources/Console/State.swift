@@ -322,6 +322,9 @@ public enum Message: Sendable {
     /// Sync wrote the cache or changed its status (its latest change at the time given):
     /// read again when due.
     case cacheChanged(at: Date)
+    /// Sync polled and found nothing new: the cached data is current as of then (only
+    /// its age on screen changes; nothing is read).
+    case confirmed(at: Date)
     /// What a cache read found, with Sync's status at the time.
     case dataChanged(CacheSnapshot, SyncStatus)
     /// A cache read failed; the screen keeps what it has.

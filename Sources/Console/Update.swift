@@ -29,6 +29,10 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
         state.cacheChangedAt = max(at, state.cacheChangedAt ?? at)
         if state.unshownSince == nil { state.unshownSince = at }
         return []
+    case .confirmed(let at):
+        // Only after something was read: "no data yet" stays until there is data.
+        if let fetched = state.lastFetched, at > fetched { state.lastFetched = at }
+        return []
     case .dataChanged(let snapshot, let status):
         if snapshot.read != nil { state.reads.inFlight = nil }
         return apply(snapshot, status, to: &state)

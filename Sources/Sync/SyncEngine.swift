@@ -96,15 +96,21 @@ public final class SyncEngine: Sendable {
     private let cache: CacheStore
     private let logger: Logger
     private let onChange: @Sendable () -> Void
+    private let onConfirmed: @Sendable (Date) -> Void
     private let shared: Mutex<Shared>
     private let pollerWake = NSCondition()
     private let feedWake = NSCondition()
 
-    public init(settings: Settings, cache: CacheStore, logger: Logger, onChange: @escaping @Sendable () -> Void) {
+    /// `onChange`: the cache's content or Sync's status changed (read again).
+    /// `onConfirmed`: a poll found nothing new (every answer a 304), so only the data's
+    /// age changed; by default it is told as a change.
+    public init(settings: Settings, cache: CacheStore, logger: Logger, onChange: @escaping @Sendable () -> Void,
+                onConfirmed: (@Sendable (Date) -> Void)? = nil) {
         self.settings = settings
         self.cache = cache
         self.logger = logger
         self.onChange = onChange
+        self.onConfirmed = onConfirmed ?? { _ in onChange() }
         shared = Mutex(Shared(status: SyncStatus(connection: .connecting, since: Date())))
     }
 
@@ -259,8 +265,13 @@ public final class SyncEngine: Sendable {
                 onChange()
                 continue
             }
-            // Even an unchanged list (304) makes the data younger: let the header say so.
-            if wroteAnything || !due.isEmpty { onChange() }
+            // Even an unchanged list (304) makes the data younger: let the header say so,
+            // without a read of content that did not change.
+            if wroteAnything {
+                onChange()
+            } else if !due.isEmpty {
+                onConfirmed(Date())
+            }
             // A new app list means new jobs (the first app's releases, on a first start):
             // plan again at once rather than after the next sleep.
             if ((try? cache.apps()) ?? []).map(\.id) != apps { continue }

@@ -89,6 +89,22 @@ import TUI
         #expect(ConsoleTests.screen(state).contains("data 5s old"))
     }
 
+    @Test func aPollThatFoundNothingNewMakesTheDataYoungerWithoutARead() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, Self.answer(state.reads.inFlight!))
+        _ = update(&state, Self.at(20))
+        #expect(ConsoleTests.screen(state).contains("data 20s old"))
+        let effects = update(&state, .confirmed(at: Self.t0.addingTimeInterval(19)))
+        #expect(Self.reads(effects).isEmpty, "nothing changed in the cache: nothing to read")
+        #expect(ConsoleTests.screen(state).contains("data 1s old"), "current as of the poll")
+        _ = update(&state, .confirmed(at: Self.t0.addingTimeInterval(2)))
+        #expect(state.lastFetched == Self.t0.addingTimeInterval(19), "an older confirmation never ages the data")
+
+        var empty = ConsoleState(server: "http://127.0.0.1:9", sync: Self.online, now: Self.t0)
+        _ = update(&empty, .confirmed(at: Self.t0))
+        #expect(empty.lastFetched == nil, "no data yet stays so until something is read")
+    }
+
     @Test func aFlashIsTakenDownWhenItExpiresNotAtTheNextStep() {
         var state = ConsoleTests.loaded()
         _ = update(&state, Self.answer(state.reads.inFlight!))

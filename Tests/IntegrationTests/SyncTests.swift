@@ -33,6 +33,31 @@ final class SyncTests: XCTestCase {
         }
     }
 
+    func testAPollThatFindsNothingNewOnlyConfirmsTheData() throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let cache = try CacheStore(path: temporaryPath("cache.sqlite"))
+        let changes = Locked(0), confirmations = Locked<[Date]>([])
+        let sync = SyncEngine(
+            settings: .init(apiURL: server.url, token: server.token,
+                            intervals: .init(visible: .milliseconds(100), focused: .milliseconds(100), background: .milliseconds(100))),
+            cache: cache, logger: Logger(label: "test.sync") { _ in SwiftLogNoOpLogHandler() },
+            onChange: { changes.update { $0 += 1 } }, onConfirmed: { at in confirmations.update { $0.append(at) } })
+        sync.focus(Interest(app: "wallet-android", visible: [.releases, .switches]))
+        sync.start()
+        defer { sync.stop() }
+        try waitUntil("the first polls were stored") { try !cache.releases(app: "wallet-android").isEmpty && sync.status.connection == .online }
+        // Nothing changes on the server now: once the health (fetched without an ETag)
+        // is stored, polls end in confirmations, not changes.
+        try waitUntil("confirmations arrive") { confirmations.current.count >= 3 }
+        let settled = changes.current
+        let seen = confirmations.current.count
+        try waitUntil("more confirmations") { confirmations.current.count >= seen + 5 }
+        XCTAssertLessThanOrEqual(changes.current - settled, 2, "unchanged polls are not told as changes (health may still write)")
+        let fetched = try XCTUnwrap(try cache.lastFetched())
+        XCTAssertLessThan(abs(fetched.timeIntervalSince(try XCTUnwrap(confirmations.current.last))), 1, "the cache records the confirmation's time")
+    }
+
     func testOutageIsReportedAndRecoveredFrom() throws {
         let database = temporaryPath("platform.sqlite")
         let server = try TestServer.start(databasePath: database)
