@@ -86,6 +86,16 @@ public final class PlatformClient {
         try mutate("PATCH", "/v1/apps/\(Self.segment(app))/switches/\(Self.segment(key))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    /// Open alerts and those resolved in the last day, every app, newest first.
+    public func alerts(etag: String? = nil) throws(PlatformError) -> Fetched<[Alert]> {
+        try get("/v1/alerts", as: [Alert].self, etag: etag)
+    }
+
+    /// Says "I am on it" for an alert, with why (kept in the audit log).
+    public func acknowledgeAlert(id: Int64, reason: String, ifMatch: String, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Alert {
+        try mutate("POST", "/v1/alerts/\(id)/acknowledge", body: AlertAcknowledgement(reason: reason), ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+    }
+
     /// Sends a device's batch of sessions and crashes (the SDK's and the simulator's call).
     public func send(_ batch: SDKBatch) throws(PlatformError) -> IngestReceipt {
         let data: Data

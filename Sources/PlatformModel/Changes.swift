@@ -65,12 +65,15 @@ public enum AuditAction: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The platform halted a gray release whose crash rate breached its guardrail.
     case releaseGuardrailHalt
     case switchEnable, switchDisable
+    /// A person acknowledged an alert: they are on it.
+    case alertAcknowledge
     case other(String)
 
     private static let names: [(AuditAction, String)] = [
         (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
+        (.alertAcknowledge, "alert.acknowledge"),
     ]
 
     /// Every action this build knows, as sent on the wire.

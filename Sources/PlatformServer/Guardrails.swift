@@ -45,10 +45,11 @@ extension ServerStore {
     }
 }
 
-/// Checks guardrails every few seconds while the server runs.
-struct GuardrailService: Service {
+/// Checks guardrails, then evaluates alerts, every few seconds while the server runs.
+struct WatchService: Service {
     let store: ServerStore
     let interval: Duration
+    let rules: AlertRules
     let logger: Logger
 
     func run() async throws {
@@ -62,6 +63,13 @@ struct GuardrailService: Service {
                     }
                 } catch {
                     logger.error("guardrail check failed: \(error)")
+                }
+                do {
+                    let (opened, resolved) = try await store.evaluateAlerts(rules: rules)
+                    for alert in opened { logger.warning("alert \(alert.id) opened: \(alert.app) \(alert.summary)") }
+                    for alert in resolved { logger.info("alert \(alert.id) resolved: \(alert.app) \(alert.summary)") }
+                } catch {
+                    logger.error("alert evaluation failed: \(error)")
                 }
             }
         }

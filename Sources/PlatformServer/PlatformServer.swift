@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     /// Seed of the demo catalogue put into a new, empty store.
     public var seed: UInt64
     public var tokens: [AccessToken]
+    /// The thresholds the server's alerts are evaluated with.
+    public var alertRules = AlertRules()
+    /// How often guardrails and alerts are evaluated; nil: never by themselves (tests
+    /// that evaluate at moments of their choosing).
+    public var watchInterval: Duration? = .seconds(5)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String? = nil, seed: UInt64 = 1, tokens: [AccessToken]) {
         self.host = host
@@ -61,13 +66,14 @@ public struct PlatformServer: Sendable {
             logger: logger)
         // A service that ends must not cancel the others (that would cut connections
         // mid-write): the group only ever shuts down gracefully.
-        let guardrails = GuardrailService(store: store, interval: .seconds(5), logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: guardrails, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let interval = configuration.watchInterval {
+            let watch = WatchService(store: store, interval: interval, rules: configuration.alertRules, logger: logger)
+            services.append(.init(service: watch, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = stopOnSignals ? [.sigterm, .sigint] : []
         let group = ServiceGroup(configuration: groupConfiguration)
         // Cancelling the caller must mean a graceful shutdown, not a cancellation of the
@@ -117,6 +123,7 @@ public struct PlatformServer: Sendable {
         addSDKCheckRoute(to: v1)
         addMetricsRoute(to: v1)
         addFunnelRoutes(to: v1)
+        addAlertRoutes(to: v1)
         routes.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }

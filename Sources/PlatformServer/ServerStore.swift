@@ -191,6 +191,24 @@ public final class ServerStore: Sendable {
             // that no client reads them out of the reason's words.
             try db.alter(table: "audit") { t in t.add(column: "guardrail", .text) }
         }
+        migrator.registerMigration("v10: alerts") { db in
+            try db.create(table: "alerts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("app", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("fingerprint", .text)
+                t.column("kind", .text).notNull()
+                t.column("severity", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("figures", .text).notNull()  // JSON AlertFigures
+                t.column("openedAt", .integer).notNull()  // Unix ms
+                t.column("acknowledgedAt", .integer)
+                t.column("acknowledgedBy", .text)
+                t.column("resolvedAt", .integer)
+                t.column("revision", .integer).notNull()
+            }
+            try db.create(index: "alerts_open", on: "alerts", columns: ["resolvedAt"])
+        }
         return migrator
     }
 

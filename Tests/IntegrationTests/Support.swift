@@ -20,10 +20,15 @@ final class TestServer: Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts a server; blocks the calling (non-async) thread until it listens.
-    static func start(tokens: [AccessToken]? = nil, databasePath: String? = nil, port: Int = 0) throws -> TestServer {
+    /// `watching`: guardrails and alerts are evaluated every `watchInterval` by the server
+    /// itself; without, only when a test calls them.
+    static func start(tokens: [AccessToken]? = nil, databasePath: String? = nil, port: Int = 0, watching: Bool = true,
+                      alertRules: AlertRules = AlertRules()) throws -> TestServer {
         let admin = AccessToken.generatedAdmin()
         let path = databasePath ?? temporaryPath("platform.sqlite")
-        let configuration = ServerConfiguration(port: port, databasePath: path, seed: 7, tokens: tokens ?? [admin])
+        var configuration = ServerConfiguration(port: port, databasePath: path, seed: 7, tokens: tokens ?? [admin])
+        configuration.watchInterval = watching ? .seconds(1) : nil
+        configuration.alertRules = alertRules
         let result = Mutex<Result<(PlatformServer, Int), any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let task = Task {
