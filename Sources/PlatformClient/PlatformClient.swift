@@ -86,6 +86,11 @@ public final class PlatformClient {
         try mutate("PATCH", "/v1/apps/\(Self.segment(app))/switches/\(Self.segment(key))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    /// Every app at a glance: live releases with their last hour, events per minute, alerts.
+    public func fleet(etag: String? = nil) throws(PlatformError) -> Fetched<FleetOverview> {
+        try get("/v1/fleet", as: FleetOverview.self, etag: etag)
+    }
+
     /// Open alerts and those resolved in the last day, every app, newest first.
     public func alerts(etag: String? = nil) throws(PlatformError) -> Fetched<[Alert]> {
         try get("/v1/alerts", as: [Alert].self, etag: etag)
