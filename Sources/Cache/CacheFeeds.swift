@@ -172,6 +172,49 @@ extension CacheStore {
         return result
     }
 
+    /// The fleet overview as the server sent it.
+    public func storeFleet(_ fleet: FleetOverview, etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO documents (name, json) VALUES ('fleet', ?)",
+                           arguments: [String(decoding: try WireFormat.encoder().encode(fleet), as: UTF8.self)])
+            try Self.record(db, resource: .fleet, etag: etag, at: date)
+        }
+    }
+
+    /// The last fleet overview, nil before the first (or if what is stored cannot be read).
+    public func fleet() throws -> FleetOverview? {
+        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM documents WHERE name = 'fleet'") }
+        return json.flatMap { try? WireFormat.decoder().decode(FleetOverview.self, from: Data($0.utf8)) }
+    }
+
+    /// Replaces the alerts with the server's answer (open and lately resolved, every app).
+    public func replaceAlerts(_ alerts: [Alert], etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM alerts")
+            let encoder = WireFormat.encoder()
+            for alert in alerts {
+                try db.execute(sql: "INSERT OR REPLACE INTO alerts (id, app, json) VALUES (?, ?, ?)",
+                               arguments: [alert.id, alert.app, String(decoding: try encoder.encode(alert), as: UTF8.self)])
+            }
+            try Self.record(db, resource: .alerts, etag: etag, at: date)
+        }
+    }
+
+    /// One alert as the server just answered a change to it (an acknowledgement).
+    public func updateAlert(_ alert: Alert) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE alerts SET json = ? WHERE id = ?",
+                           arguments: [String(decoding: try WireFormat.encoder().encode(alert), as: UTF8.self), alert.id])
+        }
+    }
+
+    /// Cached alerts, newest first; rows that cannot be read are skipped.
+    public func alerts() throws -> [Alert] {
+        let rows = try pool.read { db in try String.fetchAll(db, sql: "SELECT json FROM alerts ORDER BY id DESC") }
+        let decoder = WireFormat.decoder()
+        return rows.compactMap { try? decoder.decode(Alert.self, from: Data($0.utf8)) }
+    }
+
     /// One switch as the server just answered a change to it, in its place in the list.
     public func updateSwitch(_ item: Switch) throws {
         try pool.write { db in

@@ -12,6 +12,8 @@ public enum SyncResource: Hashable, Sendable, CustomStringConvertible {
     case crashIssues(app: String)
     case crashEvents(app: String)
     case health(app: String)
+    case fleet
+    case alerts
 
     /// Its row in `sync_state` (the values the column has always held).
     public var key: String {
@@ -23,6 +25,8 @@ public enum SyncResource: Hashable, Sendable, CustomStringConvertible {
         case .crashIssues(let app): "crash_issues:\(app)"
         case .crashEvents(let app): "crash_events:\(app)"
         case .health(let app): "health:\(app)"
+        case .fleet: "fleet"
+        case .alerts: "alerts"
         }
     }
 

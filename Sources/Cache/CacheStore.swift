@@ -234,6 +234,19 @@ public final class CacheStore: Sendable {
             }
             try db.execute(sql: "INSERT INTO crash_event_counts (app, count) SELECT app, COUNT(*) FROM crash_events GROUP BY app")
         }
+        migrator.registerMigration("v8: fleet and alerts") { db in
+            // Whole answers kept as the server sent them (the fleet overview).
+            try db.create(table: "documents") { t in
+                t.primaryKey("name", .text)
+                t.column("json", .text).notNull()
+            }
+            // Alerts of every app, open and lately resolved: replaced by each answer.
+            try db.create(table: "alerts") { t in
+                t.primaryKey("id", .integer)
+                t.column("app", .text).notNull()
+                t.column("json", .text).notNull()
+            }
+        }
         return migrator
     }
 }

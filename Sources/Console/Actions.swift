@@ -85,6 +85,12 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         dialog.phase = .failed("someone else changed it first; check the new state, then Enter to apply or Esc")
         state.dialog = dialog
         return [.refresh]
+    case .alertAcknowledged(let alert):
+        state.dialog = nil
+        if let index = state.alerts.firstIndex(where: { $0.id == alert.id }) { state.alerts[index] = alert }
+        state.flash = Flash(text: "alert \(alert.id) acknowledged by \(alert.acknowledgedBy ?? "you") (confirmed by the server)",
+                            isError: false, shownAt: state.now)
+        return [.refresh]
     case .failed(let reason):
         dialog.phase = .failed(reason + " — Enter retries (applied at most once), Esc gives up")
         state.dialog = dialog
@@ -150,7 +156,7 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
             lines.append("Devices on it are offered the previous full release\(running).")
             lines.append("A rollback cannot be resumed.")
         }
-    case .setSwitch:
+    case .setSwitch, .acknowledge:
         return []
     }
     lines.append("Now: \(release.stage.rawValue) at \(percentText(release.grayPercent)), revision \(release.revision).")

@@ -164,6 +164,24 @@ final class EffectRunner {
                     logger.warning("switch \(app)/\(name) change failed: \(error.description)")
                     return .actionFinished(idempotencyKey: key, .failed(error.description))
                 }
+            case .acknowledge(let id):
+                do throws(PlatformError) {
+                    let alert = try client.acknowledgeAlert(id: id, reason: dialog.reason, ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    Self.store { try cache.updateAlert(alert) }
+                    logger.info("alert \(id) acknowledged: \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .alertAcknowledged(alert))
+                } catch .changedMeanwhile(_, let current) {
+                    // Re-evaluated (new figures) or acknowledged by someone else meanwhile.
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(Alert.self, from: $0) }
+                    if let latest {
+                        Self.store { try cache.updateAlert(latest) }
+                        if latest.acknowledgedAt != nil { return .actionFinished(idempotencyKey: key, .alertAcknowledged(latest)) }
+                    }
+                    return .actionFinished(idempotencyKey: key, .failed("the alert changed meanwhile; Esc, look again, and acknowledge the new state"))
+                } catch {
+                    logger.warning("alert \(id) acknowledgement failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
+                }
             case .setGray(let app, let version, _), .setStage(let app, let version, _), .release(let app, let version, _):
                 do throws(PlatformError) {
                     let changed: Release
@@ -182,7 +200,7 @@ final class EffectRunner {
                         }
                         changed = try client.perform(action, app: app, version: version, reason: dialog.reason,
                                                      ifMatch: dialog.ifMatch, idempotencyKey: key)
-                    case .setSwitch:
+                    case .setSwitch, .acknowledge:
                         return .actionFinished(idempotencyKey: key, .failed("not a release change"))
                     }
                     Self.store { try cache.updateRelease(changed) }
@@ -274,6 +292,8 @@ final class CacheReader: Sendable {
 struct SnapshotMemo {
     private var issues: (app: String, polledAt: Date?, value: [CrashIssue])?
     private var health: (app: String, polledAt: Date?, value: [String: MetricsSeries])?
+    private var fleet: (polledAt: Date?, value: FleetOverview?)?
+    private var alerts: (polledAt: Date?, value: [Alert])?
 
     mutating func snapshot(_ read: CacheRead, from cache: CacheStore) throws -> CacheSnapshot {
         let apps = try cache.apps()
@@ -281,6 +301,22 @@ struct SnapshotMemo {
         let releases = try app.map { try cache.releases(app: $0) } ?? []
         var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
         snapshot.read = read
+        let alertsPolledAt = try cache.syncRecord(resource: .alerts)?.fetchedAt
+        if let last = alerts, last.polledAt == alertsPolledAt {
+            snapshot.alerts = last.value
+        } else {
+            snapshot.alerts = try cache.alerts()
+            alerts = (alertsPolledAt, snapshot.alerts)
+        }
+        if read.fleet {
+            let polledAt = try cache.syncRecord(resource: .fleet)?.fetchedAt
+            if let last = fleet, last.polledAt == polledAt {
+                snapshot.fleet = last.value
+            } else {
+                snapshot.fleet = try cache.fleet()
+                fleet = (polledAt, snapshot.fleet)
+            }
+        }
         guard let app else { return snapshot }
         if let filter = read.crashEvents {
             snapshot.crashEvents = try cache.recentCrashEvents(app: app, limit: 300, matching: filter)

@@ -14,6 +14,8 @@ enum KeyPermission {
     case changesReleases
     /// Flips a switch: support and admins, never `--readonly`.
     case changesSwitches
+    /// Acknowledges an alert: anyone but a viewer, never `--readonly`.
+    case acknowledgesAlerts
 
     /// Why the person may not, or nil.
     func refusal(in state: ConsoleState) -> String? {
@@ -21,6 +23,7 @@ enum KeyPermission {
         case .anyone: nil
         case .changesReleases: state.releasesRefusal
         case .changesSwitches: state.switchesRefusal
+        case .acknowledgesAlerts: state.alertsRefusal
         }
     }
 }
@@ -153,6 +156,13 @@ private func globalKeys(for state: ConsoleState, claimed: Set<Key>) -> [KeyActio
         KeyAction(apps, short: apps.count == 2 ? "a/A" : "a", hint: apps.count == 2 ? "next/prev app" : "next app") { key, state in
             switchApp(by: key == .character("a") ? 1 : -1, &state)
         },
+    ]
+    keys += state.panes.flatMap { $0.everywhere(state) }.map { entry in
+        var entry = entry
+        entry.keys.removeAll(where: claimed.contains)
+        return entry
+    }
+    keys += [
         KeyAction([.character(":")], short: nil, hint: "command", help: "command: app, release, breaker, theme, pane, quit") { _, state in
             state.palette = Palette()
             return []

@@ -147,6 +147,7 @@ func applyPendingFocus(_ state: inout ConsoleState) {
     switch focus.list {
     case .releases: ids = state.releases.map(\.version)
     case .switches: ids = state.switches.map(\.key)
+    case .crashIssues: ids = state.crashIssues.map(\.fingerprint)
     default: ids = []
     }
     if let index = ids.firstIndex(of: focus.id) {
@@ -155,7 +156,8 @@ func applyPendingFocus(_ state: inout ConsoleState) {
     } else if !ids.isEmpty {
         // The list is read and it is not there.
         state.pendingFocus = nil
-        state.flash = Flash(text: "no \(focus.list == .switches ? "breaker or switch" : "release") '\(focus.id)' in \(state.appID ?? "this app")",
+        let what = focus.list == .switches ? "breaker or switch" : focus.list == .crashIssues ? "issue" : "release"
+        state.flash = Flash(text: "no \(what) '\(focus.id)' in \(state.appID ?? "this app")",
                             isError: true, shownAt: state.now)
     }
 }

@@ -23,9 +23,12 @@ public struct CacheRead: Sendable, Equatable {
     public var health = false
     /// How many of the newest audit entries (0: none).
     public var auditLimit = 0
+    /// Every app at a glance (the overview). Alerts are read with every read: the
+    /// header counts them on every pane.
+    public var fleet = false
 
     public init(app: String?, crashEvents: CrashEventFilter? = nil, crashIssues: Bool = false, issueTrends: Bool = false,
-                switches: Bool = false, health: Bool = false, auditLimit: Int = 0) {
+                switches: Bool = false, health: Bool = false, auditLimit: Int = 0, fleet: Bool = false) {
         self.app = app
         self.crashEvents = crashEvents
         self.crashIssues = crashIssues
@@ -33,6 +36,7 @@ public struct CacheRead: Sendable, Equatable {
         self.switches = switches
         self.health = health
         self.auditLimit = auditLimit
+        self.fleet = fleet
     }
 }
 

@@ -32,6 +32,10 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var health: [String: MetricsSeries] = [:]
     /// Per issue fingerprint, cached events in each of 8 slices of the last hour.
     public var issueTrends: [String: [Int]] = [:]
+    /// Every app at a glance, when the read asked for it and it is cached.
+    public var fleet: FleetOverview?
+    /// Open and lately resolved alerts of every app, newest first.
+    public var alerts: [Alert] = []
     /// The read this answers (nil: applies whatever the screen shows, as in tests).
     public var read: CacheRead?
 
@@ -52,9 +56,30 @@ public struct CacheSnapshot: Sendable, Equatable {
 }
 
 /// A list a person can move through; each keeps its own selection. Panes declare theirs.
-public struct ListID: Hashable, Sendable, RawRepresentable {
+public struct ListID: Hashable, Sendable {
     public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
+    /// Its items belong to the focused app (its selection is cleared with the app), or
+    /// to the whole console (the overview's apps, the alerts).
+    public let perApp: Bool
+
+    public init(rawValue: String, perApp: Bool = true) {
+        self.rawValue = rawValue
+        self.perApp = perApp
+    }
+}
+
+/// The selected index of each list: a per-app list's is the focused app's (cleared with
+/// it), a console-wide list's stays when the app changes.
+public struct Selections: Sendable, Equatable {
+    var perApp: [ListID: Int]
+    var global: [ListID: Int]
+
+    public subscript(list: ListID) -> Int? {
+        get { list.perApp ? perApp[list] : global[list] }
+        set {
+            if list.perApp { perApp[list] = newValue } else { global[list] = newValue }
+        }
+    }
 }
 
 /// A change the person asked for, waiting for a reason, then for the server's answer.
@@ -66,6 +91,8 @@ public struct ActionDialog: Sendable, Equatable {
         case setGray(app: String, version: String, percent: Double)
         case setStage(app: String, version: String, stage: ReleaseStage)
         case release(app: String, version: String, ReleaseCommand)
+        /// "I am on it" for an alert.
+        case acknowledge(alertID: Int64)
     }
 
     public enum Phase: Sendable, Equatable {
@@ -107,6 +134,7 @@ public enum ActionResult: Sendable, Equatable {
     case switchConflict(current: Switch?)
     case releaseChanged(Release)
     case releaseConflict(current: Release?)
+    case alertAcknowledged(Alert)
     case failed(String)
 }
 
@@ -185,6 +213,12 @@ public struct ConsoleState: Sendable {
     public var showHelp = false
     /// Rows the pane showed last; Page Up/Down move by this much.
     public var pageSize = 10
+    /// Open and lately resolved alerts of every app, newest first (the server's).
+    public var alerts: [Alert] = []
+    /// What panes keep for the whole console, not per app (see `PaneStateKey`).
+    var paneStore = PaneStore()
+    /// Selections of console-wide lists (see `Selections`).
+    var globalSelection: [ListID: Int] = [:]
     /// The screen's size, for mapping clicks to what was drawn there.
     public var size = Size(width: 120, height: 40)
     /// The theme the screen is drawn in.
@@ -267,9 +301,12 @@ public struct ConsoleState: Sendable {
         get { appData.overlay }
         set { appData.overlay = newValue }
     }
-    public var selection: [ListID: Int] {
-        get { appData.selection }
-        set { appData.selection = newValue }
+    public var selection: Selections {
+        get { Selections(perApp: appData.selection, global: globalSelection) }
+        set {
+            appData.selection = newValue.perApp
+            globalSelection = newValue.global
+        }
     }
 
     /// The selected release's index.
@@ -285,6 +322,12 @@ public struct ConsoleState: Sendable {
     public var switchesRefusal: String? {
         if readOnly { return "read-only console (--readonly): changes are not possible here" }
         if let caller, !caller.role.mayChangeSwitches { return "the token's role (\(caller.role.rawValue)) may not change switches" }
+        return nil
+    }
+
+    public var alertsRefusal: String? {
+        if readOnly { return "read-only console (--readonly): changes are not possible here" }
+        if let caller, !caller.role.mayAcknowledgeAlerts { return "the token's role (\(caller.role.rawValue)) may not acknowledge alerts" }
         return nil
     }
 

@@ -100,6 +100,7 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     state.sync = status
     state.lastFetched = snapshot.lastFetched
     state.apps = snapshot.apps
+    state.alerts = snapshot.alerts
     if !wasOnline, status.connection == .online, state.flash?.isError == true { state.flash = nil }
     // No app chosen yet: a read made for no app in particular was made for the first,
     // and its lists are that app's.
@@ -147,6 +148,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     if !snapshot.issueTrends.isEmpty { state.issueTrends = snapshot.issueTrends }
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
+    for unit in state.panes { unit.show(snapshot, &state) }
     applyPendingFocus(&state)
 }
 
@@ -195,7 +197,7 @@ func editLine(_ text: inout String, _ key: Key, limit: Int) -> Bool {
 }
 
 /// Replaces a list, keeping the same item selected where it still exists.
-private func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Item], _ new: [Item], _ state: inout ConsoleState, id: KeyPath<Item, ID>) -> [Item] {
+func keepingSelection<Item, ID: Equatable>(of list: ListID, in old: [Item], _ new: [Item], _ state: inout ConsoleState, id: KeyPath<Item, ID>) -> [Item] {
     let index = state.selection[list] ?? 0
     if old.indices.contains(index), let moved = new.firstIndex(where: { $0[keyPath: id] == old[index][keyPath: id] }) {
         state.selection[list] = moved

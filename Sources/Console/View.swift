@@ -74,6 +74,13 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     // age or a warning that the screen is behind. The server, known at start, goes last.
     var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle)), Span("  app ")]
     spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
+    // Alerts nobody is on yet, on every pane (`!` shows them).
+    let alerts = state.unacknowledgedAlerts
+    if !alerts.isEmpty {
+        let critical = alerts.contains { $0.severity == .critical }
+        spans.append(Span("  "))
+        spans.append(Span("⚑ \(alerts.count) alert\(alerts.count == 1 ? "" : "s")", style: theme.style(critical ? .statusCrit : .statusWarn).adding(.bold)))
+    }
     if let caller = state.caller {
         spans.append(Span("  \(caller.name) (\(caller.role.rawValue)\(state.readOnly ? ", read-only" : ""))"))
     } else if state.readOnly {
@@ -211,9 +218,10 @@ func compared(_ value: Double?, _ baseline: Double?, higherIsBetter: Bool, theme
     return Span(text + (value > baseline ? " ▲" : " ▼"), style: theme.style(better ? .statusOK : .statusCrit))
 }
 
-/// Values as a row of eighth-blocks, scaled to the largest; empty without data.
-func sparkline(_ values: [Double]) -> String {
-    guard let top = values.max(), top > 0 else { return String(repeating: "▁", count: min(values.count, 60)) }
+/// Values as a row of eighth-blocks, scaled to `top` (to their own largest when nil: a
+/// column of sparklines passes one top, so that rows compare); flat without data.
+func sparkline(_ values: [Double], top: Double? = nil) -> String {
+    guard let top = top ?? values.max(), top > 0 else { return String(repeating: "▁", count: min(values.count, 60)) }
     let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
     return String(values.map { blocks[min(7, Int(($0 / top * 7).rounded()))] })
 }

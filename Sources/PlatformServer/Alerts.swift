@@ -201,7 +201,7 @@ extension ServerStore {
             guard let release: String = row["firstRelease"], gray.contains(release) else { return nil }
             let exception: String = row["exceptionType"], count: Int = row["count"]
             return Condition(kind: .newIssueInGray, app: app, release: release, fingerprint: row["fingerprint"], severity: .warning,
-                             summary: "new issue in gray \(release): \(exception) (\(Self.roughly(count)) events)",
+                             summary: "new issue in gray \(release): \(exception) (\(Self.roughly(count)) \(count == 1 ? "event" : "events"))",
                              figures: AlertFigures(recentEvents: count))
         }
     }

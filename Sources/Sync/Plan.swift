@@ -6,6 +6,10 @@ public enum DataKind: String, Sendable, CaseIterable {
     case releases, switches, crashIssues, crashEvents, audit
     /// The last hour of each release's health (crash-free, ANRs, adoption).
     case health
+    /// Every app at a glance (`GET /v1/fleet`).
+    case fleet
+    /// Alerts of every app.
+    case alerts
 }
 
 /// What the person is looking at: one app, and the kinds of data of the pane on screen.
@@ -22,7 +26,7 @@ public struct Interest: Sendable, Equatable {
 /// One thing the poller fetches.
 struct Job: Hashable, Sendable, CustomStringConvertible {
     enum Kind: String, Sendable {
-        case apps, releases, switches, crashIssues, crashEvents, audit, health
+        case apps, releases, switches, crashIssues, crashEvents, audit, health, fleet, alerts
         /// Not a fetch: trims the cache to its retention.
         case prune
     }
@@ -78,6 +82,10 @@ func plan(apps: [String], interest: Interest, intervals: PollIntervals) -> [(job
         }
     }
     jobs.append((Job(kind: .audit), interest.visible.contains(.audit) ? intervals.visible : intervals.focused))
+    // Every app at a glance, often while the overview shows; alerts often everywhere:
+    // where the fire is matters on every pane.
+    jobs.append((Job(kind: .fleet), interest.visible.contains(.fleet) ? intervals.visible : intervals.focused))
+    jobs.append((Job(kind: .alerts), intervals.visible))
     jobs.append((Job(kind: .prune), .seconds(60)))
     // Visible first, then by interval, keeping the order above among equals.
     return jobs.enumerated().sorted { lhs, rhs in

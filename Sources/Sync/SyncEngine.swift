@@ -329,6 +329,14 @@ public final class SyncEngine: Sendable {
             }
         case (.crashEvents, let app?):
             return try catchUp(app: app, client) > 0
+        case (.fleet, _):
+            return try conditional(.fleet, now, fetch: { try client.fleet(etag: $0) }) {
+                try cache.storeFleet($0, etag: $1, at: now)
+            }
+        case (.alerts, _):
+            return try conditional(.alerts, now, fetch: { try client.alerts(etag: $0) }) {
+                try cache.replaceAlerts($0, etag: $1, at: now)
+            }
         case (.health, let app?):
             let releases = ((try? cache.releases(app: app)) ?? []).filter { ![.draft, .rolledBack].contains($0.stage) }
             var series: [MetricsSeries] = []

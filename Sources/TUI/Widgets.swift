@@ -122,11 +122,13 @@ public struct Tabs: Sendable {
         canvas.fill(area.row(0), style: style)
         var x = area.x
         var ranges: [Rect] = []
-        for (index, title) in titles.enumerated() {
-            let label = " \(title) "
+        let labels = titles.map { " \($0) " }
+        // A column between tabs when they all fit with it; none when that is what fits.
+        let gap = labels.reduce(0) { $0 + TerminalText.width($1) } + labels.count - 1 <= area.width ? 1 : 0
+        for (index, label) in labels.enumerated() {
             let used = canvas.put(label, x: x, y: area.y, maxWidth: area.maxX - x, style: index == active ? activeStyle : style)
             ranges.append(Rect(x: x, y: area.y, width: used, height: 1))
-            x += used + 1
+            x += used + gap
             if x >= area.maxX { break }
         }
         return ranges

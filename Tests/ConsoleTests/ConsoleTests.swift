@@ -27,9 +27,11 @@ import TUI
         release("5.1.0", .rolledBack), release("5.0.0", .draft),
     ]
 
-    /// A console that has received the cache's first snapshot while online.
+    /// A console on the Releases pane that has received the cache's first snapshot while
+    /// online (it opens on the overview; most tests are about one app's panes).
     static func loaded(releases: [Release] = releases, connection: Connection = .online) -> ConsoleState {
         var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: now), now: now)
+        state.pane = .releases
         let snapshot = CacheSnapshot(apps: apps, releases: [], releasesApp: nil, lastFetched: now.addingTimeInterval(-4))
         let effects = update(&state, .dataChanged(snapshot, SyncStatus(connection: connection, since: now)))
         #expect(focusedApp(effects) == "wallet-android", "Sync follows the first app")
@@ -102,7 +104,9 @@ import TUI
         #expect(state.pane == .crashes)
         _ = update(&state, .key(.character("6")))
         _ = update(&state, .key(.tab))
-        #expect(state.pane == .releases, "Tab wraps around")
+        #expect(state.pane == .overview, "Tab wraps around")
+        _ = update(&state, .key(.character("1")))
+        #expect(state.pane == .releases)
     }
 
     @Test func theSelectedReleaseIsShownInFullBelowTheTable() {

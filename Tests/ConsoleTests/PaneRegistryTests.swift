@@ -56,7 +56,7 @@ extension PaneUnit {
     @Test func aPaneAddedToTheRegistryHasItsTabKeyHelpListAndMouse() throws {
         var state = Self.console()
         #expect(ConsoleTests.screen(state).lines[1].contains("7 Notes"), "its tab")
-        #expect(ConsoleTests.screen(state).lines.last?.contains("1-7 panes") == true, "the pane keys count it")
+        #expect(ConsoleTests.screen(state).lines.last?.contains("0-7 panes") == true, "the pane keys count it")
 
         _ = update(&state, .key(.character("7")))
         #expect(state.pane == .notes)

@@ -52,6 +52,13 @@ import TUI
         state.funnels.report = FunnelReport(funnel: definition, from: now.addingTimeInterval(-86_400), to: now, steps: steps([1000, 600, 90]),
                                             byRelease: ["5.2.0": steps([700, 450, 80]), "5.3.0": steps([300, 150, 10])])
         state.funnels.fetchedAt = now
+        // The overview: eight apps as an incident brings them, and the alerts.
+        var overview = CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android",
+                                     lastFetched: now.addingTimeInterval(-4), crashEvents: events, crashEventCount: events.count, crashIssues: issues,
+                                     switches: switches, audit: audit)
+        overview.fleet = OverviewPaneTests.fleet
+        overview.alerts = OverviewPaneTests.alerts
+        _ = update(&state, .dataChanged(overview, SyncStatus(connection: .online, since: now, live: .live(app: "wallet-android"))))
         return state
     }
 

@@ -29,8 +29,9 @@ import TUI
 
     @Test func theFirstMessageReadsTheCacheAndTellsSyncWhatIsOnScreen() {
         var state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .connecting, since: Self.t0), now: Self.t0)
+        #expect(state.pane == .overview, "the console opens on every app at a glance")
         let effects = update(&state, Self.at(0))
-        #expect(effects == [.focus(Interest(app: nil, visible: [.releases, .health])), .read(CacheRead(app: nil, health: true))])
+        #expect(effects == [.focus(Interest(app: nil, visible: [.fleet, .alerts])), .read(CacheRead(app: nil, fleet: true))])
         #expect(update(&state, Self.at(0.01)).isEmpty, "one read at a time")
     }
 
@@ -232,7 +233,7 @@ extension ProgramTests {
         _ = update(&state, .key(.character("a")))
         #expect(state.appID == "wallet-ios")
         #expect(state.releases.isEmpty && state.pendingGray.isEmpty && !state.livePaused && state.newWhilePaused == 0)
-        #expect(state.selection.isEmpty && state.lastSnapshot == nil)
+        #expect(state.appData.selection.isEmpty && state.lastSnapshot == nil)
         #expect(state.crashFilter == CrashEventFilter(release: nil, kind: .anr, os: .android), "the release is the app's; kind and OS carry over")
     }
 }

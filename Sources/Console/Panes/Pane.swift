@@ -39,6 +39,11 @@ public struct PaneUnit: Sendable {
     let list: @Sendable (ConsoleState) -> PaneList?
     /// Its own keys, before the global ones (which give way to them).
     let keys: @Sendable (ConsoleState) -> [KeyAction]
+    /// Keys it offers on every pane (the overview's `!`: the alerts, from anywhere).
+    let everywhere: @Sendable (ConsoleState) -> [KeyAction]
+    /// Takes what it shows from a cache snapshot read for the screen (its lists, kept
+    /// through the `/` filter and with their selection).
+    let show: @Sendable (CacheSnapshot, inout ConsoleState) -> Void
     /// Draws it into the body, adding what each clickable region stands for.
     let draw: @Sendable (ConsoleState, Theme, inout Canvas, Rect, inout HitMap<Hit>) -> Void
     /// A click on one of its own regions (a toggle, a slider); rows and tabs are common.
@@ -51,6 +56,8 @@ public struct PaneUnit: Sendable {
          read: @escaping @Sendable (inout CacheRead, ConsoleState) -> Void = { _, _ in },
          list: @escaping @Sendable (ConsoleState) -> PaneList? = { _ in nil },
          keys: @escaping @Sendable (ConsoleState) -> [KeyAction] = { _ in [] },
+         everywhere: @escaping @Sendable (ConsoleState) -> [KeyAction] = { _ in [] },
+         show: @escaping @Sendable (CacheSnapshot, inout ConsoleState) -> Void = { _, _ in },
          draw: @escaping @Sendable (ConsoleState, Theme, inout Canvas, Rect, inout HitMap<Hit>) -> Void,
          click: @escaping @Sendable (Hit, Int, inout ConsoleState) -> [Effect] = { _, _, _ in [] },
          afterInput: @escaping @Sendable (ConsoleState, inout ConsoleState, [Effect]) -> [Effect] = { _, _, _ in [] }) {
@@ -61,6 +68,8 @@ public struct PaneUnit: Sendable {
         self.read = read
         self.list = list
         self.keys = keys
+        self.everywhere = everywhere
+        self.show = show
         self.draw = draw
         self.click = click
         self.afterInput = afterInput
@@ -70,6 +79,7 @@ public struct PaneUnit: Sendable {
 extension PaneUnit {
     /// The console's panes, in tab order. Adding a pane: its folder, and a line here.
     public static let registry: [PaneUnit] = [
+        .overview,
         .releases,
         .crashes,
         .rollouts,
