@@ -91,6 +91,15 @@ func makeCache(events: Int, at path: String) -> (app: String, version: String) {
                 notes: "bench", createdAt: now, updatedAt: now, revision: 1)
     }
     try! cache.replaceReleases(app: app.id, releases, etag: nil, at: now)
+    // The overview the console opens on, as the server last sent it.
+    func health(_ sessions: Int) -> MetricsPoint {
+        MetricsPoint(at: now.addingTimeInterval(-3600), sessions: sessions, crashes: 0, anrs: 0, crashFreeSessions: 99.5, crashFreeUsers: 99.1,
+                     adoption: nil)
+    }
+    try! cache.storeFleet(FleetOverview(windowMinutes: 60, apps: [FleetApp(
+        app: app, full: FleetRelease(version: "7.7.6", stage: .full, grayPercent: 100, health: health(900)),
+        gray: [FleetRelease(version: version, stage: .gray, grayPercent: 10, health: health(100))],
+        eventsPerMinute: Array(repeating: 3, count: FleetOverview.trendMinutes), openAlerts: 0, worstAlert: nil)]), etag: nil, at: now)
     let device = DeviceInfo(id: "d", os: .android, osVersion: "14", model: "Pixel 8")
     let frames = (0..<12).map { StackFrame(symbol: "com.example.Frame\($0).call", file: "Frame.kt", line: $0, inApp: $0 < 4) }
     var id: Int64 = 0
@@ -159,11 +168,11 @@ func coldStartBench(binary: String, serverURL: String, token: String) {
     say("  empty cache, server up: " + minMedianMax(times))
 }
 
-/// The newest release of the server's first app: what the console shows first.
+/// The newest full release of the server's first app: what the overview the console
+/// opens on shows first.
 func firstRelease(serverURL: String, token: String) throws -> String? {
     let client = try PlatformClient(baseURL: serverURL, token: token)
-    guard let app = try client.apps().value?.first else { return nil }
-    return try client.releases(app: app.id).value?.first?.version
+    return try client.fleet().value?.apps.first { $0.full != nil }?.full?.version
 }
 
 func grouped(_ number: Int) -> String {

@@ -42,7 +42,11 @@ final class ConsoleEndToEndTests: XCTestCase {
         defer { server.stop() }
         let (app, releases) = try firstAppReleases(server)
         let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path))
-        let screen = try terminal.waitFor(releases.map(\.version) + ["online", app.id, "Releases", "Crashes", "Rollouts", "Breakers", "Funnels", "Audit"])
+        // It opens on the overview: every app, its live releases, the alerts.
+        let apps = try XCTUnwrap(PlatformClient(baseURL: server.url, token: server.token).apps().value)
+        try terminal.waitFor(apps.map(\.id) + ["online", "Overview", "Releases", "Crashes", "Rollouts", "Breakers", "Funnels", "Audit", "ALERTS", "CF SESS"])
+        try terminal.send("1")
+        let screen = try terminal.waitFor(releases.map(\.version) + ["app \(app.id)"])
         XCTAssertTrue(screen.contains("VERSION"), screen)
 
         try terminal.send("2")
@@ -61,12 +65,17 @@ final class ConsoleEndToEndTests: XCTestCase {
         let (_, releases) = try firstAppReleases(server)
         do {
             let terminal = try Terminal(command: consoleCommand(server, cache: cache))
+            try terminal.waitFor(["online", "ALERTS", "CF SESS"])
+            try terminal.send("1")
             try terminal.waitFor(releases.map(\.version) + ["online"])
             try assertQuits(terminal)
         }
         server.stop()
 
         let offline = try Terminal(command: consoleCommand(server, cache: cache))
+        // The overview as cached, then the app's releases, both saying how stale.
+        try offline.waitFor(["offline", "CF SESS", "(stale)"])
+        try offline.send("1")
         let screen = try offline.waitFor(releases.map(\.version) + ["offline", "connection refused", "(stale)"])
         XCTAssertTrue(screen.contains("showing cached data"), screen)
         try assertQuits(offline, key: "C-c")
@@ -87,13 +96,13 @@ final class ConsoleEndToEndTests: XCTestCase {
         let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path), width: 60, height: 15)
         try terminal.waitFor(["Terminal too small: 60×15"])
         try terminal.tmux(["resize-window", "-t", "main", "-x", "120", "-y", "40"])
-        try terminal.waitFor(["VERSION", "online"])
+        try terminal.waitFor(["ALERTS", "CF SESS", "online"])
         try assertQuits(terminal)
     }
 
     func testDemoRunsEverythingAndQuittingStopsIt() throws {
         let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/demo-cache.sqlite \(Harness.binary) demo --log \(folder.path)/demo.log")
-        try terminal.waitFor(["online", "wallet-android", "VERSION", "◐ gray"])
+        try terminal.waitFor(["online", "wallet-android", "merchant-ios", "ALERTS", "◐"])
         try assertQuits(terminal)
     }
 
