@@ -102,6 +102,29 @@ private func replace(_ release: Release, in state: inout ConsoleState) {
     if let index = state.releases.firstIndex(where: { $0.version == release.version }) { state.releases[index] = release }
 }
 
+/// `H` halts, `R` resumes, `B` rolls back, `A` advances the stage: the same moves, each
+/// through the dialog, from Rollouts, Releases and an issue.
+func moveRelease(_ key: Key, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
+    let app = release.app
+    switch key {
+    case .character("H"):
+        guard release.stage.canHalt else { return refuse("halt", release, &state) }
+        return ask(.release(app: app, version: release.version, .halt), for: release, &state)
+    case .character("R"):
+        guard release.stage.canResume else { return refuse("resume", release, &state) }
+        return ask(.release(app: app, version: release.version, .resume), for: release, &state)
+    case .character("B"):
+        guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
+        return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
+    case .character("A"):
+        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
+        guard let next else { return refuse("advance", release, &state) }
+        return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
+    default:
+        return []
+    }
+}
+
 func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
     state.flash = Flash(text: "cannot \(verb) \(release.version): it is \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))",
                         isError: true, shownAt: state.now)

@@ -107,7 +107,14 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
                 .described("x", "x", "clear all"), .described("Enter", "Enter, f", "keep"), .described("Esc", "Esc", "undo", "back to the filter before")]
     }
     if state.overlay != nil {
-        return [.described("Esc", "Esc, ←, h", "close"), .described("↑↓", "↑ ↓, PgUp PgDn, g", "scroll"), .described("q", "q", "quit")]
+        var keys: [KeyAction] = [.described("Esc", "Esc, ←, h", "close"), .described("↑↓", "↑ ↓, PgUp PgDn, g", "scroll")]
+        if case .issue(let detail) = state.overlay, let release = release(of: detail, in: state) {
+            keys.append(.described("Enter", "Enter", "release \(release.version)", "the issue's release (\(release.version)) in Releases"))
+            if state.releasesRefusal == nil {
+                keys.append(.described("H/R/B", "H R B", "halt/resume/back", "halt, resume, roll back \(release.version) (asks why)"))
+            }
+        }
+        return keys + [.described("q", "q", "quit")]
     }
     return nil
 }

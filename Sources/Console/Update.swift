@@ -215,6 +215,22 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }
+    if case .issue(let detail) = state.overlay, let release = release(of: detail, in: state) {
+        // From an issue: to its release (Enter), or move that release (H/R/B).
+        switch key {
+        case .enter:
+            state.overlay = nil
+            state.pane = .releases
+            state.filters[.releases] = nil
+            state.pendingFocus = PendingFocus(list: .releases, id: release.version)
+            refilter(&state)
+            return []
+        case .character("H"), .character("R"), .character("B"):
+            return moveRelease(key, release, &state)
+        default:
+            break
+        }
+    }
     if state.overlay != nil {
         switch key {
         case .escape, .backspace, .character("h"), .left: state.overlay = nil
@@ -234,6 +250,20 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return key == .character("q") || key == .control("c") ? [.quit] : []
     }
     return dispatch(key, &state) ?? []
+}
+
+/// The release an issue is about, among the app's: the one the Crashes pane is filtered
+/// to if the issue is in it (the person came from it, or from an alert on it), else the
+/// one at the live edge (gray, halted, whitelist) with the most of its events, else the
+/// one with the most.
+func release(of detail: CrashIssueDetail, in state: ConsoleState) -> Release? {
+    let byCount = detail.byRelease.sorted { $0.count > $1.count }.map(\.key)
+    let versions = byCount + detail.issue.releases.filter { !byCount.contains($0) }
+    if let chosen = state.crashFilter.release, versions.contains(chosen), let release = state.releases.first(where: { $0.version == chosen }) {
+        return release
+    }
+    let known = versions.compactMap { version in state.releases.first { $0.version == version } }
+    return known.first { [.gray, .halted, .whitelist].contains($0.stage) } ?? known.first
 }
 
 /// Moves the active list's selection by a movement key.

@@ -44,9 +44,9 @@ import TUI
         #expect(compared(1.2, 0.1, higherIsBetter: false, theme: Theme.fallback).text == "1.2% ▲")
     }
 
-    @Test func enterOpensTheReleaseWithItsCharts() {
+    @Test func cOpensTheReleaseWithItsCharts() {
         var state = Self.state()
-        _ = update(&state, .key(.enter))
+        _ = update(&state, .key(.character("c")))
         #expect(state.overlay == .release(version: "5.3.0"))
         let canvas = ConsoleTests.screen(state)
         #expect(canvas.contains("compared with 5.2.0, the previous full release"))

@@ -165,7 +165,9 @@ private func openAlert(_ state: inout ConsoleState) -> [Effect] {
     if let fingerprint = alert.fingerprint {
         state.pane = .crashes
         state.crashView = .issues
+        // Its issues in the alert's release: the issue's moves (H/R/B) act on that release.
         state.crashFilter = CrashEventFilter()
+        state.crashFilter.release = alert.release
         state.filters[.crashIssues] = nil
         state.pendingFocus = PendingFocus(list: .crashIssues, id: fingerprint)
         state.overlay = .issueLoading(fingerprint: fingerprint)

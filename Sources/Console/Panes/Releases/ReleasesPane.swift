@@ -5,7 +5,8 @@ import TUI
 
 // The Releases pane: each release of the app with its stage, gray percentage and the
 // last hour's health against the previous full release; the selected one in full below.
-// Enter opens its charts.
+// Enter shows its issues, `c` its charts; H/R/B/A move it (as in Rollouts, through the
+// dialog).
 
 extension Pane {
     public static let releases = Pane(rawValue: "releases")
@@ -15,19 +16,46 @@ extension ListID {
     public static let releases = ListID(rawValue: "releases")
 }
 
+private func releasesKeys(_ state: ConsoleState) -> [KeyAction] {
+    func selected(_ state: ConsoleState) -> Release? {
+        state.releases.indices.contains(state.selected) ? state.releases[state.selected] : nil
+    }
+    return [
+        KeyAction([.enter], short: "Enter", hint: "issues", help: "the release's crash issues (in Crashes)") { _, state in
+            guard let release = selected(state) else { return [] }
+            showIssues(of: release.version, &state)
+            return []
+        },
+        KeyAction([.character("c")], short: "c", hint: "charts", help: "the release's last hour as charts") { _, state in
+            guard let release = selected(state) else { return [] }
+            state.overlay = .release(version: release.version)
+            state.overlayScroll = 0
+            return []
+        },
+        KeyAction([.character("H"), .character("R"), .character("B")], short: "H/R/B", names: "H R B", hint: "halt/resume/back",
+                  help: "halt, resume, roll back the release (asks why)", permission: .changesReleases) { key, state in
+            guard let release = selected(state) else { return [] }
+            return moveRelease(key, release, &state)
+        },
+    ]
+}
+
+/// The Crashes pane's issues of one release.
+func showIssues(of version: String, _ state: inout ConsoleState) {
+    state.pane = .crashes
+    state.crashView = .issues
+    state.crashFilter.release = version
+    state.filters[.crashIssues] = nil
+    refilter(&state)
+    state.flash = Flash(text: "issues seen in \(version) (f changes the filter)", isError: false, shownAt: state.now)
+}
+
 extension PaneUnit {
     static let releases = PaneUnit(
         .releases, title: "Releases", key: "1", data: [.releases, .health],
         read: { read, _ in read.health = true },
         list: { state in PaneList(id: .releases, count: state.releases.count) },
-        keys: { _ in
-            [KeyAction([.enter], short: "Enter", hint: "charts", help: "the release's last hour as charts") { _, state in
-                guard state.releases.indices.contains(state.selected) else { return [] }
-                state.overlay = .release(version: state.releases[state.selected].version)
-                state.overlayScroll = 0
-                return []
-            }]
-        },
+        keys: releasesKeys,
         draw: { state, theme, canvas, area, hits in drawReleases(state, theme: theme, into: &canvas, area: area, hits: &hits) })
 }
 

@@ -90,19 +90,8 @@ func handleRollouts(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
             return []
         }
         return ask(.setGray(app: app, version: release.version, percent: pending), for: release, &state)
-    case .character("H"):
-        guard release.stage.canHalt else { return refuse("halt", release, &state) }
-        return ask(.release(app: app, version: release.version, .halt), for: release, &state)
-    case .character("R"):
-        guard release.stage.canResume else { return refuse("resume", release, &state) }
-        return ask(.release(app: app, version: release.version, .resume), for: release, &state)
-    case .character("B"):
-        guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
-        return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
-    case .character("A"):
-        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
-        guard let next else { return refuse("advance", release, &state) }
-        return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
+    case .character("H"), .character("R"), .character("B"), .character("A"):
+        return moveRelease(key, release, &state)
     default:
         return nil
     }
