@@ -76,7 +76,7 @@ public struct Catalogue: Sendable {
             // Live releases carry a guardrail; Wallet's is strict enough that the demo's
             // checkout spike trips it, the others leave the spike for a person to act on.
             let guardrail = stage == .gray || stage == .full
-                ? Guardrail(maxCrashRate: app.id.hasPrefix("wallet") ? 5 : 12, minSessions: 150) : nil
+                ? Guardrail(maxCrashRate: app.id.hasPrefix("wallet") ? 5 : 40, minSessions: 150) : nil
             return Release(
                 app: app.id, version: version, build: build, stage: stage, grayPercent: gray,
                 notes: notes(for: stage), createdAt: created, updatedAt: updated,

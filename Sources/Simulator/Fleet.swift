@@ -80,9 +80,10 @@ public final class Fleet: Sendable {
         while !isStopped, limit.map({ sent < $0 }) ?? true {
             let index = Int.random(in: 0..<devices.count, using: &rng)
             do {
-                if Int.random(in: 0..<20, using: &rng) == 0 || devices[index].switches.isEmpty {
-                    try check(&devices[index], checker)
-                }
+                // Like an mPaaS client pulling its config when the app comes to the
+                // foreground: every batch of sessions starts with a check, so a switch
+                // turned off reaches a device at its next session.
+                try check(&devices[index], checker)
                 let batch = devices[index].nextBatch(rng: &rng, now: Date())
                 _ = try client.send(batch)
                 sent += batch.eventCount
