@@ -205,8 +205,68 @@ func crashRates(_ points: [MetricsPoint], into width: Int, window minutes: Doubl
 
 /// ANRs per 100 sessions over the series.
 func anrRate(_ series: MetricsSeries) -> Double? {
-    series.total.sessions == 0 ? nil : Double(series.total.anrs) / Double(series.total.sessions) * 100
+    series.total.anrRate
 }
+
+extension MetricsPoint {
+    /// ANRs per 100 sessions; nil without sessions.
+    var anrRate: Double? { sessions == 0 ? nil : Double(anrs) / Double(sessions) * 100 }
+    /// Crash events per 100 sessions; nil without sessions.
+    var crashRate: Double? { sessions == 0 ? nil : Double(crashes) / Double(sessions) * 100 }
+}
+
+/// A rate of `value`'s release against `baseline`'s, or why there is none: "—" without
+/// sessions, "n=12" (muted) when too few sessions to say anything.
+func rate(_ value: MetricsPoint?, _ baseline: MetricsPoint?, _ metric: (MetricsPoint) -> Double?, higherIsBetter: Bool,
+                  theme: Theme) -> Span {
+    guard let value, value.sessions > 0 else { return Span("—", style: theme.style(.muted)) }
+    guard value.sessions >= minimumSessions else { return Span("n=\(value.sessions)", style: theme.style(.muted)) }
+    guard let shown = metric(value) else { return Span("—", style: theme.style(.muted)) }
+    let text = shown >= 99.95 ? "100%" : String(format: "%.1f%%", shown)
+    // Against the baseline when it has enough sessions too: an arrow when they differ by
+    // more than 0.1 points, coloured by whether that is better (the arrow says it without colour).
+    guard let base = baseline.flatMap({ $0.sessions >= minimumSessions ? metric($0) : nil }), abs(shown - base) > 0.1 else {
+        return Span(text + "  ")
+    }
+    let better = (shown > base) == higherIsBetter
+    return Span(text + (shown > base ? " ▲" : " ▼"), style: theme.style(better ? .statusOK : .statusCrit))
+}
+
+private func anrRate(_ point: MetricsPoint) -> Double? {
+    point.sessions == 0 ? nil : Double(point.anrs) / Double(point.sessions) * 100
+}
+
+/// The guardrail of a release as it stands: its limit, the crash rate over its window
+/// now (from the cached per-minute health) and whether it is armed (enough sessions in
+/// the window for it to act).
+func guardrailStatus(_ guardrail: Guardrail, health: MetricsSeries?, theme: Theme, named: Bool = true) -> [Span] {
+    var spans = [Span((named ? "guardrail: " : "") + "halts above \(percentText(guardrail.maxCrashRate)) crashed over \(guardrail.windowMinutes) min",
+                      style: theme.style(.muted))]
+    guard let health else {
+        spans.append(Span(" · now …", style: theme.style(.muted)))
+        return spans
+    }
+    let window = health.points.suffix(guardrail.windowMinutes)
+    let sessions = window.reduce(0) { $0 + $1.sessions }
+    let crashed = Int(window.reduce(0.0) { total, point in
+        total + Double(point.sessions) * (100 - (point.crashFreeSessions ?? 100)) / 100
+    }.rounded())
+    guard sessions > 0 else {
+        spans.append(Span(" · no sessions · not armed (needs \(grouped(guardrail.minSessions)))", style: theme.style(.muted)))
+        return spans
+    }
+    let rate = Double(crashed) / Double(sessions) * 100
+    let over = rate > guardrail.maxCrashRate
+    spans.append(Span(" · now \(String(format: "%.1f%%", rate)) (\(grouped(crashed)) of \(grouped(sessions)))",
+                      style: theme.style(over ? .statusCrit : .statusOK)))
+    if sessions >= guardrail.minSessions {
+        spans.append(Span(" · armed", style: theme.style(over ? .statusCrit : .statusOK).adding(.bold)))
+    } else {
+        spans.append(Span(" · not armed: \(grouped(sessions)) of \(grouped(guardrail.minSessions)) sessions", style: theme.style(.statusWarn)))
+    }
+    return spans
+}
+
 
 /// "99.2% ▲": the value, and an arrow when it differs from the baseline by more than
 /// 0.1 points, coloured by whether that is better; the arrow says it without colour.

@@ -63,4 +63,54 @@ import TUI
         #expect(buckets.reduce(0) { $0 + $1.sessions } == 60)
         #expect(sparkline([0, 0, 0]) == "▁▁▁")
     }
+
+    /// A gray release with a guardrail, its last minutes at the given sessions and
+    /// crash-free percentage each.
+    static func guarded(sessionsPerMinute: Int, crashFree: Double) -> ConsoleState {
+        var state = ConsoleTests.loaded()
+        var releases = ConsoleTests.releases
+        releases[0].guardrail = Guardrail(maxCrashRate: 5, minSessions: 150, windowMinutes: 10)
+        let points = (0..<60).map { minute in
+            MetricsPoint(at: ConsoleTests.now.addingTimeInterval(Double(minute - 60) * 60), sessions: sessionsPerMinute, crashes: 0, anrs: 0,
+                         crashFreeSessions: crashFree, crashFreeUsers: nil, adoption: nil)
+        }
+        let series = MetricsSeries(app: "wallet-android", release: "5.3.0", from: ConsoleTests.now.addingTimeInterval(-3600), to: ConsoleTests.now,
+                                   stepSeconds: 60, points: points,
+                                   total: MetricsPoint(at: ConsoleTests.now.addingTimeInterval(-3600), sessions: sessionsPerMinute * 60, crashes: 0, anrs: 0,
+                                                       crashFreeSessions: crashFree, crashFreeUsers: nil, adoption: nil))
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: releases, releasesApp: "wallet-android", lastFetched: ConsoleTests.now,
+                          health: ["5.3.0": series]),
+            SyncStatus(connection: .online, since: ConsoleTests.now)))
+        return state
+    }
+
+    @Test func theGuardrailShowsItsLimitItsValueNowAndWhetherItIsArmed() {
+        let armed = Self.guarded(sessionsPerMinute: 20, crashFree: 97)
+        var screen = ConsoleTests.screen(armed)
+        #expect(screen.contains("halts above 5% crashed over 10 min"))
+        #expect(screen.contains("now 3.0% (6 of 200) · armed"), "10 minutes of 20 sessions, 3 % crashed")
+        let early = Self.guarded(sessionsPerMinute: 10, crashFree: 90)
+        screen = ConsoleTests.screen(early)
+        #expect(screen.contains("now 10.0% (10 of 100) · not armed: 100 of 150 sessions"))
+        var rollouts = early
+        _ = update(&rollouts, .key(.character("3")))
+        #expect(ConsoleTests.screen(rollouts).contains("not armed: 100 of 150 sessions"), "and in Rollouts")
+    }
+
+    @Test func loadingTooFewAndNoneAreToldApart() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: ConsoleTests.now,
+                          health: ["5.3.0": Self.series("5.3.0", crashFree: 75, users: 75, crashes: [1, 2], sessions: 12),
+                                   "5.2.0": Self.series("5.2.0", crashFree: 99, users: 99, crashes: [0, 0], sessions: 0)]),
+            SyncStatus(connection: .online, since: ConsoleTests.now)))
+        let rows = ConsoleTests.screen(state).lines
+        let gray = rows.first { $0.contains("5.3.0") && $0.contains("gray") } ?? ""
+        let full = rows.first { $0.contains("5.2.0") && $0.contains("full") } ?? ""
+        let halted = rows.first { $0.contains("5.1.1") } ?? ""
+        #expect(gray.contains("n=12") && !gray.contains("75.0%"), "too few sessions: the count, not a rate: \(gray)")
+        #expect(full.contains("—") && !full.contains("n=0"), "no sessions: a dash: \(full)")
+        #expect(halted.contains("…"), "not read yet: loading: \(halted)")
+    }
 }

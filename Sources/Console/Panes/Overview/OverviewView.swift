@@ -68,7 +68,7 @@ private func drawFleet(_ state: ConsoleState, theme: Theme, into canvas: inout C
             graySpan(row, theme: theme),
             rate(shown?.health, baseline?.health, \.crashFreeSessions, higherIsBetter: true, theme: theme),
             rate(shown?.health, baseline?.health, \.crashFreeUsers, higherIsBetter: true, theme: theme),
-            rate(shown?.health, baseline?.health, anrRate, higherIsBetter: false, theme: theme),
+            rate(shown?.health, baseline?.health, \.anrRate, higherIsBetter: false, theme: theme),
             Span(eventsPerMinute(row).map(String.init) ?? "—"),
             Span(sparkline(fitted(row.eventsPerMinute, into: trendWidth), top: trendTop * Double(minutesPerCell(row.eventsPerMinute.count, trendWidth))),
                  style: theme.style(.spark)),
@@ -97,27 +97,6 @@ private func graySpan(_ row: FleetApp, theme: Theme) -> Span {
     let percent = gray.grayPercent == gray.grayPercent.rounded() ? "\(Int(gray.grayPercent))%" : String(format: "%.1f%%", gray.grayPercent)
     let mark = gray.stage == .halted ? "■" : "◐"
     return Span("\(mark)\(gray.version) \(percent)\(more)", style: theme.style(gray.stage == .halted ? .statusCrit : .statusWarn))
-}
-
-/// A rate of `value`'s release against `baseline`'s, or why there is none: "—" without
-/// sessions, "n=12" (muted) when too few sessions to say anything.
-private func rate(_ value: MetricsPoint?, _ baseline: MetricsPoint?, _ metric: (MetricsPoint) -> Double?, higherIsBetter: Bool,
-                  theme: Theme) -> Span {
-    guard let value, value.sessions > 0 else { return Span("—", style: theme.style(.muted)) }
-    guard value.sessions >= minimumSessions else { return Span("n=\(value.sessions)", style: theme.style(.muted)) }
-    guard let shown = metric(value) else { return Span("—", style: theme.style(.muted)) }
-    let text = shown >= 99.95 ? "100%" : String(format: "%.1f%%", shown)
-    // Against the baseline when it has enough sessions too: an arrow when they differ by
-    // more than 0.1 points, coloured by whether that is better (the arrow says it without colour).
-    guard let base = baseline.flatMap({ $0.sessions >= minimumSessions ? metric($0) : nil }), abs(shown - base) > 0.1 else {
-        return Span(text + "  ")
-    }
-    let better = (shown > base) == higherIsBetter
-    return Span(text + (shown > base ? " ▲" : " ▼"), style: theme.style(better ? .statusOK : .statusCrit))
-}
-
-private func anrRate(_ point: MetricsPoint) -> Double? {
-    point.sessions == 0 ? nil : Double(point.anrs) / Double(point.sessions) * 100
 }
 
 /// How many minutes one cell of the trend sums.

@@ -76,32 +76,48 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         Table.Column("STAGE", width: .length(13)),
         Table.Column("GRAY", width: .length(7), alignment: .right),
         Table.Column("ADOPT", width: .length(6), alignment: .right),
-        Table.Column("CF SESS", width: .length(9), alignment: .right),
-        Table.Column("CF USERS", width: .length(9), alignment: .right),
+        Table.Column("CF SESS", width: .length(8), alignment: .right),
+        Table.Column("CF USERS", width: .length(8), alignment: .right),
         Table.Column("ANR", width: .length(6), alignment: .right),
-        Table.Column("CRASH% 1h", width: wide ? .length(30) : .fill(min: 10)),
+        Table.Column("CRASH%", width: .length(6), alignment: .right),
+        Table.Column(wide ? "CRASH% OVER THE LAST HOUR" : "HOUR", width: wide ? .length(30) : .fill(min: 5)),
     ]
     if wide {
         columns.insert(Table.Column("BUILD", width: .length(6), alignment: .right), at: 1)
+        columns.insert(Table.Column("SESS", width: .length(7), alignment: .right), at: 5)
         columns += [Table.Column("UPDATED", width: .length(9)), Table.Column("NOTES", width: .fill(min: 10))]
     }
-    // The sparkline gets as many cells as its column: minutes summed into buckets.
-    let sparkWidth = wide ? 30 : max(10, area.width - 2 - 66 - 7)
+    // The sparkline gets as many cells as its column: minutes summed into buckets. All
+    // rows share one scale, so a release at 30 % crashes does not look like one at 1 %.
+    let sparkWidth = wide ? 30 : max(5, area.width - 2 - 63 - 8)
+    let rates = Dictionary(uniqueKeysWithValues: state.releases.compactMap { release in
+        state.health[release.version].map { (release.version, crashRates($0.points, into: sparkWidth)) }
+    })
+    let top = rates.values.flatMap { $0 }.max()
     let rows = state.releases.enumerated().map { index, release -> [Span] in
         let health = state.health[release.version]
         let baseline = baselineRelease(for: index, in: state.releases).flatMap { state.health[$0.version] }
+        // Drafts and rolled-back releases have no health; the others' is loading until read.
+        let none = Span([.draft, .rolledBack].contains(release.stage) ? "—" : "…", style: theme.style(.muted))
         var row = [
             Span(release.version, style: Style(attributes: .bold)),
             stageSpan(release.stage, theme: theme),
             Span(grayText(release)),
-            Span(health?.total.adoption.map { String(format: "%.1f%%", $0) } ?? "—"),
-            compared(health?.total.crashFreeSessions, baseline?.total.crashFreeSessions, higherIsBetter: true, theme: theme),
-            compared(health?.total.crashFreeUsers, baseline?.total.crashFreeUsers, higherIsBetter: true, theme: theme),
-            compared(health.flatMap(anrRate), baseline.flatMap(anrRate), higherIsBetter: false, theme: theme),
-            Span(health.map { sparkline(crashRates($0.points, into: sparkWidth)) } ?? "", style: theme.style(.spark)),
+            health.map { series in Span(series.total.adoption.map { String(format: "%.1f%%", $0) } ?? "—") } ?? none,
+            health.map { rate($0.total, baseline?.total, \.crashFreeSessions, higherIsBetter: true, theme: theme) } ?? none,
+            health.map { rate($0.total, baseline?.total, \.crashFreeUsers, higherIsBetter: true, theme: theme) } ?? none,
+            health.map { rate($0.total, baseline?.total, \.anrRate, higherIsBetter: false, theme: theme) } ?? none,
+            health.map { series in
+                guard series.total.sessions >= minimumSessions, let value = series.total.crashRate else {
+                    return Span(series.total.sessions == 0 ? "—" : "n=\(series.total.sessions)", style: theme.style(.muted))
+                }
+                return Span(String(format: "%.1f", value))
+            } ?? none,
+            Span(rates[release.version].map { sparkline($0, top: top) } ?? "", style: theme.style(.spark)),
         ]
         if wide {
             row.insert(Span(String(release.build)), at: 1)
+            row.insert(health.map { Span(grouped($0.total.sessions), style: theme.style(.muted)) } ?? none, at: 5)
             row += [Span(duration(max(0, state.shownNow.timeIntervalSince(release.updatedAt))) + " ago"), Span(release.notes, style: theme.style(.muted))]
         }
         return row
@@ -110,18 +126,22 @@ private func drawReleases(_ state: ConsoleState, theme: Theme, into canvas: inou
         columns: columns, rows: rows, selected: state.selected,
         styles: .init(header: theme.style(.tableHeader), row: theme.style(.tableRow), selected: theme.style(.tableSelected)))
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
-    let detailHeight = 5
+    let detailHeight = 6
     // The selected release in full below the table, when there is room for both.
     if inner.height >= state.releases.count + 1 + detailHeight + 1 || inner.height >= 16 {
         let parts = inner.rows([.fill, .length(detailHeight)])
         hits.add(rows: table.render(into: &canvas, area: parts[0]), of: .releases)
-        drawReleaseDetail(state.releases[state.selected], now: state.shownNow, theme: theme, into: &canvas, area: parts[1])
+        let release = state.releases[state.selected]
+        let baseline = baselineRelease(for: state.selected, in: state.releases)
+        drawReleaseDetail(release, health: state.health[release.version], baseline: baseline.map { ($0, state.health[$0.version]) },
+                          now: state.shownNow, theme: theme, into: &canvas, area: parts[1])
     } else {
         hits.add(rows: table.render(into: &canvas, area: inner), of: .releases)
     }
 }
 
-private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into canvas: inout Canvas, area: Rect) {
+private func drawReleaseDetail(_ release: Release, health: MetricsSeries?, baseline: (Release, MetricsSeries?)?, now: Date, theme: Theme,
+                               into canvas: inout Canvas, area: Rect) {
     let rule = theme.style(.muted)
     let title = " \(release.version) (build \(release.build)) "
     canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
@@ -138,5 +158,22 @@ private func drawReleaseDetail(_ release: Release, now: Date, theme: Theme, into
     field("Revision", [Span("\(release.revision)")], x: area.x + half, y: area.y + 1, width: area.width - half)
     field("Created", [Span(timestamp(release.createdAt, now: now))], x: area.x, y: area.y + 2, width: half)
     field("Updated", [Span(timestamp(release.updatedAt, now: now))], x: area.x + half, y: area.y + 2, width: area.width - half)
-    field("Notes", [Span(release.notes)], x: area.x, y: area.y + 3, width: area.width)
+    // The sample behind the rates above: sessions and devices, and the baseline's.
+    var sample: [Span]
+    if let total = health?.total {
+        sample = [Span("\(grouped(total.sessions)) sessions, \(grouped(total.devices ?? 0)) devices in the last hour")]
+        if total.sessions > 0 && total.sessions < minimumSessions { sample.append(Span(" (too few to compare)", style: theme.style(.statusWarn))) }
+    } else {
+        sample = [Span([.draft, .rolledBack].contains(release.stage) ? "none: not offered" : "loading…", style: theme.style(.muted))]
+    }
+    if let (base, baseHealth) = baseline {
+        sample.append(Span("  against \(base.version): \(baseHealth.map { grouped($0.total.sessions) } ?? "…") sessions", style: theme.style(.muted)))
+    }
+    field("Sample", sample, x: area.x, y: area.y + 3, width: area.width)
+    if let guardrail = release.guardrail {
+        field("Guard", guardrailStatus(guardrail, health: health, theme: theme, named: false), x: area.x, y: area.y + 4, width: area.width)
+    } else {
+        field("Guard", [Span("no guardrail", style: theme.style(.muted))], x: area.x, y: area.y + 4, width: area.width)
+    }
+    field("Notes", [Span(release.notes)], x: area.x, y: area.y + 5, width: area.width)
 }

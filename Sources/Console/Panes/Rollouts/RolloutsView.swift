@@ -6,7 +6,7 @@ import TUI
 // percentage and the pending one apart, and a guardrail's halt in plain sight.
 
 /// Lines each release takes: name and stage, slider, spacing.
-private let rowHeight = 3
+private let rowHeight = 4
 
 func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
     let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
@@ -23,9 +23,10 @@ func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
     for (offset, release) in rollouts.dropFirst(first).prefix(fits).enumerated() {
         let index = first + offset
         let y = inner.y + 2 + offset * rowHeight
-        let area = Rect(x: inner.x, y: y, width: inner.width, height: 2)
+        let area = Rect(x: inner.x, y: y, width: inner.width, height: 3)
         let track = drawRollout(release, selected: index == selected, pending: state.pendingGray[release.version],
-                                guardrailHalt: guardrailHalt(of: release, in: state), theme: theme, into: &canvas, area: area)
+                                guardrailHalt: guardrailHalt(of: release, in: state), health: state.health[release.version], theme: theme,
+                                into: &canvas, area: area)
         hits.add(area, .row(.rollouts, index))
         if release.stage == .gray { hits.add(track, .slider(index, track: track)) }
     }
@@ -40,7 +41,7 @@ private func guardrailHalt(of release: Release, in state: ConsoleState) -> Audit
 }
 
 /// Draws one release's name line and slider; returns where the slider's track is.
-private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, theme: Theme,
+private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, health: MetricsSeries?, theme: Theme,
                          into canvas: inout Canvas, area: Rect) -> Rect {
     let base = selected ? theme.style(.tableSelected) : theme.style(.base)
     canvas.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: base)
@@ -53,10 +54,13 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
     if let guardrailHalt {
         spans.append(Span("  ■ HALTED BY GUARDRAIL ", style: theme.style(.statusCrit).adding(.reverse)))
         spans.append(Span(" " + guardrailText(guardrailHalt), style: theme.style(.statusCrit)))
-    } else if let guardrail = release.guardrail {
-        spans.append(Span("  guardrail: halts above \(percentText(guardrail.maxCrashRate)) crashes over \(guardrail.windowMinutes) min", style: theme.style(.muted)))
     }
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
+    // The guardrail as it stands, under the slider.
+    if guardrailHalt == nil, let guardrail = release.guardrail, area.height > 2 {
+        canvas.put(spans: [Span("    ")] + guardrailStatus(guardrail, health: health, theme: theme), x: area.x, y: area.y + 2, maxWidth: area.width,
+                   base: theme.style(.base))
+    }
 
     // The slider: filled to the current percentage; the pending value as a marker.
     let label: [Span]
