@@ -29,11 +29,18 @@ func handleDialog(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
             return []
         }
         dialog.reason = reason
+        // Worse vitals: said plainly, and a second, explicit Enter to go ahead.
+        if dialog.worse != nil && !dialog.confirmedWorse {
+            dialog.confirmedWorse = true
+            state.dialog = dialog
+            return []
+        }
         dialog.phase = .sending
         state.dialog = dialog
         return [.perform(dialog)]
     default:
-        _ = editLine(&dialog.reason, key, limit: ActionDialog.maximumReasonLength)
+        // A changed reason is a new answer: worse vitals are confirmed afresh.
+        if editLine(&dialog.reason, key, limit: ActionDialog.maximumReasonLength) { dialog.confirmedWorse = false }
     }
     state.dialog = dialog
     return []
@@ -139,6 +146,7 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
     }
     let app = state.appID ?? release.app
     var lines: [String] = []
+    var worse: String?
     let title: String
     switch action {
     case .setGray(_, _, let percent):
@@ -156,6 +164,7 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
         lines.append(delta > 0 ? "\(who) will be offered \(release.version)." : "\(who) will no longer be offered \(release.version); installs stay.")
         if let active { lines.append("That is \(percentText(abs(delta))) of the \(devices(active)) of \(app) active in the last hour.") }
         if delta > 0 { lines.append("Every device already in stays in: buckets are stable, a raise only adds.") }
+        if delta > 0 { worse = vitals(of: release, state, into: &lines) }
     case .setStage(_, _, let stage):
         title = "Advance \(app) \(release.version) from \(release.stage.rawValue) to \(stage.rawValue)"
         if stage == .full {
@@ -183,8 +192,43 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
         return []
     }
     lines.append("Now: \(release.stage.rawValue) at \(percentText(release.grayPercent)), revision \(release.revision).")
-    state.dialog = ActionDialog(action: action, title: title, lines: lines, ifMatch: release.etag)
+    var dialog = ActionDialog(action: action, title: title, lines: lines, ifMatch: release.etag)
+    dialog.worse = worse
+    state.dialog = dialog
     return []
+}
+
+/// The release's vitals over the last hour against the previous full release's, with
+/// the sessions behind each, appended to `lines`; what is worse, in words, if anything
+/// is (and both have enough sessions to say so).
+private func vitals(of release: Release, _ state: ConsoleState, into lines: inout [String]) -> String? {
+    guard let index = state.releases.firstIndex(where: { $0.version == release.version }) else { return nil }
+    guard let health = state.health[release.version]?.total else {
+        lines.append("Vitals: not read yet; the raise is blind to them.")
+        return nil
+    }
+    guard let base = baselineRelease(for: index, in: state.releases), let baseline = state.health[base.version]?.total else {
+        lines.append("Vitals: no previous full release to compare with.")
+        return nil
+    }
+    func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0) } ?? "—" }
+    lines.append("Vitals over the last hour, \(release.version) against \(base.version) (full), from \(grouped(health.sessions)) and \(grouped(baseline.sessions)) sessions:")
+    var worse: [String] = []
+    let enough = health.sessions >= minimumSessions && baseline.sessions >= minimumSessions
+    for (name, value, baseValue, higherIsBetter) in [
+        ("crash-free sessions", health.crashFreeSessions, baseline.crashFreeSessions, true),
+        ("crash-free users", health.crashFreeUsers, baseline.crashFreeUsers, true),
+        ("ANR rate", health.anrRate, baseline.anrRate, false),
+    ] {
+        var line = "  \(name) \(percent(value)) against \(percent(baseValue))"
+        if enough, let value, let baseValue, abs(value - baseValue) > 0.1, (value < baseValue) == higherIsBetter {
+            line += "  ▼ WORSE"
+            worse.append("\(name) \(percent(value)) against \(percent(baseValue))")
+        }
+        lines.append(line)
+    }
+    if !enough { lines.append("  too few sessions to compare (fewer than \(minimumSessions) in one of them)") }
+    return worse.isEmpty ? nil : "\(release.version) is doing worse than \(base.version): " + worse.joined(separator: ", ")
 }
 
 /// The app's devices with a session in the last hour, as the releases' health counts

@@ -8,7 +8,7 @@ import TUI
 /// typed, and what happened to the last attempt.
 func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 4, 90)
-    let height = min(area.height, dialog.lines.count + 8)
+    let height = min(area.height, dialog.lines.count + 8 + (dialog.worse == nil ? 0 : 2))
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
     let style = theme.style(.header)
     canvas.fill(box, style: style)
@@ -17,7 +17,12 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     canvas.put(" \(dialog.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style(.accent).over(style).adding(.bold))
     var y = box.y + 1
     for line in dialog.lines where y < box.y + box.height - 4 {
-        canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: style)
+        canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.hasSuffix("▼ WORSE") ? theme.style(.statusCrit).over(style) : style)
+        y += 1
+    }
+    if let worse = dialog.worse, y < box.y + box.height - 5 {
+        y += 1
+        canvas.put("⚠ " + worse, x: box.x + 2, y: y, maxWidth: box.width - 4, style: theme.style(.statusCrit).over(style).adding(.bold))
         y += 1
     }
     y += 1
@@ -28,6 +33,10 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     canvas.put(shown + (dialog.phase == .sending ? "" : "▏"), x: field.x, y: y, maxWidth: field.width, style: theme.style(.tableSelected))
     let status: Span
     switch dialog.phase {
+    case .editing where dialog.worse != nil && dialog.confirmedWorse:
+        status = Span("Worse vitals: Enter again to raise anyway · Esc cancels", style: theme.style(.statusCrit).over(style).adding(.bold))
+    case .editing where dialog.worse != nil:
+        status = Span("Enter, then Enter again to raise despite worse vitals · Esc cancels", style: theme.style(.statusWarn).over(style))
     case .editing: status = Span("Enter sends with If-Match \(dialog.ifMatch) · Esc cancels", style: rule)
     case .sending: status = Span("sending… waiting for the server's answer", style: theme.style(.statusWarn).over(style))
     case .failed(let message): status = Span(message, style: theme.style(.flashError).over(style))

@@ -110,6 +110,11 @@ public struct ActionDialog: Sendable, Equatable {
     public var idempotencyKey: String
     public var reason = ""
     public var phase: Phase = .editing
+    /// What makes this change risky, in words (a raise of a release with worse vitals
+    /// than the previous full one): the dialog says it and asks for a second Enter.
+    public var worse: String?
+    /// The person pressed Enter once with `worse` shown: the next Enter sends.
+    public var confirmedWorse = false
 
     public init(action: Action, title: String, lines: [String], ifMatch: String, idempotencyKey: String = UUID().uuidString) {
         self.action = action

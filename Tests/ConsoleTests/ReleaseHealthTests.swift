@@ -114,3 +114,41 @@ import TUI
         #expect(halted.contains("…"), "not read yet: loading: \(halted)")
     }
 }
+
+/// A raise shows the release's vitals against the previous full release, and when they
+/// are worse says so and needs a second Enter (as Play Console warns on worse vitals).
+@Suite struct VitalsBeforeARaiseTests {
+    static func raise(_ state: inout ConsoleState) {
+        state.caller = Caller(name: "rita", role: .releaseManager)
+        _ = update(&state, .key(.character("3")))
+        _ = update(&state, .key(.right))
+        _ = update(&state, .key(.enter))
+    }
+
+    @Test func worseVitalsAreSaidPlainlyAndNeedASecondEnter() throws {
+        var state = ReleaseHealthTests.state()  // 5.3.0 at 97.0 % crash-free sessions, 5.2.0 at 99.4 %
+        Self.raise(&state)
+        let dialog = try #require(state.dialog)
+        #expect(dialog.lines.contains { $0.contains("crash-free sessions 97.0% against 99.4%") && $0.hasSuffix("▼ WORSE") })
+        #expect(dialog.lines.contains { $0.contains("from 1,000 and 1,000 sessions") }, "the sample sizes")
+        #expect(dialog.worse?.contains("5.3.0 is doing worse than 5.2.0") == true)
+        #expect(ConsoleTests.screen(state).contains("⚠ 5.3.0 is doing worse than 5.2.0"))
+        for character in "INC-9 ok" { _ = update(&state, .key(.character(character))) }
+        #expect(update(&state, .key(.enter)).isEmpty, "the first Enter only confirms")
+        #expect(ConsoleTests.screen(state).contains("Enter again to raise anyway"))
+        let effects = update(&state, .key(.enter))
+        #expect(effects.contains { if case .perform = $0 { true } else { false } }, "the second sends")
+    }
+
+    @Test func vitalsNoWorseSendOnTheFirstEnter() throws {
+        var state = ReleaseHealthTests.state()
+        var health = state.health
+        health["5.3.0"] = ReleaseHealthTests.series("5.3.0", crashFree: 99.5, users: 99.6, crashes: [0, 0, 1, 1], anrs: 1)
+        state.health = health
+        Self.raise(&state)
+        let dialog = try #require(state.dialog)
+        #expect(dialog.worse == nil)
+        for character in "ok" { _ = update(&state, .key(.character(character))) }
+        #expect(update(&state, .key(.enter)).contains { if case .perform = $0 { true } else { false } })
+    }
+}
