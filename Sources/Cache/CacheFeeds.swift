@@ -187,6 +187,20 @@ extension CacheStore {
         return json.flatMap { try? WireFormat.decoder().decode(FleetOverview.self, from: Data($0.utf8)) }
     }
 
+    /// How far changes have got on an app's devices, as the server last counted.
+    public func storeReach(_ reach: AppReach, etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO documents (name, json) VALUES (?, ?)",
+                           arguments: ["reach:\(reach.app)", String(decoding: try WireFormat.encoder().encode(reach), as: UTF8.self)])
+            try Self.record(db, resource: .reach(app: reach.app), etag: etag, at: date)
+        }
+    }
+
+    public func reach(app: String) throws -> AppReach? {
+        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM documents WHERE name = ?", arguments: ["reach:\(app)"]) }
+        return json.flatMap { try? WireFormat.decoder().decode(AppReach.self, from: Data($0.utf8)) }
+    }
+
     /// Replaces the alerts with the server's answer (open and lately resolved, every app).
     public func replaceAlerts(_ alerts: [Alert], etag: String?, at date: Date) throws {
         try pool.write { db in

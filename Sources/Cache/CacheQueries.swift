@@ -14,6 +14,7 @@ public enum SyncResource: Hashable, Sendable, CustomStringConvertible {
     case health(app: String)
     case fleet
     case alerts
+    case reach(app: String)
 
     /// Its row in `sync_state` (the values the column has always held).
     public var key: String {
@@ -27,6 +28,7 @@ public enum SyncResource: Hashable, Sendable, CustomStringConvertible {
         case .health(let app): "health:\(app)"
         case .fleet: "fleet"
         case .alerts: "alerts"
+        case .reach(let app): "reach:\(app)"
         }
     }
 

@@ -53,7 +53,8 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
     case .switchChanged(let changed):
         state.dialog = nil
         if let index = state.switches.firstIndex(where: { $0.key == changed.key }) { state.switches[index] = changed }
-        state.flash = Flash(text: "\(changed.key) is now \(changed.enabled ? "ON" : "OFF") (confirmed by the server, revision \(changed.revision))",
+        state.flash = Flash(text: "\(changed.key) is now \(changed.enabled ? "ON" : "OFF") (confirmed by the server, revision \(changed.revision)); "
+                            + "devices take it at their next check (REACHED counts them)",
                             isError: false, shownAt: state.now)
         return [.refresh]
     case .switchConflict(let current):

@@ -335,6 +335,7 @@ struct SnapshotMemo {
             }
         }
         if read.switches { snapshot.switches = try cache.switches(app: app) }
+        if read.reach { snapshot.reach = try cache.reach(app: app) }
         if read.health {
             let polledAt = try cache.syncRecord(resource: .health(app: app))?.fetchedAt
             if let last = health, last.app == app, last.polledAt == polledAt {

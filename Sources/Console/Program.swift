@@ -26,6 +26,8 @@ public struct CacheRead: Sendable, Equatable {
     /// Every app at a glance (the overview). Alerts are read with every read: the
     /// header counts them on every pane.
     public var fleet = false
+    /// How far changes have got on the app's devices.
+    public var reach = false
 
     public init(app: String?, crashEvents: CrashEventFilter? = nil, crashIssues: Bool = false, issueTrends: Bool = false,
                 switches: Bool = false, health: Bool = false, auditLimit: Int = 0, fleet: Bool = false) {

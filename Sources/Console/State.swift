@@ -36,6 +36,8 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var fleet: FleetOverview?
     /// Open and lately resolved alerts of every app, newest first.
     public var alerts: [Alert] = []
+    /// How far changes have got on the app's devices, when read.
+    public var reach: AppReach?
     /// The read this answers (nil: applies whatever the screen shows, as in tests).
     public var read: CacheRead?
 
@@ -162,6 +164,8 @@ public struct AppData: Sendable {
     public var switches: [Switch] = []
     public var health: [String: MetricsSeries] = [:]
     public var issueTrends: [String: [Int]] = [:]
+    /// How far changes have got on the app's devices (switch values, offers, installs).
+    public var reach: AppReach? = nil
     /// Gray percentages being set on the Rollouts pane, by release version, not yet sent.
     public var pendingGray: [String: Double] = [:]
     /// What each pane keeps for itself (see `PaneStateKey`).
@@ -281,6 +285,10 @@ public struct ConsoleState: Sendable {
     public var issueTrends: [String: [Int]] {
         get { appData.issueTrends }
         set { appData.issueTrends = newValue }
+    }
+    public var reach: AppReach? {
+        get { appData.reach }
+        set { appData.reach = newValue }
     }
     public var pendingGray: [String: Double] {
         get { appData.pendingGray }

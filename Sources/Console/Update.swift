@@ -146,6 +146,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     state.crashEventCount = snapshot.crashEventCount
     if !snapshot.health.isEmpty { state.health = snapshot.health }
     if !snapshot.issueTrends.isEmpty { state.issueTrends = snapshot.issueTrends }
+    if let reach = snapshot.reach { state.reach = reach }
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
     for unit in state.panes { unit.show(snapshot, &state) }

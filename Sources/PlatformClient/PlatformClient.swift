@@ -91,6 +91,11 @@ public final class PlatformClient {
         try get("/v1/fleet", as: FleetOverview.self, etag: etag)
     }
 
+    /// How far changes have got: devices that checked lately, by switch value and release.
+    public func reach(app: String, etag: String? = nil) throws(PlatformError) -> Fetched<AppReach> {
+        try get("/v1/apps/\(Self.segment(app))/reach", as: AppReach.self, etag: etag)
+    }
+
     /// Open alerts and those resolved in the last day, every app, newest first.
     public func alerts(etag: String? = nil) throws(PlatformError) -> Fetched<[Alert]> {
         try get("/v1/alerts", as: [Alert].self, etag: etag)

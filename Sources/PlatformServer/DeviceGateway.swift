@@ -141,7 +141,7 @@ struct GatewayResponder: Sendable {
             let check = try UpgradeCheck { GatewayHTTP.parameter($0, in: bytes, query: request.query) }
             guard let snapshot = try store.snapshotNow(app: check.app) else { throw UpgradeCheck.unknownApp(check.app) }
             body.removeAll(keepingCapacity: true)
-            check.appendAnswer(from: snapshot, to: &body)
+            check.appendAnswer(from: snapshot, to: &body, reach: store.reach)
             GatewayHTTP.appendResponse(status: 200, contentType: "application/json", body: body, keepAlive: keepAlive, date: date, to: &out)
         } catch let error as ProblemError {
             problem(error.problem.status, error.problem.detail ?? error.problem.title)

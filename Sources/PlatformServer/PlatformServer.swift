@@ -125,6 +125,7 @@ public struct PlatformServer: Sendable {
         addFunnelRoutes(to: v1)
         addAlertRoutes(to: v1)
         addFleetRoutes(to: v1)
+        addReachRoute(to: v1)
         routes.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }

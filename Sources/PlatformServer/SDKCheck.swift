@@ -34,7 +34,8 @@ struct UpgradeCheck {
 
     /// What this device should run and which switches are on for it: the JSON of an
     /// `UpgradeAnswer`, appended to `out`.
-    func appendAnswer(from snapshot: AppSnapshot, to out: inout [UInt8]) {
+    /// What it was told is recorded in `reach`, so that a change's progress can be shown.
+    func appendAnswer(from snapshot: AppSnapshot, to out: inout [UInt8], reach: DeviceReach) {
         let offer = UpgradePolicy.offer(releases: snapshot.releases, app: app, device: device, current: version).map {
             UpgradeAnswer.Offer(version: $0.version, build: $0.build, stage: $0.stage, notes: $0.notes)
         }
@@ -43,6 +44,8 @@ struct UpgradeCheck {
             (key: snapshot.switches[index].key,
              value: UpgradePolicy.value(of: snapshot.switches[index], os: device.os, version: version, device: device.id))
         }
+        reach.record(app: app, device: device.id, DeviceReach.Seen(runs: version, offered: offer?.version, keys: switches.map(\.key),
+                                                                   values: switches.map(\.value), at: Date()))
         UpgradeAnswer.appendJSON(app: app, device: device.id, current: version, offer: offer, switches: switches, to: &out)
     }
 }
@@ -57,7 +60,7 @@ extension PlatformServer {
             guard let snapshot = try await store.snapshot(app: check.app) else { throw UpgradeCheck.unknownApp(check.app) }
             var body: [UInt8] = []
             body.reserveCapacity(512)
-            check.appendAnswer(from: snapshot, to: &body)
+            check.appendAnswer(from: snapshot, to: &body, reach: store.reach)
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }

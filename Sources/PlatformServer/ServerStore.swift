@@ -8,6 +8,8 @@ public final class ServerStore: Sendable {
     let db: any DatabaseWriter
     /// What the upgrade check reads; every write to releases or switches clears it.
     let snapshots = SnapshotCache()
+    /// What each device was told at its last upgrade check (see `DeviceReach`).
+    let reach = DeviceReach()
 
     /// Opens (creating if needed) the store at `path`, or an in-memory store when nil.
     public init(path: String?) throws {

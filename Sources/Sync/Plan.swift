@@ -10,6 +10,8 @@ public enum DataKind: String, Sendable, CaseIterable {
     case fleet
     /// Alerts of every app.
     case alerts
+    /// How far changes have got on the focused app's devices.
+    case reach
 }
 
 /// What the person is looking at: one app, and the kinds of data of the pane on screen.
@@ -26,7 +28,7 @@ public struct Interest: Sendable, Equatable {
 /// One thing the poller fetches.
 struct Job: Hashable, Sendable, CustomStringConvertible {
     enum Kind: String, Sendable {
-        case apps, releases, switches, crashIssues, crashEvents, audit, health, fleet, alerts
+        case apps, releases, switches, crashIssues, crashEvents, audit, health, fleet, alerts, reach
         /// Not a fetch: trims the cache to its retention.
         case prune
     }
@@ -79,6 +81,8 @@ func plan(apps: [String], interest: Interest, intervals: PollIntervals) -> [(job
         if focused {
             let every = interest.visible.contains(.health) ? intervals.focused : intervals.background
             jobs.append((Job(kind: .health, app: app), every))
+            // Reach moves as devices check: often while a pane shows it, else not at all.
+            if interest.visible.contains(.reach) { jobs.append((Job(kind: .reach, app: app), intervals.visible)) }
         }
     }
     jobs.append((Job(kind: .audit), interest.visible.contains(.audit) ? intervals.visible : intervals.focused))

@@ -333,6 +333,10 @@ public final class SyncEngine: Sendable {
             return try conditional(.fleet, now, fetch: { try client.fleet(etag: $0) }) {
                 try cache.storeFleet($0, etag: $1, at: now)
             }
+        case (.reach, let app?):
+            return try conditional(.reach(app: app), now, fetch: { try client.reach(app: app, etag: $0) }) {
+                try cache.storeReach($0, etag: $1, at: now)
+            }
         case (.alerts, _):
             return try conditional(.alerts, now, fetch: { try client.alerts(etag: $0) }) {
                 try cache.replaceAlerts($0, etag: $1, at: now)

@@ -84,3 +84,41 @@ import TUI
         #expect(release(of: detail, in: state)?.version == "5.3.0", "not in the filter's release: the live edge")
     }
 }
+
+/// Proof a change took, as the person sees it: how many devices have a switch's current
+/// value, and for a release how many were offered it and run it.
+@Suite struct ReachShownTests {
+    static func state(reach: AppReach) -> ConsoleState {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .dataChanged(
+            {
+                var snapshot = CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android",
+                                             lastFetched: ConsoleTests.now,
+                                             switches: [ControlsPaneTests.breaker("pay-api"), ControlsPaneTests.breaker("new-checkout", enabled: false)])
+                snapshot.reach = reach
+                return snapshot
+            }(),
+            SyncStatus(connection: .online, since: ConsoleTests.now)))
+        return state
+    }
+
+    static let reach = AppReach(app: "wallet-android", windowMinutes: 60, devices: 40,
+                                switches: [SwitchReach(key: "pay-api", on: 40, off: 0), SwitchReach(key: "new-checkout", on: 25, off: 15)],
+                                releases: [ReleaseReach(version: "5.3.0", running: 31, offered: 6), ReleaseReach(version: "5.1.1", running: 3, offered: 0)])
+
+    @Test func breakersCountTheDevicesOnTheCurrentValue() {
+        var state = Self.state(reach: Self.reach)
+        _ = update(&state, .key(.character("4")))
+        let lines = ConsoleTests.screen(state).lines
+        #expect(lines.first { $0.contains("pay-api") }?.contains("all 40") == true)
+        #expect(lines.first { $0.contains("new-checkout") }?.contains("15/40") == true, "turned off: 15 of 40 devices have been told")
+    }
+
+    @Test func rolloutsSayWhoWasOfferedAndWhoStillRunsAHaltedRelease() {
+        var state = Self.state(reach: Self.reach)
+        _ = update(&state, .key(.character("3")))
+        let screen = ConsoleTests.screen(state)
+        #expect(screen.contains("offered to 6 at their last check; 31 devices run it"))
+        #expect(screen.contains("new offers stopped; 3 devices run it"))
+    }
+}

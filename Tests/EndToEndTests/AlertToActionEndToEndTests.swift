@@ -7,8 +7,9 @@ import XCTest
 /// The on-call engineer's whole path in the real console against a server with the
 /// simulated fleet: the overview puts the spiking app on top with an alert; `!`, `Enter`
 /// lands on the crashing issue; `H` halts its release with a reason (three keys from
-/// launch to the dialog); the `new-checkout` kill switch goes off; a minute later the
-/// fleet sends no more of the spike, and the gray release's alert has resolved.
+/// launch to the dialog); the `new-checkout` kill switch goes off and the console shows
+/// devices picking it up; a minute later the fleet sends no more of the spike, and the
+/// gray release's alert has resolved.
 final class AlertToActionEndToEndTests: XCTestCase {
     func testFromTheOverviewToTheHaltAndTheKillSwitchAndTheSpikeStops() throws {
         let folder = Harness.temporaryFolder()
@@ -70,6 +71,12 @@ final class AlertToActionEndToEndTests: XCTestCase {
         let spike = try XCTUnwrap(client.crashIssues(app: app).value?.first { $0.fingerprint == fingerprint })
         XCTAssertLessThan(spike.lastSeen, switchedOff.addingTimeInterval(60),
                           "the checkout crash was last seen \(spike.lastSeen.timeIntervalSince(switchedOff)) s after new-checkout went off")
+
+        // The console shows the devices picking the new value up, until all that checked have it.
+        try waitUntil("every device that checked has new-checkout off", timeout: 120) {
+            let row = try terminal.screen().split(separator: "\n").first { $0.contains("new-checkout") && $0.contains("OFF") } ?? ""
+            return row.range(of: #"all [0-9]"#, options: .regularExpression) != nil
+        }
 
         // The gray release's "new issue" alert resolved when it was halted.
         try terminal.send("0")

@@ -16,8 +16,11 @@ extension ListID {
 
 extension PaneUnit {
     static let breakers = PaneUnit(
-        .breakers, title: "Breakers", key: "4", data: [.switches],
-        read: { read, _ in read.switches = true },
+        .breakers, title: "Breakers", key: "4", data: [.switches, .reach],
+        read: { read, _ in
+            read.switches = true
+            read.reach = true
+        },
         list: { state in PaneList(id: .switches, count: state.switches.count, secondClickOpens: true) },
         keys: { _ in
             [KeyAction([.character(" "), .enter], short: "space", hint: "flip", help: "flip the switch (asks why)", permission: .changesSwitches) { _, state in
@@ -77,6 +80,7 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
     }
     let columns = [
         Table.Column("STATE", width: .length(12)),
+        Table.Column("REACHED", width: .length(11), alignment: .right),
         Table.Column("KEY", width: .length(16)),
         Table.Column("KIND", width: .length(11)),
         Table.Column("SCOPE", width: .length(36)),
@@ -94,6 +98,7 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
             : item.enabled ? Span("[● ON ]", style: theme.style(.toggleOn)) : Span("[○ OFF]", style: theme.style(.toggleOff).adding(.bold))
         return [
             stateSpan,
+            reachSpan(item, state.reach, theme: theme),
             Span(item.key, style: Style(attributes: .bold)),
             Span(item.kind == .circuitBreaker ? "breaker" : "kill switch"),
             Span(scopeText(item.scope), style: theme.style(.muted)),
@@ -107,4 +112,15 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
     hits.add(rows: shown, of: .switches)
     // The state cell (the first column) flips the breaker.
     for (row, rect) in shown { hits.add(Rect(x: rect.x, y: rect.y, width: 12, height: 1), .toggle(row)) }
+}
+
+/// Devices that have the switch's current value, of those that checked in the last
+/// hour: a flip reaches devices at their next check, and this shows it spreading.
+private func reachSpan(_ item: Switch, _ reach: AppReach?, theme: Theme) -> Span {
+    guard let reach else { return Span("…", style: theme.style(.muted)) }
+    guard reach.devices > 0, let counts = reach.switchReach(item.key) else { return Span("—", style: theme.style(.muted)) }
+    let told = item.enabled ? counts.on : counts.off
+    let all = counts.on + counts.off
+    if told == all { return Span("all \(grouped(all))", style: theme.style(.statusOK)) }
+    return Span("\(grouped(told))/\(grouped(all))", style: theme.style(.statusWarn))
 }

@@ -17,11 +17,12 @@ extension ListID {
 
 extension PaneUnit {
     static let rollouts = PaneUnit(
-        .rollouts, title: "Rollouts", key: "3", data: [.releases, .audit, .health],
+        .rollouts, title: "Rollouts", key: "3", data: [.releases, .audit, .health, .reach],
         read: { read, _ in
             // Rollouts count the devices a change reaches from health, and say which
             // halts were the guardrail's from the audit log.
             read.health = true
+            read.reach = true
             read.auditLimit = max(read.auditLimit, 200)
         },
         list: { state in PaneList(id: .rollouts, count: state.rollouts.count, filterable: false) },

@@ -25,7 +25,7 @@ func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
         let y = inner.y + 2 + offset * rowHeight
         let area = Rect(x: inner.x, y: y, width: inner.width, height: 3)
         let track = drawRollout(release, selected: index == selected, pending: state.pendingGray[release.version],
-                                guardrailHalt: guardrailHalt(of: release, in: state), health: state.health[release.version], theme: theme,
+                                guardrailHalt: guardrailHalt(of: release, in: state), health: state.health[release.version], reach: state.reach, theme: theme,
                                 into: &canvas, area: area)
         hits.add(area, .row(.rollouts, index))
         if release.stage == .gray { hits.add(track, .slider(index, track: track)) }
@@ -41,7 +41,7 @@ private func guardrailHalt(of release: Release, in state: ConsoleState) -> Audit
 }
 
 /// Draws one release's name line and slider; returns where the slider's track is.
-private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, health: MetricsSeries?, theme: Theme,
+private func drawRollout(_ release: Release, selected: Bool, pending: Double?, guardrailHalt: AuditEntry?, health: MetricsSeries?, reach: AppReach?, theme: Theme,
                          into canvas: inout Canvas, area: Rect) -> Rect {
     let base = selected ? theme.style(.tableSelected) : theme.style(.base)
     canvas.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: base)
@@ -56,10 +56,25 @@ private func drawRollout(_ release: Release, selected: Bool, pending: Double?, g
         spans.append(Span(" " + guardrailText(guardrailHalt), style: theme.style(.statusCrit)))
     }
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
-    // The guardrail as it stands, under the slider.
-    if guardrailHalt == nil, let guardrail = release.guardrail, area.height > 2 {
-        canvas.put(spans: [Span("    ")] + guardrailStatus(guardrail, health: health, theme: theme), x: area.x, y: area.y + 2, maxWidth: area.width,
-                   base: theme.style(.base))
+    // Under the slider: where the release has got on devices, and its guardrail.
+    if area.height > 2 {
+        var spans = [Span("    ")]
+        if let counts = reach?.releaseReach(release.version) {
+            let running = "\(grouped(counts.running)) \(counts.running == 1 ? "device runs" : "devices run") it"
+            if release.stage == .halted || release.stage == .rolledBack {
+                spans.append(Span("new offers stopped; \(running)", style: theme.style(.statusWarn)))
+            } else {
+                spans.append(Span("offered to \(grouped(counts.offered)) at their last check; \(running)", style: theme.style(.accent)))
+            }
+        } else if reach != nil {
+            spans.append(Span(release.stage == .halted ? "new offers stopped; no device runs it" : "no device has been offered it yet",
+                              style: theme.style(.muted)))
+        }
+        if guardrailHalt == nil, let guardrail = release.guardrail {
+            if spans.count > 1 { spans.append(Span(" · ", style: theme.style(.muted))) }
+            spans += guardrailStatus(guardrail, health: health, theme: theme)
+        }
+        canvas.put(spans: spans, x: area.x, y: area.y + 2, maxWidth: area.width, base: theme.style(.base))
     }
 
     // The slider: filled to the current percentage; the pending value as a marker.
