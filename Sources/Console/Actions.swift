@@ -22,6 +22,7 @@ func handleDialog(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     case .control("c"):
         return [.quit]
     case .enter:
+        guard !dialog.stale else { return [] }  // the dialog says why; Esc closes
         let reason = dialog.reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else {
             dialog.phase = .failed("a reason is required: type why, then Enter")
@@ -68,7 +69,9 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
                 return [.refresh]
             }
             dialog.ifMatch = current.etag
-            dialog.lines.insert("Changed meanwhile by \(current.updatedBy): it is \(current.enabled ? "ON" : "OFF") now.", at: 0)
+            let target = "\(current.app)/switches/\(current.key)"
+            dialog.lines.insert("Changed meanwhile by \(changedBy(target: target, state, fallback: current.updatedBy))\(reasonText(target: target, state)): "
+                                + "it is \(current.enabled ? "ON" : "OFF") now.", at: 0)
         }
         // A new request on the new state: a new key, so it is not taken for a replay.
         dialog.idempotencyKey = UUID().uuidString
@@ -87,7 +90,10 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         if let current {
             replace(current, in: &state)
             dialog.ifMatch = current.etag
-            dialog.lines.insert("Changed meanwhile: it is \(current.stage.rawValue.replacingOccurrences(of: "_", with: " ")) at \(percentText(current.grayPercent)) now (revision \(current.revision)).", at: 0)
+            let target = "\(current.app)/\(current.version)"
+            dialog.lines.insert("Changed meanwhile by \(changedBy(target: target, state, fallback: "someone else"))\(reasonText(target: target, state)): "
+                                + "it is \(current.stage.rawValue.replacingOccurrences(of: "_", with: " ")) at \(percentText(current.grayPercent)) now "
+                                + "(revision \(current.revision)).", at: 0)
         }
         dialog.idempotencyKey = UUID().uuidString
         dialog.phase = .failed("someone else changed it first; check the new state, then Enter to apply or Esc")

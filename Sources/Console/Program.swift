@@ -109,6 +109,8 @@ extension ConsoleState {
     public var cacheRead: CacheRead {
         var read = CacheRead(app: appID)
         unit.read(&read, self)
+        // An open dialog follows its target: the audit log says who changed it and why.
+        if dialog != nil { read.auditLimit = max(read.auditLimit, 100) }
         return read
     }
 

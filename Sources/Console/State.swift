@@ -117,6 +117,9 @@ public struct ActionDialog: Sendable, Equatable {
     public var worse: String?
     /// The person pressed Enter once with `worse` shown: the next Enter sends.
     public var confirmedWorse = false
+    /// Someone else changed the target so that this change no longer means what was
+    /// chosen: it is not sent; Esc closes.
+    public var stale = false
 
     public init(action: Action, title: String, lines: [String], ifMatch: String, idempotencyKey: String = UUID().uuidString) {
         self.action = action

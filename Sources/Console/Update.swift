@@ -131,6 +131,14 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
 /// Puts the snapshot's lists on screen, each through its `/` filter, keeping selections.
 func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     let rolloutsBefore = state.rollouts
+    // A pending gray percentage keeps its direction when someone else moves the release:
+    // it moves by as much, so that a raise being prepared never turns into a lower.
+    for (version, pending) in state.pendingGray {
+        guard let before = state.releases.first(where: { $0.version == version }),
+              let after = snapshot.releases.first(where: { $0.version == version }), after.grayPercent != before.grayPercent else { continue }
+        let moved = min(100, max(0.01, ((pending - before.grayPercent + after.grayPercent) * 100).rounded() / 100))
+        state.pendingGray[version] = after.stage == .gray && moved != after.grayPercent ? moved : nil
+    }
     state.releases = keepingSelection(of: .releases, in: state.releases, state.filtered(snapshot.releases, .releases), &state, id: \.version)
     _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
     let facets = state.crashFilter
@@ -151,6 +159,7 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
     for unit in state.panes { unit.show(snapshot, &state) }
     applyPendingFocus(&state)
+    followDialogTarget(&state)
 }
 
 /// Shows the last snapshot's lists through the filters as they are now; a paused live

@@ -121,7 +121,8 @@ import TUI
         _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .releaseConflict(current: current)))
         let dialog = try! #require(state.dialog)
         #expect(dialog.ifMatch == "\"r7\"")
-        #expect(ConsoleTests.screen(state).contains("Changed meanwhile: it is gray at 50% now (revision 7)"))
+        #expect(ConsoleTests.screen(state).contains("Changed meanwhile by someone else: it is gray at 50% now (revision 7)"),
+                "without the audit log at hand, no name is made up")
         #expect(state.releases.first { $0.version == "5.3.0" }?.grayPercent == 50)
     }
 

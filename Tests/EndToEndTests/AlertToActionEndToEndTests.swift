@@ -85,3 +85,44 @@ final class AlertToActionEndToEndTests: XCTestCase {
         XCTAssertEqual(try terminal.waitForExit(), 0)
     }
 }
+
+/// Two operators on one release: the dialog open in the console follows the change the
+/// other makes through the API, names them and their reason, and sends against the new
+/// state.
+final class OtherOperatorEndToEndTests: XCTestCase {
+    func testAnOpenRaiseDialogFollowsAnotherOperatorsChange() throws {
+        let folder = Harness.temporaryFolder()
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let client = try PlatformClient(baseURL: server.url, token: server.token)
+        let app = try XCTUnwrap(client.apps().value?.first)
+        let releases = try XCTUnwrap(client.releases(app: app.id).value)
+        let gray = try XCTUnwrap(releases.first { $0.stage == .gray && $0.grayPercent <= 90 })
+        let rollouts = releases.filter { [.whitelist, .gray, .halted].contains($0.stage) }
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
+        try terminal.waitFor(["online", "ALERTS"])
+        try terminal.send("3")
+        try terminal.waitFor(["\(gray.version) (build"])
+        for _ in 0..<(try XCTUnwrap(rollouts.firstIndex { $0.version == gray.version })) { try terminal.send("j") }
+        try terminal.send("Right", "Right", "Right", "Enter")
+        let raised = gray.grayPercent + 3
+        try terminal.waitFor(["Raise the gray of \(app.id) \(gray.version)", "Reason:"])
+        try terminal.tmux(["send-keys", "-t", "main", "-l", "more users INC-12"])
+
+        // Meanwhile, someone else raises it a little, with a reason.
+        let other = try client.patchRelease(app: app.id, version: gray.version,
+                                            ReleasePatch(grayPercent: gray.grayPercent + 1, reason: "ramp per plan"), ifMatch: gray.etag)
+        let now = percentText(other.grayPercent)
+        try terminal.waitFor(["changed \(gray.version) to gray at \(now)", "(\"ramp per plan\")", "from \(now) to \(percentText(raised))"], timeout: 30)
+        try terminal.send("Enter")
+        try terminal.waitFor(["\(gray.version) is now gray at \(percentText(raised)) (confirmed by the server"])
+        XCTAssertEqual(try client.release(app: app.id, version: gray.version).grayPercent, raised)
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+
+    /// As the console writes percentages.
+    func percentText(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))%" : String(format: "%.2f%%", value)
+    }
+}

@@ -43,7 +43,12 @@ func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
         state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
         return []
     }
-    let item = state.switches[index]
+    state.dialog = flipDialog(state.switches[index], app: app, state)
+    return []
+}
+
+/// The dialog that turns `item` the other way: what it does and where.
+func flipDialog(_ item: Switch, app: String, _ state: ConsoleState) -> ActionDialog {
     let enable = !item.enabled
     let what = item.kind == .circuitBreaker ? "circuit breaker" : "kill switch"
     let title = "Turn \(enable ? "ON" : "OFF") \(what) \(item.key) of \(app)"
@@ -55,8 +60,7 @@ func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
     case (.killSwitch, true): lines.append("The feature turns back on on those devices at their next check.")
     }
     lines.append("Last changed by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.now)).")
-    state.dialog = ActionDialog(action: .setSwitch(app: app, key: item.key, enabled: enable), title: title, lines: lines, ifMatch: item.etag)
-    return []
+    return ActionDialog(action: .setSwitch(app: app, key: item.key, enabled: enable), title: title, lines: lines, ifMatch: item.etag)
 }
 
 /// "Android, iOS · 5.2.0–5.4.0 · 50% of devices"
