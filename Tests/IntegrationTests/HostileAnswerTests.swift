@@ -37,6 +37,10 @@ final class HostileAnswerTests: XCTestCase {
             ("gray change", { _ = try client.patchRelease(app: "a", version: "1.0", ReleasePatch(grayPercent: 5, reason: "r"), ifMatch: "\"r1\"") }),
             ("halt", { _ = try client.perform(.halt, app: "a", version: "1.0", reason: "r", ifMatch: "\"r1\"") }),
             ("switch flip", { _ = try client.patchSwitch(app: "a", key: "k", SwitchPatch(enabled: false, reason: "r"), ifMatch: "\"s1\"") }),
+            ("fleet", { _ = try client.fleet() }),
+            ("alerts", { _ = try client.alerts() }),
+            ("reach", { _ = try client.reach(app: "a") }),
+            ("alert acknowledgement", { _ = try client.acknowledgeAlert(id: 1, reason: "r", ifMatch: "\"alert-1-r1\"") }),
             ("live stream", { _ = try client.followCrashes(app: "a", lastEventID: "0", idleTimeout: 5) { (_: [CrashEvent], _: String?) in true } }),
         ]
     }
