@@ -160,7 +160,7 @@ private func globalKeys(for state: ConsoleState, claimed: Set<Key>) -> [KeyActio
     }
     let apps: [Key] = [.character("a"), .character("A")].filter { !claimed.contains($0) }
     keys += [
-        KeyAction(apps, short: apps.count == 2 ? "a/A" : "a", hint: apps.count == 2 ? "next/prev app" : "next app") { key, state in
+        KeyAction(apps, short: apps.count == 2 ? "a/A" : apps.first?.label, hint: apps.count == 2 ? "next/prev app" : apps == [.character("A")] ? "prev app" : "next app") { key, state in
             switchApp(by: key == .character("a") ? 1 : -1, &state)
         },
     ]

@@ -146,6 +146,14 @@ import TUI
         #expect(ConsoleTests.screen(state).contains("⚑ 1 alert"))
     }
 
+    @Test func onTheAlertsAIsAcknowledgeAndTheHintsSaySo() {
+        var state = Self.state()
+        _ = update(&state, .key(.character("!")))
+        let hints = ConsoleTests.screen(state, size: Size(width: 200, height: 60)).lines.last ?? ""
+        #expect(hints.contains("a acknowledge"))
+        #expect(hints.contains("A prev app") && !hints.contains("a next app"), "a key is offered for one thing only: \(hints)")
+    }
+
     @Test func aViewerIsNotOfferedAcknowledgingAndIsToldWhy() {
         var state = Self.state()
         state.caller = Caller(name: "vi", role: .viewer)
