@@ -13,9 +13,9 @@ extension PlatformServer {
         v1.post("alerts/:id/acknowledge") { request, context in
             let (body, mutation) = try await mutationInput(AlertAcknowledgement.self, request: request, context: context,
                                                            allowed: \.mayAcknowledgeAlerts)
-            guard let id = Int64(try context.parameters.require("id")), id > 0 else {
-                throw ProblemError(.badRequest, "an alert id is a positive whole number")
-            }
+            // Alert ids are positive whole numbers: anything else names no alert.
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), id > 0 else { throw ProblemError(.notFound, "no alert '\(text)'") }
             return try await store.mutate(ServerStore.alertResource(id: id), context: mutation, reason: body.reason) { current in
                 guard current.isOpen else {
                     throw ProblemError(.conflict, "alert \(id) is resolved already; there is nothing to acknowledge")
