@@ -55,8 +55,10 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         state.dialog = nil
         if let index = state.switches.firstIndex(where: { $0.key == changed.key }) { state.switches[index] = changed }
         state.flash = Flash(text: "\(changed.key) is now \(changed.enabled ? "ON" : "OFF") (confirmed by the server, revision \(changed.revision)); "
-                            + "devices take it at their next check (REACHED counts them)",
+                            + "devices take it at their next check",
                             isError: false, shownAt: state.now)
+        state.outcome = ChangeOutcome(app: changed.app, change: .switchValue(key: changed.key, on: changed.enabled),
+                                      summary: "\(changed.key) \(changed.enabled ? "ON" : "OFF")", since: state.now)
         return [.refresh]
     case .switchConflict(let current):
         guard case .setSwitch(_, _, let enabled) = dialog.action else { return [] }
@@ -85,6 +87,10 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         state.flash = Flash(text: "\(release.version) is now \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))"
                             + (release.stage == .gray ? " at \(percentText(release.grayPercent))" : "")
                             + " (confirmed by the server, revision \(release.revision))", isError: false, shownAt: state.now)
+        state.outcome = ChangeOutcome(app: release.app, change: .release(version: release.version),
+                                      summary: "\(release.version) \(release.stage.rawValue.replacingOccurrences(of: "_", with: " "))"
+                                          + (release.stage == .gray ? " at \(percentText(release.grayPercent))" : ""),
+                                      since: state.now)
         return [.refresh]
     case .releaseConflict(let current):
         if let current {

@@ -111,6 +111,8 @@ extension ConsoleState {
         unit.read(&read, self)
         // An open dialog follows its target: the audit log says who changed it and why.
         if dialog != nil { read.auditLimit = max(read.auditLimit, 100) }
+        // A confirmed change is followed as it reaches devices.
+        if let outcome, outcome.app == appID { read.reach = true }
         return read
     }
 
@@ -139,7 +141,7 @@ extension ConsoleState {
     /// whether a flash is up (it expires). The runtime draws on a turn that brought
     /// nothing but the clock only when this changed.
     public var clockFace: [Double] {
-        [shownNow.timeIntervalSince1970, flash == nil ? 0 : 1]
+        [shownNow.timeIntervalSince1970, flash == nil ? 0 : 1, outcome == nil ? 0 : 1]
     }
 
     /// When the runtime should send a `.tick` if nothing else happens first: the next
@@ -148,6 +150,7 @@ extension ConsoleState {
     public var nextTick: Date {
         var next = shownNow.addingTimeInterval(Self.clockStep)
         if let flash { next = min(next, flash.shownAt.addingTimeInterval(Flash.lifetime + 0.001)) }
+        if let outcome { next = min(next, outcome.since.addingTimeInterval(ChangeOutcome.lifetime + 0.001)) }
         return reads.heldUntil.map { min($0, next) } ?? next
     }
 }

@@ -186,6 +186,24 @@ public struct AppData: Sendable {
     public init() {}
 }
 
+/// A change the server confirmed, followed on the status line as it reaches devices:
+/// "new-checkout OFF: 1,240 of 24,800 devices that checked have it".
+public struct ChangeOutcome: Sendable, Equatable {
+    public enum Change: Sendable, Equatable {
+        case switchValue(key: String, on: Bool)
+        case release(version: String)
+    }
+
+    public var app: String
+    public var change: Change
+    /// What the server confirmed, in words ("new-checkout is now OFF").
+    public var summary: String
+    public var since: Date
+
+    /// How long the line follows the change.
+    public static let lifetime: TimeInterval = 180
+}
+
 /// Everything the console shows, and nothing it does not: `view` is a function of it.
 public struct ConsoleState: Sendable {
     public var server: String
@@ -222,6 +240,8 @@ public struct ConsoleState: Sendable {
     public var lastFetched: Date?
     public var now: Date
     public var flash: Flash?
+    /// The last confirmed change, followed as it reaches devices (see `ChangeOutcome`).
+    public var outcome: ChangeOutcome?
     public var showHelp = false
     /// Rows the pane showed last; Page Up/Down move by this much.
     public var pageSize = 10
@@ -369,7 +389,7 @@ public struct ConsoleState: Sendable {
     }
 
     /// The data kinds on screen, for the sync engine to fetch first and most often.
-    public var visibleData: Set<DataKind> { unit.data }
+    public var visibleData: Set<DataKind> { unit.data.union(outcome?.app == appID && outcome != nil ? [.reach] : []) }
 }
 
 /// Everything that can happen to the console.

@@ -16,6 +16,7 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
     case .tick(let now):
         state.now = now
         if let flash = state.flash, now.timeIntervalSince(flash.shownAt) > Flash.lifetime { state.flash = nil }
+        if let outcome = state.outcome, now.timeIntervalSince(outcome.since) > ChangeOutcome.lifetime { state.outcome = nil }
         return []
     case .resized(let size):
         state.size = size

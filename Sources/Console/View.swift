@@ -139,6 +139,10 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
         canvas.put(" " + flash.text, x: area.x, y: area.y, width: area.width, style: theme.style(flash.isError ? .flashError : .flashInfo))
         return
     }
+    if let outcome = state.outcome, outcome.app == state.appID {
+        canvas.put(spans: outcomeSpans(outcome, state, theme: theme), x: area.x, y: area.y, maxWidth: area.width, base: theme.style(.base))
+        return
+    }
     let retry = state.sync.nextAttempt.map { next -> String in
         let wait = next.timeIntervalSince(state.shownNow)
         return wait < 1 ? "retrying now" : "retrying in \(duration(wait))"
@@ -152,6 +156,30 @@ private func drawFlash(_ state: ConsoleState, theme: Theme, into canvas: inout C
     case .online:
         canvas.fill(area, style: theme.style(.base))
     }
+}
+
+/// The last confirmed change as it reaches devices: who has it so far.
+private func outcomeSpans(_ outcome: ChangeOutcome, _ state: ConsoleState, theme: Theme) -> [Span] {
+    var spans = [Span(" ✓ \(outcome.summary) since \(clock(outcome.since)): ", style: theme.style(.statusOK).adding(.bold))]
+    guard let reach = state.reach else { return spans + [Span("counting the devices that have it…", style: theme.style(.muted))] }
+    switch outcome.change {
+    case .switchValue(let key, let on):
+        guard let counts = reach.switchReach(key), counts.on + counts.off > 0 else {
+            return spans + [Span("no device has checked in yet", style: theme.style(.muted))]
+        }
+        let told = on ? counts.on : counts.off, all = counts.on + counts.off
+        spans.append(Span("devices on the new value: \(grouped(told)) of \(grouped(all))", style: theme.style(told == all ? .statusOK : .statusWarn)))
+    case .release(let version):
+        let release = state.releases.first { $0.version == version }
+        let counts = reach.releaseReach(version)
+        let running = "\(grouped(counts?.running ?? 0)) \(counts?.running == 1 ? "device runs" : "devices run") it"
+        if let release, [.halted, .rolledBack].contains(release.stage) {
+            spans.append(Span("new offers stopped; \(running)", style: theme.style(.statusWarn)))
+        } else {
+            spans.append(Span("offered to \(grouped(counts?.offered ?? 0)) at their last check; \(running)", style: theme.style(.accent)))
+        }
+    }
+    return spans
 }
 
 private func keyHints(for state: ConsoleState) -> [(key: String, label: String)] {

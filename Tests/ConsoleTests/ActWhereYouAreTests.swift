@@ -121,4 +121,28 @@ import TUI
         #expect(screen.contains("offered to 6 at their last check; 31 devices run it"))
         #expect(screen.contains("new offers stopped; 3 devices run it"))
     }
+
+    @Test func afterAFlipTheStatusLineFollowsItAsItReachesDevices() throws {
+        var state = Self.state(reach: Self.reach)
+        state.caller = Caller(name: "sam", role: .support)
+        _ = update(&state, .key(.character("4")))
+        _ = update(&state, .key(.down))  // new-checkout, off: turn it on
+        _ = update(&state, .key(.character(" ")))
+        for character in "back" { _ = update(&state, .key(.character(character))) }
+        let effects = update(&state, .key(.enter))
+        guard case .perform(let sent)? = effects.first else {
+            Issue.record("nothing sent: \(effects)")
+            return
+        }
+        var on = ControlsPaneTests.breaker("new-checkout", enabled: true, revision: 4)
+        on.updatedBy = "sam"
+        _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .switchChanged(on)))
+        #expect(state.outcome?.change == .switchValue(key: "new-checkout", on: true))
+        #expect(state.cacheRead.reach, "the reach is read while the change is followed")
+        _ = update(&state, .tick(ConsoleTests.now.addingTimeInterval(Flash.lifetime + 1)))  // the flash is gone
+        #expect(ConsoleTests.screen(state).contains("✓ new-checkout ON since"))
+        #expect(ConsoleTests.screen(state).contains("devices on the new value: 25 of 40"))
+        _ = update(&state, .tick(ConsoleTests.now.addingTimeInterval(ChangeOutcome.lifetime + 1)))
+        #expect(state.outcome == nil, "followed for three minutes")
+    }
 }
