@@ -249,6 +249,14 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Cache file (env OPSDECK_CACHE; default: a temporary one).")
     var cache: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "TOML file of [[token]] tables with name, role and token; the console uses the first.",
+        discussion: "Try the console as a viewer or a support engineer, or reach the demo's API with a token you know. Default: a fresh admin token."))
+    var tokens: String?
+
+    @Option(name: .long, help: "Events per second the simulated fleet sends.")
+    var rate: Double = 25
+
     @OptionGroup var display: DisplayOptions
 
     func run() async throws {
@@ -259,10 +267,19 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workspace) }
 
-        let admin = AccessToken.generatedAdmin()
+        var accessTokens = [AccessToken.generatedAdmin()]
+        if let tokens {
+            do {
+                accessTokens = try TokenFile.load(path: tokens)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+        // The console uses the first token (devices may send with any role's).
+        guard let admin = accessTokens.first else { throw ValidationError("\(tokens ?? "the tokens file") lists no [[token]]") }
         let server = try await PlatformServer(configuration: .init(
             host: "127.0.0.1", port: 0, databasePath: workspace.appendingPathComponent("platform.sqlite").path,
-            seed: seed, tokens: [admin]))
+            seed: seed, tokens: accessTokens))
         var serverLogger = Logger(label: "opsdeck.server") { label in FileLogHandler(label: label, file: logFile) }
         serverLogger.logLevel = .warning
 
@@ -285,7 +302,7 @@ struct DemoCommand: AsyncParsableCommand {
             apiURL: "http://127.0.0.1:\(port)", token: admin.token, cachePath: cachePath, theme: theme,
             startupNotice: notice, retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse)
         logger.info("demo platform on port \(port), store in \(workspace.path)")
-        let fleet = startFleet(apiURL: "http://127.0.0.1:\(port)", token: admin.token, rate: 25, seed: seed, logger: serverLogger)
+        let fleet = startFleet(apiURL: "http://127.0.0.1:\(port)", token: admin.token, rate: max(0.1, rate), seed: seed, logger: serverLogger)
         defer { fleet.stop() }
         // The console blocks its thread in poll(); give it a thread of its own so that
         // the server's tasks keep the cooperative pool.

@@ -4,20 +4,31 @@ import PlatformModel
 import TestSupport
 import XCTest
 
-/// The on-call engineer's whole path in the real console against a server with the
-/// simulated fleet: the overview puts the spiking app on top with an alert; `!`, `Enter`
+/// The on-call engineer's whole path in `opsdeck demo` (the platform, the simulated fleet
+/// and the console, one process, in tmux): the overview puts the spiking app on top with an alert; `!`, `Enter`
 /// lands on the crashing issue; `H` halts its release with a reason (three keys from
 /// launch to the dialog); the `new-checkout` kill switch goes off and the console shows
 /// devices picking it up; a minute later the fleet sends no more of the spike, and the
 /// gray release's alert has resolved.
 final class AlertToActionEndToEndTests: XCTestCase {
     func testFromTheOverviewToTheHaltAndTheKillSwitchAndTheSpikeStops() throws {
+        // `opsdeck demo` as a person starts it, with a token the test knows so that it
+        // can check the server's side through the API.
         let folder = Harness.temporaryFolder()
-        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path, arguments: ["--simulate", "--rate", "40"])
-        defer { server.stop() }
-        let client = try PlatformClient(baseURL: server.url, token: server.token)
-        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log",
+        let token = "e2e-demo-admin-token-0001"
+        let tokens = folder.appendingPathComponent("tokens.toml").path
+        try "[[token]]\nname = \"oncall\"\nrole = \"admin\"\ntoken = \"\(token)\"\n".write(toFile: tokens, atomically: true, encoding: .utf8)
+        let log = folder.appendingPathComponent("demo.log").path
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) demo --tokens \(tokens) --rate 40 --log \(log)",
                                     width: 160, height: 45)
+        var port = ""
+        try waitUntil("the demo's platform is listening", timeout: 30) {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: #"demo platform on port [0-9]+"#, options: .regularExpression) else { return false }
+            port = String(text[range].split(separator: " ").last ?? "")
+            return true
+        }
+        let client = try PlatformClient(baseURL: "http://127.0.0.1:\(port)", token: token)
 
         // The overview, the spiking app first, with its alert.
         var screen = try terminal.waitFor(["ALERTS", "new issue in gray", "⚑"], timeout: 60)
