@@ -164,6 +164,14 @@ import TUI
         #expect(state.flash?.text.contains("may not acknowledge") == true)
     }
 
+    @Test func everyGrayReleaseWhereThereIsRoomElseHowManyMore() {
+        var two = Self.app("wallet-android", gray: Self.point(sessions: 300, crashFree: 98))
+        two.gray.append(FleetRelease(version: "5.2.9", stage: .halted, grayPercent: 5, health: Self.point(sessions: 50, crashFree: 90)))
+        let state = Self.state(fleet: FleetOverview(windowMinutes: 60, apps: [two]), alerts: [])
+        #expect(ConsoleTests.screen(state, size: Size(width: 200, height: 60)).contains("◐5.3.0 12.5%, ■5.2.9 5%"))
+        #expect(ConsoleTests.screen(state, size: Size(width: 80, height: 24)).contains("◐5.3.0 +1 "), "that there are more, before the percentage")
+    }
+
     @Test func beforeTheFirstAnswerItSaysLoadingNotEmpty() {
         let state = ConsoleState(server: "http://127.0.0.1:9", sync: SyncStatus(connection: .online, since: Self.now), now: Self.now)
         #expect(ConsoleTests.screen(state).contains("Loading every app's health"))

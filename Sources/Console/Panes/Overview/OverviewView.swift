@@ -34,7 +34,7 @@ private func drawFleet(_ state: ConsoleState, theme: Theme, into canvas: inout C
     var columns = [
         Table.Column("APP", width: .length(wide ? 20 : 16)),
         Table.Column("FULL", width: .length(6)),
-        Table.Column("GRAY", width: .length(wide ? 16 : 12)),
+        Table.Column("GRAY", width: .length(wide ? 24 : narrowGrayWidth)),
         Table.Column("CF SESS", width: .length(7), alignment: .right),
         Table.Column("CF USER", width: .length(7), alignment: .right),
         Table.Column("ANR", width: .length(6), alignment: .right),
@@ -65,7 +65,7 @@ private func drawFleet(_ state: ConsoleState, theme: Theme, into canvas: inout C
         var cells = [
             Span(row.app.id, style: Style(attributes: .bold)),
             Span(full?.version ?? "—", style: full == nil ? theme.style(.muted) : nil),
-            graySpan(row, theme: theme),
+            graySpan(row, all: wide, theme: theme),
             rate(shown?.health, baseline?.health, \.crashFreeSessions, higherIsBetter: true, theme: theme),
             rate(shown?.health, baseline?.health, \.crashFreeUsers, higherIsBetter: true, theme: theme),
             rate(shown?.health, baseline?.health, \.anrRate, higherIsBetter: false, theme: theme),
@@ -89,14 +89,25 @@ private func drawFleet(_ state: ConsoleState, theme: Theme, into canvas: inout C
     hits.add(rows: shown, of: .fleet)
 }
 
+private let narrowGrayWidth = 12
+
 /// "◐ 5.4.0 12.5%": the newest gray (or halted) release and its percentage; "+1" when
 /// there are more.
-private func graySpan(_ row: FleetApp, theme: Theme) -> Span {
+private func graySpan(_ row: FleetApp, all: Bool, theme: Theme) -> Span {
     guard let gray = row.gray.first else { return Span("—", style: theme.style(.muted)) }
-    let more = row.gray.count > 1 ? " +\(row.gray.count - 1)" : ""
-    let percent = gray.grayPercent == gray.grayPercent.rounded() ? "\(Int(gray.grayPercent))%" : String(format: "%.1f%%", gray.grayPercent)
-    let mark = gray.stage == .halted ? "■" : "◐"
-    return Span("\(mark)\(gray.version) \(percent)\(more)", style: theme.style(gray.stage == .halted ? .statusCrit : .statusWarn))
+    func text(_ release: FleetRelease) -> String {
+        let percent = release.grayPercent == release.grayPercent.rounded() ? "\(Int(release.grayPercent))%" : String(format: "%.1f%%", release.grayPercent)
+        return "\(release.stage == .halted ? "■" : "◐")\(release.version) \(percent)"
+    }
+    // Every gray release where there is room; else the newest and how many more (its
+    // percentage left out if both do not fit: that there are more matters more).
+    var shown = all ? row.gray.map(text).joined(separator: ", ") : text(gray)
+    if !all && row.gray.count > 1 {
+        let more = " +\(row.gray.count - 1)"
+        let mark = gray.stage == .halted ? "■" : "◐"
+        shown = TerminalText.width(shown + more) <= narrowGrayWidth ? shown + more : "\(mark)\(gray.version)\(more)"
+    }
+    return Span(shown, style: theme.style(gray.stage == .halted ? .statusCrit : .statusWarn))
 }
 
 /// How many minutes one cell of the trend sums.
