@@ -69,6 +69,14 @@ public enum TerminalText {
         return out + "…"
     }
 
+    /// `text` cut to `columns` (with "…") and padded with spaces to exactly that many
+    /// terminal columns: labels line up for CJK, emoji and combining marks alike, where
+    /// `padding(toLength:)` counts UTF-16 units.
+    public static func padded(_ text: String, to columns: Int) -> String {
+        let fitted = truncated(text, to: columns)
+        return fitted + String(repeating: " ", count: max(0, columns - width(fitted)))
+    }
+
     static func glyph(_ character: Character) -> Glyph? {
         let scalars = character.unicodeScalars
         let first = scalars.first!

@@ -1,28 +1,45 @@
 import Foundation
 import Logging
+import PlatformModel
 import Synchronization
 
 /// A log file shared by every logger of the process. While the TUI owns the screen,
 /// nothing may go to stdout or stderr: everything goes here.
 final class LogFile: Sendable {
     let path: String
-    private let handle: Mutex<FileHandle?>
+    /// Past this size the file is renamed to `PATH.1` (the one before it dropped) and a
+    /// new one begun: a long session or a noisy server cannot fill the disk.
+    let limit: UInt64
+    private let state: Mutex<(handle: FileHandle?, size: UInt64)>
 
-    init(path: String) {
+    init(path: String, limit: UInt64 = 10 * 1024 * 1024) {
         self.path = path
+        self.limit = limit
+        state = Mutex(Self.open(path))
+    }
+
+    private static func open(_ path: String) -> (handle: FileHandle?, size: UInt64) {
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let handle = FileHandle(forWritingAtPath: path)
-        _ = try? handle?.seekToEnd()
-        self.handle = Mutex(handle)
+        let size = (try? handle?.seekToEnd()) ?? 0
+        return (handle, size)
     }
 
     func write(_ line: String) {
-        handle.withLock { handle in
-            try? handle?.write(contentsOf: Data((line + "\n").utf8))
+        let data = Data((line + "\n").utf8)
+        state.withLock { state in
+            if state.size + UInt64(data.count) > limit {
+                try? state.handle?.close()
+                try? FileManager.default.removeItem(atPath: path + ".1")
+                try? FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+                state = Self.open(path)
+            }
+            try? state.handle?.write(contentsOf: data)
+            state.size += UInt64(data.count)
         }
     }
 
@@ -34,9 +51,11 @@ final class LogFile: Sendable {
     }
 }
 
+/// One line per event, as plain text: to the log file, or (`file` nil, for `opsdeck
+/// serve`, which owns no screen) to standard error.
 struct FileLogHandler: LogHandler {
     let label: String
-    let file: LogFile
+    let file: LogFile?
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -49,6 +68,13 @@ struct FileLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        file.write("\(stamp) \(event.level) \(label): \(event.message)\(extra)")
+        // Remote text reaches messages (server errors, crash messages): escaped, so that
+        // reading the log never replays an escape sequence.
+        let line = LogText.plain("\(stamp) \(event.level) \(label): \(event.message)\(extra)")
+        if let file {
+            file.write(line)
+        } else {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
     }
 }

@@ -202,7 +202,7 @@ struct ServeCommand: AsyncParsableCommand {
             printedToken = admin.token
         }
         if let printedToken { emit("token: \(printedToken)") }
-        var logger = Logger(label: "opsdeck.server")
+        var logger = Logger(label: "opsdeck.server") { label in FileLogHandler(label: label, file: nil) }
         logger.logLevel = .info
         let server: PlatformServer
         do {

@@ -17,6 +17,15 @@ import Testing
         #expect(TerminalText.sanitized(text) == "abcfedx")
     }
 
+    @Test func paddingCountsColumnsNotCharacters() {
+        for label in ["Pixel 8", "小米 14 Ultra", "Café", "e\u{301}clair", "🚀 Rocket"] {
+            let padded = TerminalText.padded(label, to: 18)
+            #expect(TerminalText.width(padded) == 18, "\(label): \(TerminalText.width(padded)) columns")
+        }
+        #expect(TerminalText.padded("一二三四五六七八九十", to: 9) == "一二三四…", "cut to fit, never over")
+        #expect(TerminalText.width(TerminalText.padded("一二三四五六七八九十", to: 9)) == 9)
+    }
+
     @Test func tabBecomesSpace() {
         #expect(TerminalText.sanitized("a\tb") == "a b")
     }

@@ -186,7 +186,7 @@ func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into can
 private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
     let label = theme.style(.muted)
     func field(_ name: String, _ value: String, _ valueStyle: Style? = nil) -> [Span] {
-        [Span(name.padding(toLength: 12, withPad: " ", startingAt: 0), style: label), Span(value, style: valueStyle)]
+        [Span(TerminalText.padded(name, to: 12), style: label), Span(value, style: valueStyle)]
     }
     switch overlay {
     case .release(let version):
@@ -253,8 +253,8 @@ private func shareLines(_ title: String, _ shares: [CrashIssueDetail.Share], the
     for share in top {
         let fraction = Double(share.count) / Double(total)
         lines.append([
-            Span("  " + share.key.padding(toLength: 18, withPad: " ", startingAt: 0)),
-            Span(bar(fraction, width: 20).padding(toLength: 21, withPad: " ", startingAt: 0), style: theme.style(.funnelBar)),
+            Span("  " + TerminalText.padded(share.key, to: 18)),
+            Span(TerminalText.padded(bar(fraction, width: 20), to: 21), style: theme.style(.funnelBar)),
             Span("\(grouped(share.count)) (\(Int((fraction * 100).rounded()))%)"),
         ])
     }
