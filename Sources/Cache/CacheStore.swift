@@ -17,8 +17,19 @@ public final class CacheStore: Sendable {
     let pool: DatabasePool
 
     public init(path: String) throws {
-        self.path = path
         let url = URL(fileURLWithPath: path)
+        // Only a regular file OpsDeck may write is ever opened, moved aside or rebuilt. A
+        // directory (`--cache ~/.cache`), a symbolic link, or a file this user may not
+        // write is left exactly as it is: the console runs on a temporary cache and says so.
+        if let unsafe = Self.unsafeReason(path) {
+            let temporary = Self.temporaryPath()
+            self.path = temporary
+            pool = try Self.open(temporary)
+            recoveryNote = "\(path) \(unsafe); it was left untouched. This run uses a temporary cache (nothing is kept): "
+                + "give --cache a file path OpsDeck may write"
+            return
+        }
+        self.path = path
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         do {
             pool = try Self.open(path)
@@ -29,6 +40,34 @@ public final class CacheStore: Sendable {
             recoveryNote = "the cache \(url.lastPathComponent) could not be used (\(Self.describe(error))); "
                 + "moved aside to \(URL(fileURLWithPath: aside).lastPathComponent) and rebuilt"
         }
+    }
+
+    /// Why `path` must not be used as the cache file, or nil when it may.
+    static func unsafeReason(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            // Nothing there: it is created, if its folder may be written.
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !FileManager.default.isWritableFile(atPath: folder) {
+                return "is in a folder this user may not write (\(folder))"
+            }
+            return nil
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return "is a directory, not a cache file"
+        case S_IFLNK: return "is a symbolic link (to \((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"))"
+        case S_IFREG: break
+        default: return "is not a regular file"
+        }
+        if !FileManager.default.isWritableFile(atPath: path) { return "is read-only for this user" }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.isWritableFile(atPath: folder) { return "is in a folder this user may not write (\(folder))" }
+        return nil
+    }
+
+    private static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-cache-\(getpid())-\(UUID().uuidString.prefix(8)).sqlite").path
     }
 
     /// Opens without reading the whole file: a full integrity check of a large cache

@@ -145,3 +145,40 @@ final class CacheTests: XCTestCase {
         XCTAssertFalse(CacheLocation.fileName("../../etc/passwd").contains("/"))
     }
 }
+
+/// A cache path that is not a file OpsDeck may write is never moved aside or written:
+/// `--cache ~/.cache` must not cost a user their files.
+final class CachePathSafetyTests: XCTestCase {
+    func testADirectoryAtTheCachePathIsLeftAloneAndATemporaryCacheUsed() throws {
+        let folder = temporaryPath("home-cache")
+        try FileManager.default.createDirectory(atPath: folder + "/someone-elses", withIntermediateDirectories: true)
+        try "keep me".write(toFile: folder + "/someone-elses/file.txt", atomically: true, encoding: .utf8)
+        let cache = try CacheStore(path: folder)
+        XCTAssertNotEqual(cache.path, folder)
+        XCTAssertTrue(try XCTUnwrap(cache.recoveryNote).contains("is a directory"), cache.recoveryNote ?? "")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/someone-elses/file.txt", encoding: .utf8), "keep me")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: folder).deletingLastPathComponent().path)
+            .contains { $0.hasPrefix("home-cache.broken") }, "nothing renamed")
+        try cache.replaceApps([App(id: "a", name: "A", platform: .ios, bundleId: "b")], etag: nil, at: Date())
+        XCTAssertEqual(try cache.apps().count, 1, "the temporary cache works")
+    }
+
+    func testASymbolicLinkIsNotFollowedIntoSomethingElse() throws {
+        let target = temporaryPath("precious.txt")
+        try "precious".write(toFile: target, atomically: true, encoding: .utf8)
+        let link = temporaryPath("cache-link.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let cache = try CacheStore(path: link)
+        XCTAssertTrue(try XCTUnwrap(cache.recoveryNote).contains("symbolic link"))
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "precious", "the link's target is untouched")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+    }
+
+    func testAForeignRegularFileIsStillMovedAsideWithANote() throws {
+        let path = temporaryPath("not-a-db.sqlite")
+        try String(repeating: "x", count: 200).write(toFile: path, atomically: true, encoding: .utf8)
+        let cache = try CacheStore(path: path)
+        XCTAssertEqual(cache.path, path)
+        XCTAssertTrue(try XCTUnwrap(cache.recoveryNote).contains("moved aside"))
+    }
+}
