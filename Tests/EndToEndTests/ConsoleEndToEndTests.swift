@@ -123,6 +123,19 @@ final class ConsoleEndToEndTests: XCTestCase {
 /// The live crash feed of the real console against a real server that is stopped and
 /// restarted (same store, same port) while events stream in.
 final class LiveFeedEndToEndTests: XCTestCase {
+    /// Keys pressed before any data has arrived (a fresh cache) must not leave the live
+    /// stream off: Crashes, then another pane and back, at once.
+    func testTheLiveStreamStartsWhateverIsPressedBeforeTheFirstData() throws {
+        let folder = Harness.temporaryFolder()
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/fresh.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log")
+        try terminal.send("2", "3", "2")
+        try terminal.waitFor(["● live"], timeout: 30)
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+    }
+
     func testCacheEqualsTheServersEventsAfterRestartsUnderALiveStream() throws {
         let folder = Harness.temporaryFolder()
         guard FileManager.default.isExecutableFile(atPath: Harness.binary) else {
