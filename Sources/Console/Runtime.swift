@@ -66,6 +66,7 @@ public final class ConsoleRuntime {
     private let effects: EffectRunner
 
     public init(options: ConsoleOptions, logger: Logger) throws {
+        if let problem = Self.terminalProblem() { throw ConsoleError(description: problem) }
         self.options = options
         self.logger = logger
         do {
@@ -87,7 +88,16 @@ public final class ConsoleRuntime {
         state.themeNames = Theme.available(searchPath: Theme.searchPath())
     }
 
-    public func run() {
+    /// Runs until the person quits or a signal arrives; returns the signal, if one ended
+    /// it (the caller exits with 128 + it, as a shell expects), after the terminal is restored.
+    @discardableResult
+    public func run() -> Int32? {
+        defer { logger.info("console stopped") }
+        runLoop()
+        return quitRequested.number
+    }
+
+    private func runLoop() {
         opsdeck_name_thread("opsdeck-ui")
         let signals = installSignalHandlers()
         defer { signals.forEach { $0.cancel() } }
@@ -159,7 +169,20 @@ public final class ConsoleRuntime {
                 }
             }
         }
-        logger.info("console stopped")
+    }
+
+    /// Why this terminal cannot show the console, or nil: a full-screen console needs a
+    /// terminal on standard input and output that can address the cursor.
+    static func terminalProblem(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            return "the console needs a terminal: standard input and output must be one (not a pipe or a file)"
+        }
+        let term = environment["TERM"] ?? ""
+        if term.isEmpty || term == "dumb" || term == "unknown" {
+            return "this terminal (TERM=\(term.isEmpty ? "unset" : term)) cannot move the cursor; run OpsDeck in xterm, tmux, "
+                + "screen or a similar terminal, or set TERM to what yours is (e.g. TERM=xterm-256color)"
+        }
+        return nil
     }
 
     /// SIGINT, SIGTERM and SIGHUP (the SSH link dropped) end the loop cleanly, so that
@@ -170,7 +193,7 @@ public final class ConsoleRuntime {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             let flag = quitRequested, waker = inbox.waker
             source.setEventHandler {
-                flag.set()
+                flag.set(number)
                 waker.wake()
             }
             source.resume()
@@ -207,8 +230,10 @@ struct PaintLatency {
     }
 }
 
+/// Whether a signal asked the console to stop, and which.
 private final class QuitFlag: Sendable {
-    private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var isSet: Bool { flag.withLock { $0 } }
+    private let signal = Mutex<Int32>(0)
+    func set(_ number: Int32) { signal.withLock { $0 = number } }
+    var isSet: Bool { signal.withLock { $0 != 0 } }
+    var number: Int32? { signal.withLock { $0 == 0 ? nil : $0 } }
 }

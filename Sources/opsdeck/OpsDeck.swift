@@ -114,7 +114,8 @@ struct PlatformOptions: ParsableArguments {
 /// Blocks the calling thread until the console quits.
 func runConsole(_ options: ConsoleOptions, logger: Logger) throws {
     let runtime = try ConsoleRuntime(options: options, logger: logger)
-    runtime.run()
+    // Ended by a signal: the terminal is restored by now; exit as a shell expects.
+    if let signal = runtime.run() { exit(128 + signal) }
 }
 
 struct ConsoleCommand: ParsableCommand {

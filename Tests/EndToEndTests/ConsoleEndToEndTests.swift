@@ -100,6 +100,22 @@ final class ConsoleEndToEndTests: XCTestCase {
         try assertQuits(terminal)
     }
 
+    func testADumbTerminalIsToldWhyAndTheExitStatusSaysSo() throws {
+        let command = "env TERM=dumb \(Harness.binary) --api http://127.0.0.1:9 --token t --log \(folder.path)/console.log; echo EXIT=$?; sleep 30"
+        let terminal = try Terminal(command: command)
+        try terminal.waitFor(["TERM=dumb", "cannot move the cursor", "EXIT=64"])
+    }
+
+    func testASignalEndsTheConsoleWith128PlusIt() throws {
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path) + "; echo EXIT=$?; sleep 30")
+        try terminal.waitFor(["online"])
+        let pid = try XCTUnwrap(Int32(try Harness.run(["pgrep", "-n", "-f", "^\(Harness.binary) --api"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGTERM)
+        try terminal.waitFor(["EXIT=143"])
+    }
+
     func testDemoRunsEverythingAndQuittingStopsIt() throws {
         let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/demo-cache.sqlite \(Harness.binary) demo --log \(folder.path)/demo.log")
         try terminal.waitFor(["online", "wallet-android", "merchant-ios", "ALERTS", "◐"])
