@@ -240,6 +240,8 @@ public struct ConsoleState: Sendable {
     public var lastFetched: Date?
     public var now: Date
     public var flash: Flash?
+    /// Notices waiting for the flash line, shown in turn as each expires.
+    public var notices: [Flash] = []
     /// The last confirmed change, followed as it reaches devices (see `ChangeOutcome`).
     public var outcome: ChangeOutcome?
     public var showHelp = false

@@ -15,7 +15,14 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
     switch message {
     case .tick(let now):
         state.now = now
-        if let flash = state.flash, now.timeIntervalSince(flash.shownAt) > Flash.lifetime { state.flash = nil }
+        if let flash = state.flash, now.timeIntervalSince(flash.shownAt) > Flash.lifetime {
+            state.flash = nil
+            if !state.notices.isEmpty {
+                var next = state.notices.removeFirst()
+                next.shownAt = now
+                state.flash = next
+            }
+        }
         if let outcome = state.outcome, now.timeIntervalSince(outcome.since) > ChangeOutcome.lifetime { state.outcome = nil }
         return []
     case .resized(let size):
@@ -23,7 +30,9 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
         state.pageSize = max(1, size.height - 6)
         return []
     case .notice(let text, let isError):
-        state.flash = Flash(text: text, isError: isError, shownAt: state.now)
+        // Notices wait their turn: one must not hide another (a theme's and the cache's).
+        let notice = Flash(text: text, isError: isError, shownAt: state.now)
+        if state.flash == nil { state.flash = notice } else { state.notices.append(notice) }
         return []
     case .cacheChanged(let at):
         state.reads.dataChanged = true

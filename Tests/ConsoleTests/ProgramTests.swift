@@ -106,6 +106,18 @@ import TUI
         #expect(empty.lastFetched == nil, "no data yet stays so until something is read")
     }
 
+    @Test func noticesWaitTheirTurnInsteadOfHidingOneAnother() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .notice("theme 'neon' not found; using the default", isError: true))
+        _ = update(&state, .notice("the cache was damaged and rebuilt", isError: true))
+        #expect(state.flash?.text.contains("neon") == true)
+        _ = update(&state, Self.at(Flash.lifetime + 1))
+        #expect(state.flash?.text == "the cache was damaged and rebuilt", "the second follows the first")
+        #expect(state.nextTick <= Self.t0.addingTimeInterval(Flash.lifetime * 2 + 1.01), "and is taken down in its turn")
+        _ = update(&state, Self.at(Flash.lifetime * 2 + 2))
+        #expect(state.flash == nil)
+    }
+
     @Test func aFlashIsTakenDownWhenItExpiresNotAtTheNextStep() {
         var state = ConsoleTests.loaded()
         _ = update(&state, Self.answer(state.reads.inFlight!))
