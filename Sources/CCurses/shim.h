@@ -11,6 +11,8 @@
 #include <locale.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* wcwidth is X/Open; declared here so that it is visible whatever feature macros the
    system headers were built with. */
@@ -24,6 +26,13 @@ static inline int opsdeck_colors(void) { return COLORS; }
 static inline int opsdeck_color_pairs(void) { return COLOR_PAIRS; }
 static inline int opsdeck_rows(void) { int y, x; getmaxyx(stdscr, y, x); (void)x; return y; }
 static inline int opsdeck_cols(void) { int y, x; getmaxyx(stdscr, y, x); (void)y; return x; }
+/* The terminal's size as the kernel has it now (0 when it cannot say). */
+static inline int opsdeck_window_size(int *rows, int *cols) {
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return 0;
+    *rows = ws.ws_row; *cols = ws.ws_col;
+    return 1;
+}
 static inline int opsdeck_key_f(int n) { return KEY_F(n); }
 static inline int opsdeck_keypad(bool on) { return keypad(stdscr, on); }
 static inline int opsdeck_nodelay(bool on) { return nodelay(stdscr, on); }

@@ -127,6 +127,11 @@ public final class ConsoleRuntime {
             let now = Date()
             // The clock first: every other message of this turn sees the same time.
             messages.insert(.tick(now), at: 0)
+            // The size as the kernel has it: a burst of resizes can end without a last
+            // KEY_RESIZE from ncurses (SIGWINCH only interrupts the wait), and a screen
+            // drawn for a size that is gone shows stale cells until Ctrl-L.
+            let size = terminal.size
+            if size != state.size { messages.append(.resized(size)) }
             messages += inbox.take(seen: &seen)
             if messages.count > 1 { needsDraw = true }
             for message in messages {
@@ -188,7 +193,14 @@ public final class ConsoleRuntime {
     /// SIGINT, SIGTERM and SIGHUP (the SSH link dropped) end the loop cleanly, so that
     /// the terminal is always restored.
     private func installSignalHandlers() -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM, SIGHUP].map { number in
+        // A resize wakes the loop, which reads the size from the kernel each turn: ncurses'
+        // own SIGWINCH handling reports a burst of resizes late or not at all.
+        signal(SIGWINCH, SIG_IGN)
+        let resize = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .global())
+        let waker = inbox.waker
+        resize.setEventHandler { waker.wake() }
+        resize.resume()
+        return [resize] + [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             let flag = quitRequested, waker = inbox.waker

@@ -77,7 +77,16 @@ public final class CursesTerminal: Backend {
         if stdinFlags >= 0 { _ = fcntl(STDIN_FILENO, F_SETFL, stdinFlags) }
     }
 
-    public var size: Size { Size(width: Int(opsdeck_cols()), height: Int(opsdeck_rows())) }
+    /// The terminal's size now. ncurses learns of a resize at its next read of input, and
+    /// a burst of resizes can leave it at one of the sizes in between; the kernel's size
+    /// is the truth, and ncurses is brought to it.
+    public var size: Size {
+        var rows: Int32 = 0, cols: Int32 = 0
+        if opsdeck_window_size(&rows, &cols) == 1, rows != opsdeck_rows() || cols != opsdeck_cols() {
+            resizeterm(rows, cols)
+        }
+        return Size(width: Int(opsdeck_cols()), height: Int(opsdeck_rows()))
+    }
 
     /// Forgets what is on screen, so that the next `draw` repaints every cell (Ctrl-L).
     public func invalidate() {
@@ -86,8 +95,12 @@ public final class CursesTerminal: Backend {
     }
 
     public func draw(_ canvas: Canvas) {
+        // Another size: the terminal (or tmux) may have scrolled or reflowed what was on
+        // it, so nothing ncurses remembers of the screen can be trusted. Clear and send
+        // every cell.
+        if previous?.size != canvas.size { invalidate() }
         let changes = canvas.changes(since: previous)
-        if previous?.size != canvas.size { erase() }
+        if previous == nil { erase() }
         for change in changes where !change.cell.isContinuation {
             put(change.cell, x: change.x, y: change.y)
         }

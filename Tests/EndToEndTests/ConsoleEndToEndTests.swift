@@ -100,6 +100,38 @@ final class ConsoleEndToEndTests: XCTestCase {
         try assertQuits(terminal)
     }
 
+    /// Rapid resizes leave the screen as a fresh draw would (Ctrl-L) shows it: no stale
+    /// cells, no shifted rows. The server has no fleet, so the data stays still; the
+    /// header's age may move and is left out.
+    func testRapidResizesRepaintLikeAFreshDraw() throws {
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path))
+        try terminal.waitFor(["online", "ALERTS", "CF SESS"])
+        for pane in ["0", "1", "2"] {
+            try terminal.send(pane)
+            for (width, height) in [(100, 30), (120, 40), (80, 24), (150, 45), (120, 40), (90, 26), (120, 40)] {
+                try terminal.tmux(["resize-window", "-t", "main", "-x", "\(width)", "-y", "\(height)"])
+            }
+            // Drawn at the last size: the header on the first row, the key hints on the last.
+            var resized: [Substring] = []
+            try waitUntil("the console has drawn at 120x40 (a person would see a broken screen past this)", timeout: 3) {
+                let rows = try terminal.screen().split(separator: "\n", omittingEmptySubsequences: false)
+                resized = Array(rows.dropFirst())
+                return rows.count >= 40 && rows[0].contains("OpsDeck") && rows[39].contains("q quit")
+            }
+            try terminal.send("C-l")
+            var fresh: [Substring] = []
+            try waitUntil("the fresh draw is on screen", timeout: 10) {
+                let rows = try terminal.screen().split(separator: "\n", omittingEmptySubsequences: false)
+                fresh = Array(rows.dropFirst())
+                return rows.count >= 40 && rows[0].contains("OpsDeck") && rows[39].contains("q quit")
+            }
+            XCTAssertEqual(resized, fresh, "pane \(pane): the screen after resizes differs from a fresh draw")
+        }
+        try assertQuits(terminal)
+    }
+
     func testADumbTerminalIsToldWhyAndTheExitStatusSaysSo() throws {
         let command = "env TERM=dumb \(Harness.binary) --api http://127.0.0.1:9 --token t --log \(folder.path)/console.log; echo EXIT=$?; sleep 30"
         let terminal = try Terminal(command: command)
