@@ -25,8 +25,11 @@ final class CrashStreamTests: XCTestCase {
         let follower = try PlatformClient(baseURL: server.url, token: server.token)
         var received: [Int64] = []
         let sentBox = Locked<[Int64]>([])
+        let sentAll = Flag()
         let (url, token) = (server.url, server.token)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+        // Sent while the stream is open (or before it connects: it resumes after `before`).
+        DispatchQueue.global().async {
+            defer { sentAll.set() }
             guard let sender = try? PlatformClient(baseURL: url, token: token) else { return }
             for round in 0..<3 {
                 let ids = (try? sender.send(Self.batch(4, device: "r\(round)")).crashIds) ?? []
@@ -37,6 +40,8 @@ final class CrashStreamTests: XCTestCase {
             received.append(event.id)
             return received.count < 12
         }
+        // The stream can deliver the last batch before its sender has the server's answer.
+        try waitUntil("the sender has the server's answers", timeout: 10) { sentAll.isSet }
         let sent = sentBox.current
         XCTAssertEqual(received, sent)
         XCTAssertEqual(last, String(sent.last!))
