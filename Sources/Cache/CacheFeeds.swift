@@ -174,31 +174,36 @@ extension CacheStore {
 
     /// The fleet overview as the server sent it.
     public func storeFleet(_ fleet: FleetOverview, etag: String?, at date: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO documents (name, json) VALUES ('fleet', ?)",
-                           arguments: [String(decoding: try WireFormat.encoder().encode(fleet), as: UTF8.self)])
-            try Self.record(db, resource: .fleet, etag: etag, at: date)
-        }
+        try storeDocument(fleet, name: "fleet", resource: .fleet, etag: etag, at: date)
     }
 
     /// The last fleet overview, nil before the first (or if what is stored cannot be read).
     public func fleet() throws -> FleetOverview? {
-        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM documents WHERE name = 'fleet'") }
-        return json.flatMap { try? WireFormat.decoder().decode(FleetOverview.self, from: Data($0.utf8)) }
+        try document(FleetOverview.self, name: "fleet")
     }
 
     /// How far changes have got on an app's devices, as the server last counted.
     public func storeReach(_ reach: AppReach, etag: String?, at date: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO documents (name, json) VALUES (?, ?)",
-                           arguments: ["reach:\(reach.app)", String(decoding: try WireFormat.encoder().encode(reach), as: UTF8.self)])
-            try Self.record(db, resource: .reach(app: reach.app), etag: etag, at: date)
-        }
+        try storeDocument(reach, name: "reach:\(reach.app)", resource: .reach(app: reach.app), etag: etag, at: date)
     }
 
     public func reach(app: String) throws -> AppReach? {
-        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM documents WHERE name = ?", arguments: ["reach:\(app)"]) }
-        return json.flatMap { try? WireFormat.decoder().decode(AppReach.self, from: Data($0.utf8)) }
+        try document(AppReach.self, name: "reach:\(app)")
+    }
+
+    /// A whole answer kept as the server sent it, with its fetch record.
+    private func storeDocument<Value: Encodable>(_ value: Value, name: String, resource: SyncResource, etag: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO documents (name, json) VALUES (?, ?)",
+                           arguments: [name, String(decoding: try WireFormat.encoder().encode(value), as: UTF8.self)])
+            try Self.record(db, resource: resource, etag: etag, at: date)
+        }
+    }
+
+    /// A kept answer, nil when there is none or it cannot be read.
+    private func document<Value: Decodable>(_ type: Value.Type, name: String) throws -> Value? {
+        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM documents WHERE name = ?", arguments: [name]) }
+        return json.flatMap { try? WireFormat.decoder().decode(Value.self, from: Data($0.utf8)) }
     }
 
     /// Replaces the alerts with the server's answer (open and lately resolved, every app).

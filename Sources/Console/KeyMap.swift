@@ -164,11 +164,7 @@ private func globalKeys(for state: ConsoleState, claimed: Set<Key>) -> [KeyActio
             switchApp(by: key == .character("a") ? 1 : -1, &state)
         },
     ]
-    keys += state.panes.flatMap { $0.everywhere(state) }.map { entry in
-        var entry = entry
-        entry.keys.removeAll(where: claimed.contains)
-        return entry
-    }
+    keys += state.panes.flatMap { $0.everywhere(state) }
     keys += [
         KeyAction([.character(":")], short: nil, hint: "command", help: "command: app, release, breaker, theme, pane, quit") { _, state in
             state.palette = Palette()
@@ -184,9 +180,10 @@ private func globalKeys(for state: ConsoleState, claimed: Set<Key>) -> [KeyActio
             return []
         },
     ]
-    return keys.filter { !$0.keys.isEmpty }.map { entry in
+    // The pane's own keys win; an entry left with none of its keys is not offered.
+    return keys.map { entry in
         var entry = entry
         entry.keys.removeAll(where: claimed.contains)
         return entry
-    }
+    }.filter { !$0.keys.isEmpty }
 }
