@@ -106,9 +106,7 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
     case .app:
         guard let app = state.apps.first(where: { $0.id == argument }) else { return fail("no app '\(argument)'") }
         state.palette = nil
-        guard app.id != state.appID else { return [] }
-        state.appID = app.id
-        clearAppData(&state)
+        focus(app: app.id, &state)
         return []
     case .release:
         let releases = state.lastSnapshot?.releases ?? state.releases

@@ -151,7 +151,7 @@ public final class ConsoleRuntime {
                 needsDraw = true
             }
             if needsDraw {
-                let drawn = frame(state, theme: state.theme, size: terminal.size)
+                let drawn = frame(state, theme: state.theme, size: size)
                 terminal.draw(drawn.canvas)
                 onScreen = drawn
                 latency.painted(state)

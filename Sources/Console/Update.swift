@@ -310,11 +310,15 @@ private func moveSelection(to index: Int, _ state: inout ConsoleState) {
 func switchApp(by step: Int, _ state: inout ConsoleState) -> [Effect] {
     guard !state.apps.isEmpty else { return [] }
     let current = state.apps.firstIndex { $0.id == state.appID } ?? 0
-    let next = state.apps[(current + step + state.apps.count) % state.apps.count]
-    guard next.id != state.appID else { return [] }
-    state.appID = next.id
-    clearAppData(&state)
+    focus(app: state.apps[(current + step + state.apps.count) % state.apps.count].id, &state)
     return []
+}
+
+/// Puts `app` in focus; another app starts from nothing of the last one.
+func focus(app: String, _ state: inout ConsoleState) {
+    guard state.appID != app else { return }
+    state.appID = app
+    clearAppData(&state)
 }
 
 /// Another app: nothing of the last one may stay on screen.

@@ -38,7 +38,12 @@ private struct Condition {
     var summary: String
     var figures: AlertFigures
 
-    var key: String { "\(kind.rawValue)|\(app)|\(release)|\(fingerprint ?? "")" }
+    var key: String { alertKey(kind, app, release, fingerprint) }
+}
+
+/// What makes an alert the same one: one open alert per kind, app, release and issue.
+private func alertKey(_ kind: AlertKind, _ app: String, _ release: String, _ fingerprint: String?) -> String {
+    "\(kind.rawValue)|\(app)|\(release)|\(fingerprint ?? "")"
 }
 
 extension ServerStore {
@@ -95,7 +100,7 @@ extension ServerStore {
     }
 
     private static func key(of alert: Alert) -> String {
-        "\(alert.kind.rawValue)|\(alert.app)|\(alert.release)|\(alert.fingerprint ?? "")"
+        alertKey(alert.kind, alert.app, alert.release, alert.fingerprint)
     }
 
     // MARK: - Conditions
@@ -118,7 +123,7 @@ extension ServerStore {
             let release: String = row["release"], fingerprint: String = row["fingerprint"]
             let recent: Int = row["recent"], before: Int = row["before"]
             let expected = Double(before) / 60 * Double(rules.windowMinutes)
-            let key = "\(AlertKind.velocity.rawValue)|\(app)|\(release)|\(fingerprint)"
+            let key = alertKey(.velocity, app, release, fingerprint)
             let scale = openKeys.contains(key) ? 0.5 : 1
             guard Double(recent) >= Double(rules.velocityMinimumEvents) * scale,
                   Double(recent) > expected * rules.velocityFactor * scale else { return nil }
@@ -224,14 +229,11 @@ extension ServerStore {
     /// Releases a guardrail halted that are still halted, with the breach as recorded.
     private static func guardrailHalts(_ db: Database, app: String, releases: [Release]) -> [Condition] {
         releases.filter { $0.stage == .halted }.compactMap { release in
-            guard let row = try? Row.fetchOne(db, sql: """
-                SELECT guardrail FROM audit WHERE target = ? AND action = ? ORDER BY id DESC LIMIT 1
-                """, arguments: ["\(app)/\(release.version)", AuditAction.releaseGuardrailHalt.rawValue]) else { return nil }
             // Only while the halt is the guardrail's own (a person may have halted it again since).
-            guard let lastHalt = try? String.fetchOne(db, sql: """
-                SELECT action FROM audit WHERE target = ? AND action IN (?, ?) ORDER BY id DESC LIMIT 1
+            guard let row = try? Row.fetchOne(db, sql: """
+                SELECT action, guardrail FROM audit WHERE target = ? AND action IN (?, ?) ORDER BY id DESC LIMIT 1
                 """, arguments: ["\(app)/\(release.version)", AuditAction.releaseGuardrailHalt.rawValue, AuditAction.releaseHalt.rawValue]),
-                  lastHalt == AuditAction.releaseGuardrailHalt.rawValue else { return nil }
+                  (row["action"] as String) == AuditAction.releaseGuardrailHalt.rawValue else { return nil }
             let breach = (row["guardrail"] as String?).flatMap { try? WireFormat.decoder().decode(GuardrailBreach.self, from: Data($0.utf8)) }
             let words = breach.map { String(format: ": crash rate %.2f%% over %d min, limit %.2f%%", $0.crashRate, $0.windowMinutes, $0.maxCrashRate) } ?? ""
             return Condition(kind: .guardrailHalt, app: app, release: release.version, fingerprint: nil, severity: .critical,

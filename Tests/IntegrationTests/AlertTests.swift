@@ -26,18 +26,6 @@ final class AlertTests: XCTestCase {
         }
     }
 
-    func sendSessions(_ client: PlatformClient, app: String, release: String, total: Int, crashed: Int) throws {
-        var crashes = crashed
-        for batch in 0..<(total / 50) {
-            let sessions = (0..<50).map { _ -> SDKSession in
-                defer { crashes -= 1 }
-                return SDKSession(startedAt: Date(), durationSeconds: 10, crashed: crashes > 0)
-            }
-            _ = try client.send(SDKBatch(app: app, release: release, device: DeviceInfo(id: "s\(batch)", os: .android, osVersion: "14", model: "Pixel 8"),
-                                         sessions: sessions))
-        }
-    }
-
     /// The newest full release and the gray release after it, of an app with both.
     func grayAndBaseline(_ client: PlatformClient) throws -> (gray: Release, baseline: Release) {
         for app in try XCTUnwrap(client.apps().value) {

@@ -7,19 +7,6 @@ import XCTest
 
 /// The server halting a gray release by itself when its crash rate breaches its guardrail.
 final class GuardrailTests: XCTestCase {
-    func sendSessions(_ client: PlatformClient, app: String, release: String, total: Int, crashed: Int) throws {
-        var remainingCrashes = crashed
-        for batch in 0..<(total / 50) {
-            let sessions = (0..<50).map { _ -> SDKSession in
-                defer { remainingCrashes -= 1 }
-                return SDKSession(startedAt: Date(), durationSeconds: 10, crashed: remainingCrashes > 0)
-            }
-            _ = try client.send(SDKBatch(app: app, release: release,
-                                         device: DeviceInfo(id: "g\(batch)", os: .android, osVersion: "14", model: "Pixel 8"),
-                                         sessions: sessions))
-        }
-    }
-
     func grayRelease(_ client: PlatformClient, prefix: String) throws -> Release {
         for app in try client.apps().value! where app.id.hasPrefix(prefix) {
             if let release = try client.releases(app: app.id).value!.first(where: { $0.stage == .gray }) { return release }

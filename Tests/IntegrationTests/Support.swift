@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import PlatformClient
+import PlatformModel
 import PlatformServer
 import Synchronization
 import TestSupport
@@ -117,5 +119,20 @@ extension Array where Element == UInt8 {
         var text = String(decoding: self, as: UTF8.self)
         if let end = text.range(of: "\r\n\r\n") { text.replaceSubrange(end, with: "\r\n\(line)\r\n\r\n") }
         return Array(text.utf8)
+    }
+}
+
+/// Sends `total` sessions of a release, the first `crashed` of them crashed, in batches
+/// of 50 from their own devices.
+func sendSessions(_ client: PlatformClient, app: String, release: String, total: Int, crashed: Int) throws {
+    var remainingCrashes = crashed
+    for batch in 0..<(total / 50) {
+        let sessions = (0..<50).map { _ -> SDKSession in
+            defer { remainingCrashes -= 1 }
+            return SDKSession(startedAt: Date(), durationSeconds: 10, crashed: remainingCrashes > 0)
+        }
+        _ = try client.send(SDKBatch(app: app, release: release,
+                                     device: DeviceInfo(id: "g\(batch)", os: .android, osVersion: "14", model: "Pixel 8"),
+                                     sessions: sessions))
     }
 }

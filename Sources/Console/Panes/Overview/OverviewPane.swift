@@ -181,12 +181,6 @@ private func openAlert(_ state: inout ConsoleState) -> [Effect] {
     return []
 }
 
-private func focus(app: String, _ state: inout ConsoleState) {
-    guard state.appID != app else { return }
-    state.appID = app
-    clearAppData(&state)
-}
-
 /// `a` on an alert: ask why, then acknowledge it with its ETag.
 private func askToAcknowledge(_ state: inout ConsoleState) -> [Effect] {
     let index = state.selection[.alerts] ?? 0
