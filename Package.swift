@@ -107,6 +107,6 @@ let package = Package(
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"], exclude: ["Snapshots"]),
         // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
-        .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel", "TestSupport", "TUI"]),
     ]
 )

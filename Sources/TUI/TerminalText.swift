@@ -10,14 +10,35 @@ import Darwin
 ///
 /// Remote text is hostile. Nothing that could move the cursor, change modes or reorder
 /// what a person reads may reach the terminal: C0 and C1 controls, ESC, DEL, bidi
-/// embeddings/overrides/isolates become a visible replacement or vanish. Widths come
-/// from the C library's `wcwidth` (so wide CJK and emoji take two cells, combining
-/// marks none), never from guessing.
+/// embeddings/overrides/isolates become a visible replacement or vanish.
+///
+/// **One width truth.** The canvas, ncurses and the terminal must agree on where every
+/// glyph ends, or the rest of a row slides under its titles. ncurses and tmux both ask
+/// the C library's `wcwidth` for each code point, and a code point of width 0 joins the
+/// cell before it. So a glyph here is exactly one code point of width 1 or 2 followed
+/// by at most `maxMarks` code points of width 0, and its width is that `wcwidth`.
+/// Whatever terminals draw in different ways is rewritten before it can disagree:
+/// - format characters (zero-width space and joiners, word joiner, soft hyphen, BOM,
+///   bidi controls, tag characters) and variation selectors (VS15/VS16) are dropped, so
+///   "❤️" is drawn as "❤", one column, in every terminal;
+/// - an emoji ZWJ sequence keeps its first emoji ("👩‍💻" → "👩"), an emoji keeps no
+///   skin-tone modifier, a tag flag keeps its black flag;
+/// - a flag of two regional indicators becomes its two letters ("🇨🇳" → "CN");
+/// - a code point `wcwidth` cannot measure (unassigned, or newer than the C library's
+///   tables) becomes U+FFFD, one column;
+/// - a combining mark with no base is shown on a space; marks past `maxMarks` on one
+///   base are dropped (ncurses keeps no more in a cell).
+/// Ambiguous-width characters (East Asian Width "A", e.g. "…", "─") follow `wcwidth` in
+/// the user's locale, as ncurses does.
 public enum TerminalText {
     /// Shown in place of a control character, so that a person sees something was there.
     public static let replacement: Character = "\u{FFFD}"
 
-    /// One printable grapheme and the columns it takes (1 or 2).
+    /// Combining code points kept on one base: an ncurses cell holds CCHARW_MAX (5)
+    /// wide chars, the last of them the terminating zero when it is full.
+    public static let maxMarks = 3
+
+    /// One printable glyph and the columns it takes (1 or 2).
     public struct Glyph: Equatable, Sendable {
         public var symbol: String
         public var width: Int
@@ -28,12 +49,10 @@ public enum TerminalText {
         _ = localeReady
         // Printable ASCII, most of what a console shows, is one safe column a byte.
         if isPrintableASCII(text) { return text.utf8.map { Glyph(symbol: String(Unicode.Scalar($0)), width: 1) } }
-        var result: [Glyph] = []
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            if let glyph = glyph(character) { result.append(glyph) }
-        }
-        return result
+        var builder = GlyphBuilder()
+        builder.glyphs.reserveCapacity(text.utf8.count)
+        for character in text { builder.add(character) }
+        return builder.glyphs
     }
 
     /// Columns `text` takes on screen once sanitised.
@@ -55,7 +74,7 @@ public enum TerminalText {
     public static func truncated(_ text: String, to columns: Int) -> String {
         guard columns > 0 else { return "" }
         if isPrintableASCII(text) {
-            return text.utf8.count <= columns ? text : String(text.utf8.prefix(columns - 1))! + "…"
+            return text.utf8.count <= columns ? text : String(decoding: text.utf8.prefix(columns - 1), as: UTF8.self) + "…"
         }
         let all = glyphs(text)
         if all.reduce(0, { $0 + $1.width }) <= columns { return all.map(\.symbol).joined() }
@@ -77,30 +96,72 @@ public enum TerminalText {
         return fitted + String(repeating: " ", count: max(0, columns - width(fitted)))
     }
 
-    static func glyph(_ character: Character) -> Glyph? {
-        let scalars = character.unicodeScalars
-        let first = scalars.first!
-        if first == "\t" { return Glyph(symbol: " ", width: 1) }
-        if isControl(first) { return Glyph(symbol: String(replacement), width: 1) }
-        if isBidiControl(first) || isInvisibleFormat(first) {
-            // Drop the control; keep what else the cluster holds, if anything.
-            let rest = String(String.UnicodeScalarView(scalars.dropFirst()))
-            return rest.isEmpty ? nil : rest.first.flatMap(glyph)
+    /// Builds glyphs one grapheme cluster at a time, applying the rules above.
+    struct GlyphBuilder {
+        var glyphs: [Glyph] = []
+        /// Marks already on the last glyph, while more may join it.
+        private var marksOnLast: Int?
+
+        mutating func add(_ character: Character) {
+            let scalars = Array(character.unicodeScalars)
+            guard let first = scalars.first else { return }
+            // An emoji ZWJ sequence keeps its first emoji.
+            var kept = scalars[...]
+            if first.properties.isEmoji, !first.isASCII, let joiner = scalars.firstIndex(of: "\u{200D}") {
+                kept = scalars[..<joiner]
+            }
+            let emojiBase = first.properties.isEmoji && !first.isASCII
+            for scalar in kept {
+                if emojiBase, scalar != first, scalar.properties.isEmojiModifier { continue }
+                add(scalar)
+            }
         }
-        // Keep only the scalars of the cluster that are safe (a cluster can carry
-        // controls after its base, e.g. "e\u{202E}").
-        var kept = String.UnicodeScalarView()
-        for scalar in scalars where !isControl(scalar) && !isBidiControl(scalar) {
-            kept.append(scalar)
+
+        private mutating func add(_ scalar: Unicode.Scalar) {
+            switch scalar.value {
+            case 0x09, 0x2028, 0x2029: return spacing(" ", width: 1)
+            case 0x1F1E6...0x1F1FF:
+                // A regional indicator: its letter, which every terminal draws alike.
+                return spacing(Unicode.Scalar(scalar.value - 0x1F1E6 + 0x41).map(String.init) ?? " ", width: 1)
+            default: break
+            }
+            if TerminalText.isControl(scalar) { return spacing(String(TerminalText.replacement), width: 1) }
+            if TerminalText.isDropped(scalar) { return }
+            let width = TerminalText.columns(of: scalar)
+            switch width {
+            case 1, 2: spacing(String(scalar), width: width)
+            case 0: mark(scalar)
+            default: spacing(String(TerminalText.replacement), width: 1)
+            }
         }
-        let width = columns(of: first)
-        if width < 0 { return Glyph(symbol: String(replacement), width: 1) }
-        if width == 0 {
-            // A lone combining mark or other zero-width base: show it on a space.
-            return Glyph(symbol: " " + String(kept), width: 1)
+
+        private mutating func spacing(_ symbol: String, width: Int) {
+            glyphs.append(Glyph(symbol: symbol, width: width))
+            marksOnLast = 0
         }
-        let hasEmojiPresentation = scalars.contains("\u{FE0F}") && first.properties.isEmoji
-        return Glyph(symbol: String(kept), width: hasEmojiPresentation ? 2 : width)
+
+        private mutating func mark(_ scalar: Unicode.Scalar) {
+            guard let marks = marksOnLast, !glyphs.isEmpty else {
+                // A mark with nothing to sit on: show it on a space.
+                spacing(" " + String(scalar), width: 1)
+                marksOnLast = 1
+                return
+            }
+            guard marks < TerminalText.maxMarks else { return }
+            glyphs[glyphs.count - 1].symbol.unicodeScalars.append(scalar)
+            marksOnLast = marks + 1
+        }
+    }
+
+    /// Code points that carry no glyph and that terminals handle each their own way:
+    /// format characters (General Category Cf: zero-width space and joiners, word
+    /// joiner, soft hyphen, BOM, bidi controls, tags) and variation selectors.
+    static func isDropped(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.properties.generalCategory == .format { return true }
+        switch scalar.value {
+        case 0xFE00...0xFE0F, 0xE0100...0xE01EF, 0x180B...0x180D, 0x180F: return true
+        default: return false
+        }
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
@@ -108,23 +169,11 @@ public enum TerminalText {
         return value < 0x20 || (0x7F...0x9F).contains(value)
     }
 
-    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
-        default: false
-        }
-    }
-
-    /// Characters with no glyph that terminals handle inconsistently.
-    static func isInvisibleFormat(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0xFEFF, 0x2028, 0x2029, 0xFFF9...0xFFFB: true
-        default: false
-        }
-    }
-
-    static func columns(of scalar: Unicode.Scalar) -> Int {
+    /// The columns ncurses and the terminal give one code point: its `wcwidth` (-1 for
+    /// one it cannot print). Tests use it to read a captured screen as a terminal does.
+    public static func columns(of scalar: Unicode.Scalar) -> Int {
         if scalar.value < 0x7F { return 1 }
+        _ = localeReady
         return Int(opsdeck_wcwidth(scalar.value))
     }
 
