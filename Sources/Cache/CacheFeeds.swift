@@ -319,8 +319,8 @@ extension CacheStore {
                 // five times a second.
                 CrashEventSummary(
                     id: row[0], release: row[1], kind: CrashKind(rawValue: row[2]) ?? .crash,
-                    fingerprint: row[3], exceptionType: row[4], message: row[5],
-                    os: Platform(rawValue: row[6]) ?? .android, osVersion: row[7], model: row[8],
+                    fingerprint: row[3], exceptionType: row.freeText(4), message: row.freeText(5),
+                    os: Platform(rawValue: row[6]) ?? .android, osVersion: row.freeText(7), model: row.freeText(8),
                     at: Date(unixMilliseconds: row[9]), storedAt: Date(unixMilliseconds: row[10]))
             })
         }

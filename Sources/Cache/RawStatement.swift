@@ -30,7 +30,9 @@ final class RawStatement {
         sqlite3_bind_int64(statement, index, value)
     }
 
-    /// Text by its UTF-8 bytes and length, so an embedded NUL does not cut it short.
+    /// Text by its UTF-8 bytes and length. Text holding a NUL is bound as a BLOB of the
+    /// same bytes: GRDB reads TEXT only up to its first NUL, a BLOB whole (see
+    /// `Row.freeText`).
     func bind(_ index: Int32, _ value: String?) {
         guard var value else {
             sqlite3_bind_null(statement, index)
@@ -39,7 +41,11 @@ final class RawStatement {
         value.withUTF8 { bytes in
             // An empty buffer may have no address; SQLite reads a null pointer as NULL.
             let pointer = bytes.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-            _ = sqlite3_bind_text(statement, index, pointer.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+            if bytes.contains(0) {
+                _ = sqlite3_bind_blob(statement, index, pointer, Int32(bytes.count), Self.transient)
+            } else {
+                _ = sqlite3_bind_text(statement, index, pointer.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+            }
         }
     }
 
@@ -51,5 +57,13 @@ final class RawStatement {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
         }
         return Int(sqlite3_changes(connection))
+    }
+}
+
+extension Row {
+    /// Free text at `index` of a cursor's row, whole even when it holds a NUL (stored as
+    /// a BLOB): GRDB's fast path reads a column as a C string.
+    func freeText(_ index: Int) -> String {
+        String.fromDatabaseValue(self[index] as DatabaseValue) ?? ""
     }
 }

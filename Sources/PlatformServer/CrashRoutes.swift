@@ -53,8 +53,8 @@ private func validate(_ batch: SDKBatch) throws {
     guard !batch.release.isEmpty, batch.release.count <= 100 else {
         throw ProblemError(.unprocessableContent, "release must be 1 to 100 characters")
     }
-    for crash in batch.crashes where crash.exceptionType.isEmpty || crash.exceptionType.count > 300 {
-        throw ProblemError(.unprocessableContent, "a crash's exceptionType must be 1 to 300 characters")
+    for crash in batch.crashes where crash.exceptionType.isEmpty {
+        throw ProblemError(.unprocessableContent, "a crash's exceptionType must not be empty")
     }
     for frame in batch.crashes.lazy.flatMap(\.frames) {
         if let line = frame.line, !(0...Int(Int32.max)).contains(line) {

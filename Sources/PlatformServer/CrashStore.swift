@@ -6,14 +6,16 @@ import PlatformModel
 enum IngestLimits {
     static let eventsPerBatch = 1000
     static let framesPerCrash = 100
-    static let textLength = 2000
 }
 
 extension ServerStore {
     /// Stores a device's batch in one transaction; crashes are grouped into issues as
     /// they arrive. Returns the ids given to the crashes.
-    func ingest(_ batch: SDKBatch) async throws -> IngestReceipt {
-        try await db.write { db in
+    /// Free text is cut to `FreeText.maxBytes` (with a marker) and stored otherwise as
+    /// sent, NUL and controls included.
+    func ingest(_ sent: SDKBatch) async throws -> IngestReceipt {
+        let batch = sent.limitingFreeText()
+        return try await db.write { db in
             guard try Self.appExists(db, batch.app) else {
                 throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
             }
@@ -21,12 +23,12 @@ extension ServerStore {
                 INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for item in batch.sessions {
-                try session.execute(arguments: [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds,
+                try session.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, item.startedAt.unixMilliseconds,
                                                 max(0, item.durationSeconds), item.crashed])
             }
             let step = try db.cachedStatement(sql: "INSERT INTO funnel_events (app, release, device, name, at) VALUES (?, ?, ?, ?, ?)")
             for item in batch.funnelSteps {
-                try step.execute(arguments: [batch.app, batch.release, batch.device.id, String(item.name.prefix(100)), item.at.unixMilliseconds])
+                try step.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, item.name.nulSafe, item.at.unixMilliseconds])
             }
             var ids: [Int64] = []
             ids.reserveCapacity(batch.crashes.count)
@@ -41,14 +43,14 @@ extension ServerStore {
         let frames = Array(crash.frames.prefix(IngestLimits.framesPerCrash))
         let fingerprint = CrashGrouping.fingerprint(kind: crash.kind, exceptionType: crash.exceptionType, frames: frames)
         let at = crash.at.unixMilliseconds
-        let message = String(crash.message.prefix(IngestLimits.textLength))
+        let message = crash.message.nulSafe
         let device = batch.device
         try db.cachedStatement(sql: """
             INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
                 exceptionType, message, frames, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id, device.os.rawValue, device.osVersion,
-                device.model, device.city, device.network, crash.exceptionType, message,
+                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id.nulSafe, device.os.rawValue, device.osVersion.nulSafe,
+                device.model.nulSafe, device.city?.nulSafe, device.network?.nulSafe, crash.exceptionType.nulSafe, message,
                 StackFrame.jsonArray(frames), at,
             ])
         let id = db.lastInsertedRowID
@@ -60,10 +62,10 @@ extension ServerStore {
                 count = count + 1, lastSeen = MAX(lastSeen, excluded.lastSeen), firstSeen = MIN(firstSeen, excluded.firstSeen),
                 message = excluded.message, regressed = regressed OR resolved, resolved = 0
             """).execute(arguments: [
-                batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType, CrashGrouping.culprit(frames), message, at, at,
+                batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType.nulSafe, CrashGrouping.culprit(frames).nulSafe, message, at, at,
             ])
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO issue_devices (app, fingerprint, device) VALUES (?, ?, ?)")
-            .execute(arguments: [batch.app, fingerprint, device.id])
+            .execute(arguments: [batch.app, fingerprint, device.id.nulSafe])
         try db.cachedStatement(sql: """
             INSERT INTO issue_releases (app, fingerprint, release, count) VALUES (?, ?, ?, 1)
             ON CONFLICT (app, fingerprint, release) DO UPDATE SET count = count + 1

@@ -173,7 +173,7 @@ extension ServerStore {
         }
         try db.execute(
             sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), reason,
+            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), FreeText.limited(reason).nulSafe,
                         try guardrail.map { String(decoding: try encoder.encode($0), as: UTF8.self) }])
     }
 }

@@ -344,3 +344,10 @@ public final class ServerStore: Sendable {
         targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 }
+
+extension String {
+    /// GRDB binds text only up to its first NUL. Text that holds one is stored as its
+    /// UTF-8 bytes (a BLOB), which GRDB reads back whole as a `String` from a copied row
+    /// (`fetchAll`/`fetchOne`); all other text stays TEXT.
+    var nulSafe: any DatabaseValueConvertible { utf8.contains(0) ? Data(utf8) : self }
+}

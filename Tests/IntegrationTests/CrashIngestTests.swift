@@ -2,6 +2,7 @@ import Foundation
 import PlatformClient
 import PlatformModel
 import PlatformServer
+import Cache
 import XCTest
 
 /// Crash and ANR ingestion, grouping and feeds over real HTTP.
@@ -107,11 +108,49 @@ final class CrashIngestTests: XCTestCase {
     }
 
     func testHostileTextIsStoredAsDataAndReturnedIntact() throws {
-        let evil = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}"
-        _ = try client.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: device(1), crashes: [
+        let evil = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}before\u{0}after"
+        _ = try client.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: device(1, model: "Pixel\u{0}8"), crashes: [
             SDKCrash(kind: .crash, exceptionType: "Evil\(evil)", message: evil, frames: [StackFrame(symbol: evil, inApp: true)], at: now),
         ]))
         let event = try XCTUnwrap(client.crashEvents(app: "wallet-ios").items.first)
-        XCTAssertEqual(event.message, evil, "the server stores what it got; the console sanitises on display")
+        XCTAssertEqual(event.message, evil, "the server stores what it got, NUL included; the console sanitises on display")
+        XCTAssertEqual(event.exceptionType, "Evil\(evil)")
+        XCTAssertEqual(event.device.model, "Pixel\u{0}8")
+        let issue = try XCTUnwrap(client.crashIssues(app: "wallet-ios").value?.first)
+        XCTAssertEqual(issue.exceptionType, "Evil\(evil)")
+        let detail = try client.crashIssue(app: "wallet-ios", fingerprint: issue.fingerprint)
+        XCTAssertEqual(detail.latest?.frames.first?.symbol, evil)
+        XCTAssertEqual(detail.byModel.first?.key, "Pixel\u{0}8")
+
+        // And the console's cache keeps it whole too, in the list and in the detail.
+        let cache = try CacheStore(path: temporaryPath("nul-cache.sqlite"))
+        try cache.storeCrashEvents(app: "wallet-ios", [event], cursor: nil, at: now)
+        let summary = try XCTUnwrap(cache.recentCrashEvents(app: "wallet-ios").first)
+        XCTAssertEqual(summary.message, evil)
+        XCTAssertEqual(summary.exceptionType, "Evil\(evil)")
+        XCTAssertEqual(summary.model, "Pixel\u{0}8")
+        XCTAssertEqual(try cache.crashEvent(id: event.id), event)
+    }
+
+    /// One limit for every free-text field: longer text is kept up to it and says how
+    /// much was cut; nothing is refused for being long.
+    func testEveryFreeTextFieldIsCutAtOneLimitWithAMarker() throws {
+        let long = String(repeating: "圧", count: 40_000)  // 120,000 bytes
+        _ = try client.send(SDKBatch(app: "wallet-ios", release: "5.3.0",
+                                     device: DeviceInfo(id: "long-1", os: .ios, osVersion: long, model: long, city: long, network: long),
+                                     crashes: [SDKCrash(kind: .crash, exceptionType: long, message: long,
+                                                        frames: [StackFrame(symbol: long, file: long, line: 1, inApp: true)], at: now)]))
+        let event = try XCTUnwrap(client.crashEvents(app: "wallet-ios").items.first)
+        let fields = [event.exceptionType, event.message, event.device.model, event.device.osVersion, event.device.city ?? "",
+                      event.device.network ?? "", event.frames.first?.symbol ?? "", event.frames.first?.file ?? ""]
+        for field in fields {
+            XCTAssertLessThanOrEqual(field.utf8.count, FreeText.maxBytes)
+            XCTAssertGreaterThan(field.utf8.count, FreeText.maxBytes - 40, "kept up to the limit")
+            XCTAssertTrue(field.hasPrefix("圧圧圧"), "cut at a character boundary")
+            XCTAssertTrue(field.hasSuffix(" bytes]") && field.contains("…[cut "), "says it was cut: \(field.suffix(30))")
+        }
+        let marker = try XCTUnwrap(event.message.range(of: "…[cut ")).lowerBound
+        let kept = event.message[..<marker].utf8.count
+        XCTAssertEqual(event.message.hasSuffix("…[cut \(120_000 - kept) bytes]"), true, "the marker counts the bytes left out")
     }
 }
