@@ -1,5 +1,5 @@
 // Linux calls Swift's Glibc module lacks, or that need macros: epoll, eventfd,
-// accept4, thread names, CPU affinity, a pseudo-terminal. For the device gateway
+// accept4, thread names, CPU affinity, a pseudo-terminal, malloc_trim. For the device gateway
 // (Sources/PlatformServer/DeviceGateway.swift), the network thread and the bench. epoll's event struct
 // is packed, so the gateway sees only these plain functions.
 #ifndef OPSDECK_CLINUX_SHIM_H
@@ -9,6 +9,7 @@
 // member is named differently), and a module that sees both definitions fails to build.
 // What needs it is declared or reached by hand below.
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

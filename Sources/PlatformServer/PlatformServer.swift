@@ -68,6 +68,7 @@ public struct PlatformServer: Sendable {
         // mid-write): the group only ever shuts down gracefully.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: MemoryReturnService(), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if let interval = configuration.watchInterval {
             let watch = WatchService(store: store, interval: interval, rules: configuration.alertRules, logger: logger)

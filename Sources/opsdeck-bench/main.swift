@@ -24,7 +24,7 @@ struct Options {
     var liveRate = 5000.0
     /// Event loops of the server's device gateway; nil: the server's default (one per core).
     var gatewayLoops: Int?
-    /// Only these parts (`--only checks,ingest,live,cache,cold,keys`); empty: all.
+    /// Only these parts (`--only checks,ingest,storm,live,cache,cold,keys`); empty: all.
     var only: Set<String> = []
     var binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("opsdeck").path
 
@@ -283,6 +283,33 @@ func cacheWriteBench() {
     say(String(format: "cache writes: %.0f crash events/s sustained (batches of 500, 12 frames each, %.0f s)", Double(id) / seconds, seconds))
 }
 
+// MARK: - Server memory after a connection storm
+
+/// Resident memory of a process, in MB, from /proc.
+func residentMB(pid: Int32) -> Double {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+}
+
+/// A thousand clients connect at once, three requests each, and go: the server's
+/// resident memory before, at the peak, and once the memory-return service has run.
+/// Three storms.
+func stormBench() {
+    let request = Array("GET /v1/apps HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8)
+    let pid = server.processIdentifier
+    sleep(11)
+    let baseline = residentMB(pid: pid)
+    for storm in 1...3 {
+        let load = closedLoopLoad(port: port(of: url), connections: 1000, seconds: 1, requests: [request])
+        let peak = residentMB(pid: pid)
+        sleep(12)
+        say(String(format: "connection storm %d (1000 connections, %d answers): server RSS %.1f MB before the first, %.1f MB at the peak, %.1f MB 12 s after",
+                   storm, load.answers, baseline, peak, residentMB(pid: pid)))
+    }
+}
+
+if options.runs("storm") { stormBench() }
 if options.runs("live") {
     if options.liveRate > 0 { liveBench(rate: options.liveRate) }
     // The same at a rate these two shared cores carry with room to spare.
