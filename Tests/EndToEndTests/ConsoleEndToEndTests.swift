@@ -90,6 +90,26 @@ final class ConsoleEndToEndTests: XCTestCase {
         try assertQuits(terminal)
     }
 
+    /// A log that reaches 10 MB is renamed to `.1` (the one before dropped) and a new
+    /// one begun, owner-only: a long session cannot fill the disk.
+    func testTheLogRotatesAtItsLimit() throws {
+        let log = folder.appendingPathComponent("console.log").path
+        let old = String(repeating: "an old line of the last session\n", count: (10 * 1024 * 1024) / 32 - 2)
+        try old.write(toFile: log, atomically: false, encoding: .utf8)
+        try "the session before that\n".write(toFile: log + ".1", atomically: false, encoding: .utf8)
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/c.sqlite \(Harness.binary) --api http://127.0.0.1:1 --token t --log \(log)")
+        try terminal.waitFor(["offline"])
+        try assertQuits(terminal)
+        let rotated = try String(contentsOfFile: log + ".1", encoding: .utf8)
+        XCTAssertTrue(rotated.hasPrefix(old), "the full log moved to .1 whole")
+        XCTAssertLessThanOrEqual(rotated.utf8.count, 10 * 1024 * 1024)
+        let fresh = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertFalse(fresh.isEmpty, "this session's lines went on in a new file")
+        XCTAssertFalse(fresh.contains("an old line"), fresh)
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: log)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o077, 0, "a new log is the owner's only")
+    }
+
     func testTooSmallATerminalSaysSo() throws {
         let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
         defer { server.stop() }
