@@ -93,6 +93,12 @@ let package = Package(
 
         // `make bench`: figures for the platform on loopback (not run by the tests).
         .executableTarget(name: "opsdeck-bench", dependencies: ["Cache", "CLinux", "PlatformClient", "PlatformModel"]),
+        // The parsers of untrusted bytes as fuzz targets (`make fuzz`), and their replayer.
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["Cache", "PlatformClient", "PlatformModel", "PlatformServer", "TUI", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(name: "opsdeck-fuzz", dependencies: ["FuzzTargets"]),
 
         // Helpers more than one test target needs (see Tests/TestSupport).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -107,6 +113,7 @@ let package = Package(
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"], exclude: ["Snapshots"]),
         // Drives the built `opsdeck` binary in tmux; needs `swift build` first (make test does it).
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["Corpus"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Cache", "PlatformClient", "PlatformModel", "TestSupport", "TUI"]),
     ]
 )

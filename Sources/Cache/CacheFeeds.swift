@@ -167,7 +167,9 @@ extension CacheStore {
         let decoder = WireFormat.decoder()
         var result: [String: MetricsSeries] = [:]
         for row in rows {
-            if let series = try? decoder.decode(MetricsSeries.self, from: Data((row["json"] as String).utf8)) { result[row["version"]] = series }
+            if let series = try? decoder.decode(MetricsSeries.self, from: Data((try row.required("json") as String).utf8)) {
+                result[try row.required("version")] = series
+            }
         }
         return result
     }
@@ -277,7 +279,7 @@ extension CacheStore {
             if !expired.isEmpty {
                 try db.execute(sql: "DELETE FROM crash_events WHERE storedAt < ?", arguments: [cutoff])
                 removed += db.changesCount
-                for row in expired { try Self.count(db, app: row["app"], by: -(row["n"] as Int)) }
+                for row in expired { try Self.count(db, app: try row.required("app"), by: -(try row.required("n") as Int)) }
             }
             for app in try String.fetchAll(db, sql: "SELECT app FROM crash_event_counts WHERE count > ?", arguments: [retention.crashEventsPerApp]) {
                 try db.execute(
@@ -318,10 +320,10 @@ extension CacheStore {
                 // lookup by name compares lower-cased names, and this list is read up to
                 // five times a second.
                 CrashEventSummary(
-                    id: row[0], release: row[1], kind: CrashKind(rawValue: row[2]) ?? .crash,
-                    fingerprint: row[3], exceptionType: row.freeText(4), message: row.freeText(5),
-                    os: Platform(rawValue: row[6]) ?? .android, osVersion: row.freeText(7), model: row.freeText(8),
-                    at: Date(unixMilliseconds: row[9]), storedAt: Date(unixMilliseconds: row[10]))
+                    id: try row.required(0), release: try row.required(1), kind: CrashKind(rawValue: try row.required(2)) ?? .crash,
+                    fingerprint: try row.required(3), exceptionType: try row.required(4), message: try row.required(5),
+                    os: Platform(rawValue: try row.required(6)) ?? .android, osVersion: try row.required(7), model: try row.required(8),
+                    at: Date(unixMilliseconds: try row.required(9)), storedAt: Date(unixMilliseconds: try row.required(10)))
             })
         }
     }
@@ -331,12 +333,14 @@ extension CacheStore {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM crash_events WHERE id = ?", arguments: [id]).map { row in
                 CrashEvent(
-                    id: row["id"], app: row["app"], release: row["release"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
-                    device: DeviceInfo(id: row["deviceId"], os: Platform(rawValue: row["os"]) ?? .android,
-                                       osVersion: row["osVersion"], model: row["model"], city: row["city"], network: row["network"]),
-                    exceptionType: row["exceptionType"], message: row["message"],
-                    frames: (try? WireFormat.decoder().decode([StackFrame].self, from: Data((row["frames"] as String).utf8))) ?? [],
-                    fingerprint: row["fingerprint"], at: Date(unixMilliseconds: row["at"]))
+                    id: try row.required("id"), app: try row.required("app"), release: try row.required("release"),
+                    kind: CrashKind(rawValue: try row.required("kind")) ?? .crash,
+                    device: DeviceInfo(id: try row.required("deviceId"), os: Platform(rawValue: try row.required("os")) ?? .android,
+                                       osVersion: try row.required("osVersion"), model: try row.required("model"),
+                                       city: try row.optional("city"), network: try row.optional("network")),
+                    exceptionType: try row.required("exceptionType"), message: try row.required("message"),
+                    frames: (try? WireFormat.decoder().decode([StackFrame].self, from: Data((try row.required("frames") as String).utf8))) ?? [],
+                    fingerprint: try row.required("fingerprint"), at: Date(unixMilliseconds: try row.required("at")))
             }
         }
     }
@@ -367,9 +371,9 @@ extension CacheStore {
         }
         var trends: [String: [Int]] = [:]
         for row in rows {
-            let bucket: Int = row["bucket"]
+            let bucket: Int = try row.required("bucket")
             guard (0..<buckets).contains(bucket) else { continue }
-            trends[row["fingerprint"], default: Array(repeating: 0, count: buckets)][bucket] = row["count"]
+            trends[try row.required("fingerprint"), default: Array(repeating: 0, count: buckets)][bucket] = try row.required("count")
         }
         return trends
     }

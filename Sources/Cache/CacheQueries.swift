@@ -134,8 +134,8 @@ extension CacheStore {
     public func apps() throws -> [App] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map { row in
-                App(id: row["id"], name: row["name"],
-                    platform: Platform(rawValue: row["platform"]) ?? .android, bundleId: row["bundleId"])
+                App(id: try row.required("id"), name: try row.required("name"),
+                    platform: Platform(rawValue: try row.required("platform")) ?? .android, bundleId: try row.required("bundleId"))
             }
         }
     }
@@ -145,16 +145,16 @@ extension CacheStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY position", arguments: [app]).map { row in
                 Release(
-                    app: row["app"], version: row["version"], build: row["build"],
-                    stage: ReleaseStage(rawValue: row["stage"]) ?? .draft, grayPercent: row["grayPercent"],
-                    notes: row["notes"], createdAt: Date(unixMilliseconds: row["createdAt"]),
-                    updatedAt: Date(unixMilliseconds: row["updatedAt"]),
-                    revision: row["revision"],
-                    guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
-                        Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 0,
-                                  windowMinutes: row["guardrailWindowMinutes"] ?? 10)
+                    app: try row.required("app"), version: try row.required("version"), build: try row.required("build"),
+                    stage: ReleaseStage(rawValue: try row.required("stage")) ?? .draft, grayPercent: try row.required("grayPercent"),
+                    notes: try row.required("notes"), createdAt: Date(unixMilliseconds: try row.required("createdAt")),
+                    updatedAt: Date(unixMilliseconds: try row.required("updatedAt")),
+                    revision: try row.required("revision"),
+                    guardrail: try (row.optional("guardrailMaxCrashRate") as Double?).map { rate in
+                        Guardrail(maxCrashRate: rate, minSessions: try row.optional("guardrailMinSessions") ?? 0,
+                                  windowMinutes: try row.optional("guardrailWindowMinutes") ?? 10)
                     },
-                    targeting: (row["targeting"] as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) })
+                    targeting: try (row.optional("targeting") as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) })
             }
         }
     }
@@ -163,9 +163,9 @@ extension CacheStore {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE resource = ?", arguments: [resource.key]).map { row in
                 SyncRecord(
-                    resource: resource, etag: row["etag"],
-                    fetchedAt: (row["fetchedAt"] as Int64?).map(Date.init(unixMilliseconds:)),
-                    cursor: row["cursor"])
+                    resource: resource, etag: try row.optional("etag"),
+                    fetchedAt: try (row.optional("fetchedAt") as Int64?).map(Date.init(unixMilliseconds:)),
+                    cursor: try row.optional("cursor"))
             }
         }
     }

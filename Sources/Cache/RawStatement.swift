@@ -31,8 +31,8 @@ final class RawStatement {
     }
 
     /// Text by its UTF-8 bytes and length. Text holding a NUL is bound as a BLOB of the
-    /// same bytes: GRDB reads TEXT only up to its first NUL, a BLOB whole (see
-    /// `Row.freeText`).
+    /// same bytes: GRDB reads TEXT only up to its first NUL, a BLOB whole (and
+    /// `Row.required` reads either as a `String`).
     func bind(_ index: Int32, _ value: String?) {
         guard var value else {
             sqlite3_bind_null(statement, index)
@@ -60,10 +60,48 @@ final class RawStatement {
     }
 }
 
+/// A row of the cache file holds something other than what the cache writes (a damaged
+/// or foreign file): the read fails with this, it never traps the console.
+struct CacheRowError: Error, CustomStringConvertible {
+    var column: String
+    var value: DatabaseValue
+    var description: String { "the cache holds \(value.storage.kind) in \(column), not what OpsDeck wrote there" }
+}
+
+extension DatabaseValue.Storage {
+    var kind: String {
+        switch self {
+        case .null: "NULL"
+        case .int64: "an integer"
+        case .double: "a real number"
+        case .string: "text"
+        case .blob: "bytes"
+        }
+    }
+}
+
+/// Reading a column by the throwing path: GRDB's subscripts trap on a value of another
+/// type, and a cache file is not to be trusted that far.
 extension Row {
-    /// Free text at `index` of a cursor's row, whole even when it holds a NUL (stored as
-    /// a BLOB): GRDB's fast path reads a column as a C string.
-    func freeText(_ index: Int) -> String {
-        String.fromDatabaseValue(self[index] as DatabaseValue) ?? ""
+    /// The value of `column`; throws `CacheRowError` when it is NULL or another type.
+    func required<Value: DatabaseValueConvertible>(_ column: String) throws -> Value {
+        let value = self[column] as DatabaseValue
+        guard let decoded = Value.fromDatabaseValue(value) else { throw CacheRowError(column: column, value: value) }
+        return decoded
+    }
+
+    /// The value at `index` of a cursor's row; throws `CacheRowError` as above.
+    func required<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {
+        let value = self[index] as DatabaseValue
+        guard let decoded = Value.fromDatabaseValue(value) else { throw CacheRowError(column: "column \(index)", value: value) }
+        return decoded
+    }
+
+    /// The value of `column`, nil for NULL; throws `CacheRowError` for another type.
+    func optional<Value: DatabaseValueConvertible>(_ column: String) throws -> Value? {
+        let value = self[column] as DatabaseValue
+        if value.isNull { return nil }
+        guard let decoded = Value.fromDatabaseValue(value) else { throw CacheRowError(column: column, value: value) }
+        return decoded
     }
 }

@@ -4,32 +4,32 @@ import PlatformModel
 /// HTTP/1.1 as the device gateway needs it (RFC 9112): request heads read in place
 /// from a connection's bytes, without allocating, and strict about what it accepts.
 /// Pure functions of bytes; DeviceGatewayTests drives them over real sockets.
-enum GatewayHTTP {
+@_spi(Fuzzing) public enum GatewayHTTP {
     /// Larger heads are refused with 431: a device's check is a few hundred bytes.
     static let maximumHeadBytes = 8192
     /// A body (the check takes none) up to this size is read and ignored; larger: 413.
     static let maximumIgnoredBody = 65_536
 
     /// One request, as positions in the buffer it was parsed from.
-    struct Request {
-        var method: Range<Int>
-        var path: Range<Int>
-        var query: Range<Int>?
-        var authorization: Range<Int>?
+    @_spi(Fuzzing) public struct Request {
+        public var method: Range<Int>
+        public var path: Range<Int>
+        public var query: Range<Int>?
+        public var authorization: Range<Int>?
         /// False for `Connection: close`, and for HTTP/1.0 without `keep-alive`.
-        var keepAlive: Bool
+        public var keepAlive: Bool
         /// Head and body: where the next request starts.
-        var length: Int
+        public var length: Int
     }
 
-    enum Parse {
+    @_spi(Fuzzing) public enum Parse {
         case incomplete
         case request(Request)
         /// Answer with this status and close: the stream cannot be trusted past here.
         case malformed(status: Int, detail: String)
     }
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Parse {
+    @_spi(Fuzzing) public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Parse {
         var start = 0
         // RFC 9112 §2.2: empty lines before a request line are ignored.
         while start < bytes.count, bytes[start] == cr || bytes[start] == lf { start += 1 }
@@ -106,7 +106,7 @@ enum GatewayHTTP {
 
     /// The value of the first `name=value` pair in a query, percent-decoded as the API
     /// does (an invalid escape leaves the value as sent; `+` stays `+`).
-    static func parameter(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, query: Range<Int>?) -> String? {
+    @_spi(Fuzzing) public static func parameter(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, query: Range<Int>?) -> String? {
         guard let query else { return nil }
         var start = query.lowerBound
         while start <= query.upperBound {
