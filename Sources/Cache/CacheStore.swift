@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PlatformModel
+import Synchronization
 
 /// The console's local cache: the last known state of everything it has fetched, so
 /// that it opens instantly and still shows something when the platform is gone.
@@ -21,12 +22,23 @@ public final class CacheStore: Sendable {
         // Only a regular file OpsDeck may write is ever opened, moved aside or rebuilt. A
         // directory (`--cache ~/.cache`), a symbolic link, or a file this user may not
         // write is left exactly as it is: the console runs on a temporary cache and says so.
+        // A regular file it may read (read-only, immutable, in a folder it may not write)
+        // is copied there first, so that the console still shows what it knew.
         if let unsafe = Self.unsafeReason(path) {
             let temporary = Self.temporaryPath()
+            Self.removeAtExit(temporary)
+            let copied = Self.isReadableRegularFile(path) && (try? FileManager.default.copyItem(atPath: path, toPath: temporary)) != nil
+            if copied, let opened = try? Self.open(temporary) {
+                pool = opened
+                recoveryNote = "\(path) \(unsafe); it was left untouched. This run shows its data from a temporary copy "
+                    + "(nothing new is kept): give --cache a file path OpsDeck may write"
+            } else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                pool = try Self.open(temporary)
+                recoveryNote = "\(path) \(unsafe); it was left untouched. This run uses a temporary cache (nothing is kept): "
+                    + "give --cache a file path OpsDeck may write"
+            }
             self.path = temporary
-            pool = try Self.open(temporary)
-            recoveryNote = "\(path) \(unsafe); it was left untouched. This run uses a temporary cache (nothing is kept): "
-                + "give --cache a file path OpsDeck may write"
             return
         }
         self.path = path
@@ -64,6 +76,28 @@ public final class CacheStore: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.isWritableFile(atPath: folder) { return "is in a folder this user may not write (\(folder))" }
         return nil
+    }
+
+    private static func isReadableRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && FileManager.default.isReadableFile(atPath: path)
+    }
+
+    /// Temporary caches of this process, removed (with their WAL files) when it exits.
+    private static let temporaries = Mutex<[String]>([])
+
+    private static func removeAtExit(_ path: String) {
+        let first = temporaries.withLock { list in
+            list.append(path)
+            return list.count == 1
+        }
+        if first {
+            atexit {
+                for path in CacheStore.temporaries.withLock({ $0 }) {
+                    for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+                }
+            }
+        }
     }
 
     private static func temporaryPath() -> String {

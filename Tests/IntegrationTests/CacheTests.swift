@@ -174,6 +174,37 @@ final class CachePathSafetyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
     }
 
+    /// An immutable cache (chattr +i: not even root may write it) is neither moved nor
+    /// rebuilt: the console shows its data from a temporary copy.
+    func testAnImmutableCacheIsLeftAloneAndItsDataStillShown() throws {
+        let path = temporaryPath("immutable.sqlite")
+        do {
+            let cache = try CacheStore(path: path)
+            try cache.replaceApps([App(id: "kept", name: "Kept", platform: .ios, bundleId: "b")], etag: nil, at: Date())
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        func chattr(_ flag: String) -> Bool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            process.arguments = [flag, path]
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return false }
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        }
+        guard chattr("+i") else { throw XCTSkip("chattr +i is not allowed here") }
+        defer { _ = chattr("-i") }
+        let cache = try CacheStore(path: path)
+        XCTAssertNotEqual(cache.path, path)
+        XCTAssertTrue(try XCTUnwrap(cache.recoveryNote).contains("read-only"), cache.recoveryNote ?? "")
+        XCTAssertTrue(try XCTUnwrap(cache.recoveryNote).contains("temporary copy"), cache.recoveryNote ?? "")
+        XCTAssertEqual(try cache.apps().map(\.id), ["kept"], "what the cache knew is still shown")
+        try cache.replaceApps([App(id: "new", name: "New", platform: .ios, bundleId: "b")], etag: nil, at: Date())
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the file itself is untouched")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            .contains { $0.contains(".broken") }, "nothing renamed")
+    }
+
     func testAForeignRegularFileIsStillMovedAsideWithANote() throws {
         let path = temporaryPath("not-a-db.sqlite")
         try String(repeating: "x", count: 200).write(toFile: path, atomically: true, encoding: .utf8)
