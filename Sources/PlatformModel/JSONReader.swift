@@ -113,6 +113,8 @@ struct JSONReader {
             index += 1
         }
         guard index > start else { return nil }
+        // JSON has no leading zeros ("08"), as JSONDecoder says too.
+        if index - start > 1, bytes[start] == UInt8(ascii: "0") { return nil }
         if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
         return negative ? -value : value
     }

@@ -56,6 +56,11 @@ extension Theme {
     /// Colours: a palette name, `#rrggbb`, an ANSI name (`red`, `bright-blue`), 0-255, or
     /// `default`.
     public static func parse(_ text: String, name: String) throws -> Theme {
+        // toml++ (inside TOMLKit) fails an assertion, and aborts, on some non-ASCII bare
+        // keys; a theme needs none, so only comments and strings may hold non-ASCII.
+        if let line = firstLineWithNonASCIIOutsideStrings(text) {
+            throw ThemeError(description: "theme \(name), line \(line): only comments and quoted strings may hold non-ASCII characters")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -117,6 +122,35 @@ extension Theme {
     static let ansiNames = [
         "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
     ]
+
+    /// The 1-based line of the first non-ASCII byte outside a comment or a string.
+    static func firstLineWithNonASCIIOutsideStrings(_ text: String) -> Int? {
+        var line = 1
+        var quote: UInt8?
+        var escaped = false
+        var comment = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                comment = false
+                escaped = false
+                // Multi-line strings may hold anything; they stay open across lines.
+                continue
+            }
+            if comment { continue }
+            if let open = quote {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") && open == UInt8(ascii: "\"") { escaped = true } else if byte == open { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "#"): comment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case 0x80...: return line
+            default: break
+            }
+        }
+        return nil
+    }
 
     static func parseColor(_ text: String, palette: [String: Color]) -> Color? {
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()

@@ -96,4 +96,18 @@ import Testing
         #expect(ColorDepth.monochrome.number(for: .rgb(1, 2, 3)) == -1)
         #expect(ColorDepth.palette256.number(for: .default) == -1)
     }
+
+    /// toml++ aborts on some non-ASCII bare keys (found by `make fuzz`): such a theme is
+    /// refused with its line, while non-ASCII in comments and strings stays allowed.
+    @Test func nonASCIIOutsideStringsIsRefusedNotACrash() throws {
+        #expect(throws: ThemeError.self) { try Theme.parse("name = \"x\"\n[\u{FFFD}\u{FFFD}tte]\nbg = \"#000000\"\n", name: "bad") }
+        do {
+            _ = try Theme.parse("# ok\n[pal\u{E9}tte]\n", name: "bad")
+            Issue.record("a non-ASCII table name was accepted")
+        } catch let error as ThemeError {
+            #expect(error.description.contains("line 2"), "\(error.description)")
+        }
+        // Throws, and so fails, if comments and strings were refused too.
+        _ = try Theme.parse("# Thème ☀\nname = \"Soleil ☀ \\\" #\"\n[roles]\nmuted = { fg = \"red\" } # ß\n", name: "fine")
+    }
 }
