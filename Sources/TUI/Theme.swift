@@ -56,10 +56,10 @@ extension Theme {
     /// Colours: a palette name, `#rrggbb`, an ANSI name (`red`, `bright-blue`), 0-255, or
     /// `default`.
     public static func parse(_ text: String, name: String) throws -> Theme {
-        // toml++ (inside TOMLKit) fails an assertion, and aborts, on some non-ASCII bare
-        // keys; a theme needs none, so only comments and strings may hold non-ASCII.
-        if let line = firstLineWithNonASCIIOutsideStrings(text) {
-            throw ThemeError(description: "theme \(name), line \(line): only comments and quoted strings may hold non-ASCII characters")
+        // toml++ (inside TOMLKit) fails an assertion, and aborts the process, on a table
+        // header that does not start with a key (found by `make fuzz`): refused first.
+        if let line = firstHeaderWithoutAKey(text) {
+            throw ThemeError(description: "theme \(name), line \(line): a table header must start with a name, as in [roles]")
         }
         let table: TOMLTable
         do {
@@ -123,30 +123,25 @@ extension Theme {
         "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
     ]
 
-    /// The 1-based line of the first non-ASCII byte outside a comment or a string.
-    static func firstLineWithNonASCIIOutsideStrings(_ text: String) -> Int? {
-        var line = 1
-        var quote: UInt8?
-        var escaped = false
-        var comment = false
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                comment = false
-                escaped = false
-                // Multi-line strings may hold anything; they stay open across lines.
+    /// The 1-based line of the first table header that does not start with a key
+    /// (`[#]`, `[=]`, `[.a]`, `[é]`), outside multi-line strings.
+    static func firstHeaderWithoutAKey(_ text: String) -> Int? {
+        var openString: Substring?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if let closer = openString {
+                if line.contains(closer) { openString = nil }
                 continue
             }
-            if comment { continue }
-            if let open = quote {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") && open == UInt8(ascii: "\"") { escaped = true } else if byte == open { quote = nil }
-                continue
+            let content = line.drop { $0 == " " || $0 == "\t" }
+            if content.hasPrefix("[") {
+                let key = content.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
+                guard let first = key.unicodeScalars.first else { return index + 1 }
+                let startsKey = first == "]" || first == "\"" || first == "'" || first == "_" || first == "-"
+                    || (first.isASCII && first.properties.isAlphabetic) || ("0"..."9").contains(first)
+                if !startsKey { return index + 1 }
             }
-            switch byte {
-            case UInt8(ascii: "#"): comment = true
-            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
-            case 0x80...: return line
-            default: break
+            for delimiter: Substring in ["\"\"\"", "\'\'\'"] where line.ranges(of: delimiter).count % 2 == 1 {
+                openString = delimiter
             }
         }
         return nil
