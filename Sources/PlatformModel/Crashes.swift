@@ -308,13 +308,20 @@ extension CrashEvent {
     /// matters at thousands of events a second. Returns nil when a field is missing, of
     /// the wrong type or not JSON; the caller then falls back to JSONDecoder for a
     /// precise message. Unknown fields are skipped, as JSONDecoder does.
+    private static let fastKeys = ["id", "app", "release", "kind", "exceptionType", "message", "fingerprint", "at", "frames", "device"]
+    private static let fastDeviceKeys = ["id", "os", "osVersion", "model", "city", "network"]
+
     public static func fastDecode(_ data: Data) -> CrashEvent? {
         data.withUnsafeBytes { bytes in
             var reader = JSONReader(bytes)
             var id: Int64?, app: String?, release: String?, kind: CrashKind?, exceptionType: String?, message: String?
             var fingerprint: String?, at: Date?, frames: [StackFrame]?
             var deviceID: String?, os: Platform?, osVersion: String?, model: String?, city: String?, network: String?
+            // A key seen twice: JSONDecoder and this reader could pick different values,
+            // so it is left to JSONDecoder (which refuses it) to say what is wrong.
+            var seen = KeysSeen()
             let read = reader.object { reader, key in
+                guard seen.first(key, among: Self.fastKeys) else { return false }
                 switch key {
                 case "id": id = reader.int64()
                 case "app": app = reader.string()
@@ -334,7 +341,9 @@ extension CrashEvent {
                     frames = list
                     return true
                 case "device":
+                    var seenInDevice = KeysSeen()
                     return reader.object { reader, key in
+                        guard seenInDevice.first(key, among: Self.fastDeviceKeys) else { return false }
                         switch key {
                         case "id": deviceID = reader.string(); return deviceID != nil
                         case "os": os = reader.string().flatMap(Platform.init(rawValue:)); return os != nil
@@ -378,10 +387,14 @@ extension StackFrame {
         }
     }
 
+    private static let frameKeys = ["symbol", "inApp", "file", "line"]
+
     /// One frame object from `reader`; nil when it is not a frame.
     static func read(_ reader: inout JSONReader) -> StackFrame? {
         var symbol: String?, file: String?, line: Int?, inApp: Bool?
+        var seen = KeysSeen()
         let read = reader.object { reader, key in
+            guard seen.first(key, among: frameKeys) else { return false }
             switch key {
             case "symbol": symbol = reader.string(); return symbol != nil
             case "inApp": inApp = reader.bool(); return inApp != nil
@@ -396,5 +409,19 @@ extension StackFrame {
         }
         guard read, let symbol, let inApp else { return nil }
         return StackFrame(symbol: symbol, file: file, line: line, inApp: inApp)
+    }
+}
+
+/// Which of an object's known keys the fast reader has met, as bits: a repeated known key
+/// makes the object one to leave to JSONDecoder. Unknown keys are not tracked (skipped).
+struct KeysSeen {
+    private var bits: UInt32 = 0
+
+    /// False when `key`, one of `known`, was seen before.
+    mutating func first(_ key: String, among known: [String]) -> Bool {
+        guard let index = known.firstIndex(of: key) else { return true }
+        let bit: UInt32 = 1 << UInt32(index)
+        defer { bits |= bit }
+        return bits & bit == 0
     }
 }
