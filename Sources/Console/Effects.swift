@@ -290,10 +290,10 @@ final class CacheReader: Sendable {
 /// Reads a `CacheRead`. Lists that change only when polled (issues, health) are decoded
 /// again only when polled or for another app; otherwise the last read's copy serves.
 struct SnapshotMemo {
-    private var issues: (app: String, polledAt: Date?, value: [CrashIssue])?
-    private var health: (app: String, polledAt: Date?, value: [String: MetricsSeries])?
-    private var fleet: (polledAt: Date?, value: FleetOverview?)?
-    private var alerts: (polledAt: Date?, value: [Alert])?
+    private var issues = PolledMemo<[CrashIssue]>()
+    private var health = PolledMemo<[String: MetricsSeries]>()
+    private var fleet = PolledMemo<FleetOverview?>()
+    private var alerts = PolledMemo<[Alert]>()
 
     mutating func snapshot(_ read: CacheRead, from cache: CacheStore) throws -> CacheSnapshot {
         let apps = try cache.apps()
@@ -301,21 +301,9 @@ struct SnapshotMemo {
         let releases = try app.map { try cache.releases(app: $0) } ?? []
         var snapshot = CacheSnapshot(apps: apps, releases: releases, releasesApp: app, lastFetched: try cache.lastFetched())
         snapshot.read = read
-        let alertsPolledAt = try cache.syncRecord(resource: .alerts)?.fetchedAt
-        if let last = alerts, last.polledAt == alertsPolledAt {
-            snapshot.alerts = last.value
-        } else {
-            snapshot.alerts = try cache.alerts()
-            alerts = (alertsPolledAt, snapshot.alerts)
-        }
+        snapshot.alerts = try alerts.value(of: .alerts, in: cache) { try cache.alerts() }
         if read.fleet {
-            let polledAt = try cache.syncRecord(resource: .fleet)?.fetchedAt
-            if let last = fleet, last.polledAt == polledAt {
-                snapshot.fleet = last.value
-            } else {
-                snapshot.fleet = try cache.fleet()
-                fleet = (polledAt, snapshot.fleet)
-            }
+            snapshot.fleet = try fleet.value(of: .fleet, in: cache) { try cache.fleet() }
         }
         guard let app else { return snapshot }
         if let filter = read.crashEvents {
@@ -323,13 +311,7 @@ struct SnapshotMemo {
             snapshot.crashEventCount = try cache.crashEventCount(app: app)
         }
         if read.crashIssues {
-            let polledAt = try cache.syncRecord(resource: .crashIssues(app: app))?.fetchedAt
-            if let last = issues, last.app == app, last.polledAt == polledAt {
-                snapshot.crashIssues = last.value
-            } else {
-                snapshot.crashIssues = try cache.crashIssues(app: app)
-                issues = (app, polledAt, snapshot.crashIssues)
-            }
+            snapshot.crashIssues = try issues.value(of: .crashIssues(app: app), in: cache) { try cache.crashIssues(app: app) }
             if read.issueTrends, snapshot.crashIssues.contains(where: { $0.trend == nil }) {
                 snapshot.issueTrends = try cache.issueTrends(app: app, buckets: CrashIssue.trendBuckets)
             }
@@ -337,15 +319,24 @@ struct SnapshotMemo {
         if read.switches { snapshot.switches = try cache.switches(app: app) }
         if read.reach { snapshot.reach = try cache.reach(app: app) }
         if read.health {
-            let polledAt = try cache.syncRecord(resource: .health(app: app))?.fetchedAt
-            if let last = health, last.app == app, last.polledAt == polledAt {
-                snapshot.health = last.value
-            } else {
-                snapshot.health = try cache.releaseHealth(app: app)
-                health = (app, polledAt, snapshot.health)
-            }
+            snapshot.health = try health.value(of: .health(app: app), in: cache) { try cache.releaseHealth(app: app) }
         }
         if read.auditLimit > 0 { snapshot.audit = try cache.audit(limit: read.auditLimit) }
         return snapshot
+    }
+}
+
+/// One cache read kept until its resource is polled again: what a poll answered does not
+/// change between polls, and decoding it again five times a second costs more than the
+/// `sync_state` row that says whether it did.
+struct PolledMemo<Value> {
+    private var last: (resource: SyncResource, polledAt: Date?, value: Value)?
+
+    mutating func value(of resource: SyncResource, in cache: CacheStore, read: () throws -> Value) throws -> Value {
+        let polledAt = try cache.syncRecord(resource: resource)?.fetchedAt
+        if let last, last.resource == resource, last.polledAt == polledAt { return last.value }
+        let value = try read()
+        last = (resource, polledAt, value)
+        return value
     }
 }
