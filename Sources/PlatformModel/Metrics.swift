@@ -55,3 +55,11 @@ public struct MetricsSeries: Codable, Sendable, Equatable {
         self.total = total
     }
 }
+
+extension MetricsPoint {
+    /// `part` of `whole` as a percentage to two decimals, the one rounding every rate on
+    /// the wire uses (release health, the fleet overview); nil when `whole` is 0.
+    public static func percent(_ part: Int, of whole: Int) -> Double? {
+        whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 100
+    }
+}

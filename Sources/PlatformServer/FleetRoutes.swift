@@ -41,10 +41,9 @@ extension ServerStore {
                         let e = events.first { ($0["release"] as String) == version }
                         let count: Int = s?["sessions"] ?? 0, crashed: Int = s?["crashed"] ?? 0
                         let devices: Int = s?["devices"] ?? 0, crashedDevices: Int = s?["crashedDevices"] ?? 0
-                        func percent(_ part: Int, of whole: Int) -> Double? { whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 100 }
                         health[version] = MetricsPoint(
                             at: Date(unixMilliseconds: from), sessions: count, crashes: e?["crashes"] ?? 0, anrs: e?["anrs"] ?? 0,
-                            crashFreeSessions: percent(count - crashed, of: count), crashFreeUsers: percent(devices - crashedDevices, of: devices),
+                            crashFreeSessions: MetricsPoint.percent(count - crashed, of: count), crashFreeUsers: MetricsPoint.percent(devices - crashedDevices, of: devices),
                             adoption: nil, devices: devices, appDevices: nil)
                     }
                 }

@@ -64,14 +64,11 @@ extension ServerStore {
                 total.anrs += buckets[index].anrs
             }
             func point(_ bucket: Bucket, at: Date) -> MetricsPoint {
-                func percent(_ part: Int, of whole: Int) -> Double? {
-                    whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 100
-                }
                 return MetricsPoint(
                     at: at, sessions: bucket.sessions, crashes: bucket.crashes, anrs: bucket.anrs,
-                    crashFreeSessions: percent(bucket.sessions - bucket.crashed, of: bucket.sessions),
-                    crashFreeUsers: percent(bucket.devices - bucket.crashedDevices, of: bucket.devices),
-                    adoption: release == nil ? nil : percent(bucket.devices, of: bucket.allDevices),
+                    crashFreeSessions: MetricsPoint.percent(bucket.sessions - bucket.crashed, of: bucket.sessions),
+                    crashFreeUsers: MetricsPoint.percent(bucket.devices - bucket.crashedDevices, of: bucket.devices),
+                    adoption: release == nil ? nil : MetricsPoint.percent(bucket.devices, of: bucket.allDevices),
                     devices: bucket.devices, appDevices: release == nil ? nil : bucket.allDevices)
             }
             let points = buckets.enumerated().map { index, bucket in
