@@ -5,7 +5,7 @@ import Foundation
 // when the condition clears. `GET /v1/alerts`, `POST /v1/alerts/{id}/acknowledge`.
 
 /// What an alert watches.
-public enum AlertKind: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum AlertKind: OpenVocabulary {
     /// One issue's events in one release over the last few minutes, far above its
     /// trailing hourly baseline (Crashlytics' velocity alert).
     case velocity
@@ -21,31 +21,14 @@ public enum AlertKind: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A kind a newer server sends that this build does not know.
     case other(String)
 
-    private static let names: [(AlertKind, String)] = [
+    public static let names: [(AlertKind, String)] = [
         (.velocity, "velocity"), (.grayRegression, "gray_regression"), (.newIssueInGray, "new_issue_in_gray"),
         (.regressed, "regressed"), (.guardrailHalt, "guardrail_halt"),
     ]
 
-    public static var knownNames: [String] { names.map(\.1) }
-
-    public init(rawValue: String) {
-        self = Self.names.first { $0.1 == rawValue }?.0 ?? .other(rawValue)
-    }
-
-    public var rawValue: String {
+    public var otherName: String? {
         if case .other(let name) = self { return name }
-        return Self.names.first { $0.0 == self }?.1 ?? ""
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        return nil
     }
 }
 

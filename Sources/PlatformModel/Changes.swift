@@ -60,7 +60,7 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
 
 /// What a change did, as the audit log names it on the wire (`release.gray`). A value
 /// this build does not know (a newer server) is kept as it came, never an error.
-public enum AuditAction: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum AuditAction: OpenVocabulary {
     case releaseGray, releaseStage, releaseTargeting, releaseHalt, releaseResume, releaseRollback
     /// The platform halted a gray release whose crash rate breached its guardrail.
     case releaseGuardrailHalt
@@ -69,34 +69,16 @@ public enum AuditAction: Sendable, Hashable, Codable, CustomStringConvertible {
     case alertAcknowledge
     case other(String)
 
-    private static let names: [(AuditAction, String)] = [
+    public static let names: [(AuditAction, String)] = [
         (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
         (.alertAcknowledge, "alert.acknowledge"),
     ]
 
-    /// Every action this build knows, as sent on the wire.
-    public static var knownNames: [String] { names.map(\.1) }
-
-    public init(rawValue: String) {
-        self = Self.names.first { $0.1 == rawValue }?.0 ?? .other(rawValue)
-    }
-
-    public var rawValue: String {
+    public var otherName: String? {
         if case .other(let name) = self { return name }
-        return Self.names.first { $0.0 == self }?.1 ?? ""
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        return nil
     }
 }
 

@@ -174,3 +174,18 @@ import Testing
         }
     }
 }
+
+/// Names a newer server sends are kept and sent back as they came, for every open
+/// vocabulary; known names map to their cases.
+@Suite struct OpenVocabularyTests {
+    @Test func unknownNamesRoundTripAndKnownOnesMap() throws {
+        let decoder = WireFormat.decoder(), encoder = WireFormat.encoder()
+        let kinds = try decoder.decode([AlertKind].self, from: Data(#"["velocity","budget_burn"]"#.utf8))
+        #expect(kinds == [.velocity, .other("budget_burn")])
+        #expect(String(decoding: try encoder.encode(kinds), as: UTF8.self) == #"["velocity","budget_burn"]"#)
+        let actions = try decoder.decode([AuditAction].self, from: Data(#"["release.halt","funnel.create"]"#.utf8))
+        #expect(actions == [.releaseHalt, .other("funnel.create")])
+        #expect(actions.map(\.rawValue) == ["release.halt", "funnel.create"])
+        #expect(AuditAction.knownNames.count == AuditAction.names.count && AlertKind.knownNames.contains("guardrail_halt"))
+    }
+}
