@@ -124,7 +124,8 @@ extension Theme {
     ]
 
     /// The 1-based line of the first table header that does not start with a key
-    /// (`[#]`, `[=]`, `[.a]`, `[é]`), outside multi-line strings.
+    /// (`[#]`, `[=]`, `[.a]`, `[é]`, `[[[`), outside multi-line strings. Any line that
+    /// starts with `[` is taken for a header: themes hold no arrays.
     static func firstHeaderWithoutAKey(_ text: String) -> Int? {
         var openString: Substring?
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -134,7 +135,9 @@ extension Theme {
             }
             let content = line.drop { $0 == " " || $0 == "\t" }
             if content.hasPrefix("[") {
-                let key = content.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
+                // `[` or `[[`, then blanks; a third `[` is not a name either.
+                let opening = content.hasPrefix("[[") ? 2 : 1
+                let key = content.dropFirst(opening).drop { $0 == " " || $0 == "\t" }
                 guard let first = key.unicodeScalars.first else { return index + 1 }
                 let startsKey = first == "]" || first == "\"" || first == "'" || first == "_" || first == "-"
                     || (first.isASCII && first.properties.isAlphabetic) || ("0"..."9").contains(first)

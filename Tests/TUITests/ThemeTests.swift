@@ -79,7 +79,7 @@ import Testing
 
     /// toml++ aborts on a table header that does not start with a key (found by `make
     /// fuzz`): such a theme is refused with its line, and never reaches toml++.
-    @Test(arguments: ["[# x]", "[[#]]", "[=]", "[.a]", "[ #]", "  [\t.a]", "[\u{FFFD}\u{FFFD}tte]", "[palette]\n[#]"])
+    @Test(arguments: ["[# x]", "[[#]]", "[=]", "[.a]", "[ #]", "  [\t.a]", "[\u{FFFD}\u{FFFD}tte]", "[[[b]]]", "[palette]\n[#]"])
     func aHeaderWithoutANameIsRefusedNotACrash(header: String) throws {
         do {
             _ = try Theme.parse("# a theme\n" + header + "\n", name: "bad")
