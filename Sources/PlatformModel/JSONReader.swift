@@ -141,10 +141,31 @@ struct JSONReader {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return bool() != nil
         case UInt8(ascii: "n"): return null()
         default:
-            let start = index
-            while index < bytes.count, "+-.0123456789eE".utf8.contains(bytes[index]) { index += 1 }
-            return index > start
+            return skipNumber()
         }
+    }
+
+    /// A number as JSON writes it: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    private mutating func skipNumber() -> Bool {
+        func digits() -> Int {
+            let start = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index - start
+        }
+        _ = take(UInt8(ascii: "-"), skippingSpace: false)
+        guard index < bytes.count else { return false }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return false
+        }
+        if take(UInt8(ascii: "."), skippingSpace: false), digits() == 0 { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if !take(UInt8(ascii: "+"), skippingSpace: false) { _ = take(UInt8(ascii: "-"), skippingSpace: false) }
+            if digits() == 0 { return false }
+        }
+        return true
     }
 
     // MARK: - Bytes
