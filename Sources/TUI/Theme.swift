@@ -127,23 +127,39 @@ extension Theme {
     /// (`[#]`, `[=]`, `[.a]`, `[é]`, `[[[`), outside multi-line strings. Any line that
     /// starts with `[` is taken for a header: themes hold no arrays.
     static func firstHeaderWithoutAKey(_ text: String) -> Int? {
-        var openString: Substring?
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let blank: Set<UInt8> = [0x20, 0x09]
+        let tripleQuotes: [[UInt8]] = [Array("\"\"\"".utf8), Array("'''".utf8)]
+        func count(_ needle: [UInt8], in line: ArraySlice<UInt8>) -> Int {
+            guard line.count >= needle.count else { return 0 }
+            var found = 0, position = line.startIndex
+            while position + needle.count <= line.endIndex {
+                if line[position..<position + needle.count].elementsEqual(needle) {
+                    found += 1
+                    position += needle.count
+                } else {
+                    position += 1
+                }
+            }
+            return found
+        }
+        var openString: [UInt8]?
+        // By bytes: "\r\n" is one Character, and a CRLF file would be one long line.
+        for (index, line) in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             if let closer = openString {
-                if line.contains(closer) { openString = nil }
+                if count(closer, in: line) > 0 { openString = nil }
                 continue
             }
-            let content = line.drop { $0 == " " || $0 == "\t" }
-            if content.hasPrefix("[") {
+            let content = line.drop { blank.contains($0) }
+            if content.first == UInt8(ascii: "[") {
                 // `[` or `[[`, then blanks; a third `[` is not a name either.
-                let opening = content.hasPrefix("[[") ? 2 : 1
-                let key = content.dropFirst(opening).drop { $0 == " " || $0 == "\t" }
-                guard let first = key.unicodeScalars.first else { return index + 1 }
-                let startsKey = first == "]" || first == "\"" || first == "'" || first == "_" || first == "-"
-                    || (first.isASCII && first.properties.isAlphabetic) || ("0"..."9").contains(first)
+                let opening = content.starts(with: [UInt8(ascii: "["), UInt8(ascii: "[")]) ? 2 : 1
+                guard let first = content.dropFirst(opening).drop(while: { blank.contains($0) }).first else { return index + 1 }
+                let startsKey = first == UInt8(ascii: "]") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'")
+                    || first == UInt8(ascii: "_") || first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
                 if !startsKey { return index + 1 }
             }
-            for delimiter: Substring in ["\"\"\"", "\'\'\'"] where line.ranges(of: delimiter).count % 2 == 1 {
+            for delimiter in tripleQuotes where count(delimiter, in: line) % 2 == 1 {
                 openString = delimiter
             }
         }
