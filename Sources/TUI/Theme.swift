@@ -127,43 +127,60 @@ extension Theme {
     /// (`[#]`, `[=]`, `[.a]`, `[é]`, `[[[`), outside multi-line strings. Any line that
     /// starts with `[` is taken for a header: themes hold no arrays.
     static func firstHeaderWithoutAKey(_ text: String) -> Int? {
-        let blank: Set<UInt8> = [0x20, 0x09]
-        let tripleQuotes: [[UInt8]] = [Array("\"\"\"".utf8), Array("'''".utf8)]
-        func count(_ needle: [UInt8], in line: ArraySlice<UInt8>) -> Int {
-            guard line.count >= needle.count else { return 0 }
-            var found = 0, position = line.startIndex
-            while position + needle.count <= line.endIndex {
-                if line[position..<position + needle.count].elementsEqual(needle) {
-                    found += 1
-                    position += needle.count
-                } else {
-                    position += 1
-                }
-            }
-            return found
-        }
-        var openString: [UInt8]?
-        // By bytes: "\r\n" is one Character, and a CRLF file would be one long line.
-        for (index, line) in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            if let closer = openString {
-                if count(closer, in: line) > 0 { openString = nil }
+        enum Inside { case nothing, comment, basic, literal, multiLineBasic, multiLineLiteral }
+        // By bytes: "\r\n" is one Character.
+        let bytes = Array(text.utf8)
+        func at(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
+        func triple(_ index: Int, _ quote: UInt8) -> Bool { at(index) == quote && at(index + 1) == quote && at(index + 2) == quote }
+        let newline = UInt8(ascii: "\n"), quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
+        var inside = Inside.nothing, line = 1, lineStart = true, index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == newline {
+                line += 1
+                lineStart = true
+                // A single-line string or a comment ends with its line.
+                if inside != .multiLineBasic && inside != .multiLineLiteral { inside = .nothing }
+                index += 1
                 continue
             }
-            let content = line.drop { blank.contains($0) }
-            if content.first == UInt8(ascii: "[") {
-                // `[` or `[[`, then blanks; a third `[` is not a name either.
-                let opening = content.starts(with: [UInt8(ascii: "["), UInt8(ascii: "[")]) ? 2 : 1
-                guard let first = content.dropFirst(opening).drop(while: { blank.contains($0) }).first else { return index + 1 }
-                let startsKey = first == UInt8(ascii: "]") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'")
-                    || first == UInt8(ascii: "_") || first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
-                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
-                if !startsKey { return index + 1 }
+            switch inside {
+            case .nothing:
+                if lineStart, byte != 0x20, byte != 0x09 {
+                    lineStart = false
+                    if byte == UInt8(ascii: "["), !Self.headerStartsWithAKey(bytes, after: index) { return line }
+                }
+                if byte == UInt8(ascii: "#") { inside = .comment }
+                else if triple(index, quote) { inside = .multiLineBasic; index += 2 }
+                else if triple(index, apostrophe) { inside = .multiLineLiteral; index += 2 }
+                else if byte == quote { inside = .basic }
+                else if byte == apostrophe { inside = .literal }
+            case .comment:
+                break
+            case .basic, .multiLineBasic:
+                if byte == backslash { index += 1 }
+                else if inside == .basic, byte == quote { inside = .nothing }
+                else if inside == .multiLineBasic, triple(index, quote) { inside = .nothing; index += 2 }
+            case .literal:
+                if byte == apostrophe { inside = .nothing }
+            case .multiLineLiteral:
+                if triple(index, apostrophe) { inside = .nothing; index += 2 }
             }
-            for delimiter in tripleQuotes where count(delimiter, in: line) % 2 == 1 {
-                openString = delimiter
-            }
+            index += 1
         }
         return nil
+    }
+
+    /// Whether the header opening at `index` (`[` or `[[`, then blanks) goes on with a
+    /// key, a quote or its closing `]`, as toml++ assumes.
+    private static func headerStartsWithAKey(_ bytes: [UInt8], after index: Int) -> Bool {
+        var position = index + (index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "[") ? 2 : 1)
+        while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+        guard position < bytes.count else { return false }
+        let first = bytes[position]
+        return first == UInt8(ascii: "]") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'")
+            || first == UInt8(ascii: "_") || first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
     }
 
     static func parseColor(_ text: String, palette: [String: Color]) -> Color? {
