@@ -133,7 +133,8 @@ extension Theme {
         func at(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
         func triple(_ index: Int, _ quote: UInt8) -> Bool { at(index) == quote && at(index + 1) == quote && at(index + 2) == quote }
         let newline = UInt8(ascii: "\n"), quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
-        var inside = Inside.nothing, line = 1, lineStart = true, index = 0
+        // toml++ skips a UTF-8 byte order mark before the first line.
+        var inside = Inside.nothing, line = 1, lineStart = true, index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == newline {

@@ -82,10 +82,12 @@ import Testing
     @Test(arguments: [
         ("[# x]", 2), ("[[#]]", 2), ("[=]", 2), ("[.a]", 2), ("[ #]", 2), ("  [\t.a]", 2), ("[\u{FFFD}\u{FFFD}tte]", 2), ("[[[b]]]", 2),
         ("[palette]\n[#]", 3), ("[palette]\r\n[#]", 3), ("# a \'\'\' comment\n[#]", 3), ("x = \"\"\"\n[#]\n\"\"\"\n[#]", 5),
+        ("\u{FEFF}[#]", 1),
     ] as [(String, Int)])
     func aHeaderWithoutANameIsRefusedNotACrash(header: String, line: Int) throws {
         do {
-            _ = try Theme.parse("# a theme\n" + header + "\n", name: "bad")
+            // A byte order mark must come first.
+            _ = try Theme.parse(header.hasPrefix("\u{FEFF}") ? header : "# a theme\n" + header + "\n", name: "bad")
             Issue.record("\(header) was accepted")
         } catch let error as ThemeError {
             #expect(error.description.contains("line \(line):"), "\(error.description)")
