@@ -54,8 +54,6 @@ bench: deps
 # (Tests/FuzzRegressionTests/Corpus/TARGET) plus what earlier runs found
 # (.build-fuzz/corpus/TARGET). A crash leaves its input as .build-fuzz/crash-TARGET-*;
 # once fixed, keep it in the Corpus folder so that `make test` replays it. Not in CI.
-# The theme target runs without leak detection: TOMLKit 0.6.0 never frees the key list
-# behind `TOMLTable.keys` (a few hundred bytes per theme load, once at start).
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := json sse gateway theme cache-rows
 fuzz: deps
@@ -64,7 +62,6 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do mkdir -p .build-fuzz/corpus/$$t; done
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P 2 -I{} sh -c 'SWIFT_BACKTRACE=enable=no OPSDECK_FUZZ={} .build-fuzz/debug/opsdeck-fuzz \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-	  -detect_leaks=$$([ {} = theme ] && echo 0 || echo 1) \
 	  -artifact_prefix=.build-fuzz/crash-{}- .build-fuzz/corpus/{} Tests/FuzzRegressionTests/Corpus/{} \
 	  > .build-fuzz/fuzz-{}.log 2>&1; status=$$?; \
 	  echo "{}: exit $$status, $$(grep -a "stat::number_of_executed_units" .build-fuzz/fuzz-{}.log | cut -d: -f4 | tr -d " ") runs, \

@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "PlatformModel"),
         .target(
             name: "TUI",
-            dependencies: ["CCurses", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CCurses"]
         ),
         .target(
             name: "PlatformClient",

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// A theme: semantic roles (`header`, `table.selected`, `status.crit`, ...) mapped to
 /// styles. Widgets never pick colours; panes ask the theme for a role.
@@ -56,27 +55,22 @@ extension Theme {
     /// Colours: a palette name, `#rrggbb`, an ANSI name (`red`, `bright-blue`), 0-255, or
     /// `default`.
     public static func parse(_ text: String, name: String) throws -> Theme {
-        // toml++ (inside TOMLKit) fails an assertion, and aborts the process, on a table
-        // header that does not start with a key (found by `make fuzz`): refused first.
-        if let line = firstHeaderWithoutAKey(text) {
-            throw ThemeError(description: "theme \(name), line \(line): a table header must start with a name, as in [roles]")
-        }
-        let table: TOMLTable
+        let file: ThemeFile
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ThemeError(description: "theme \(name), line \(error.source.begin.line): \(error.description)")
+            file = try ThemeFile(parsing: text)
+        } catch let error as ThemeFile.SyntaxError {
+            throw ThemeError(description: "theme \(name), line \(error.line): \(error.message)")
         }
         var palette: [String: Color] = [:]
-        if let entries = table["palette"]?.table {
-            for key in entries.keys {
-                guard let text = entries[key]?.string, let color = parseColor(text, palette: [:]) else {
+        if let entries = file.tables["palette"] {
+            for (key, value) in entries.map({ ($0.key, $0.value) }) {
+                guard let text = value.asString, let color = parseColor(text, palette: [:]) else {
                     throw ThemeError(description: "theme \(name): palette.\(key) is not a colour (use \"#rrggbb\", an ANSI name or 0-255)")
                 }
                 palette[key] = color
             }
         }
-        guard let roleTable = table["roles"]?.table else {
+        guard let roleTable = file.tables["roles"] else {
             throw ThemeError(description: "theme \(name): no [roles] table")
         }
         var roles: [String: Style] = [:]
@@ -85,26 +79,25 @@ extension Theme {
         let known = Set(ThemeRole.allCases.flatMap { role in
             role.rawValue.split(separator: ".").indices.map { role.rawValue.split(separator: ".")[...$0].joined(separator: ".") }
         })
-        for role in roleTable.keys {
+        for (role, value) in roleTable.map({ ($0.key, $0.value) }) {
             guard known.contains(role) else {
                 throw ThemeError(description: "theme \(name): roles.\(role) is not a role (\(ThemeRole.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard let entry = roleTable[role]?.table else {
+            guard let entry = value.asTable else {
                 throw ThemeError(description: "theme \(name): roles.\(role) must be a table like { fg = \"red\", bold = true }")
             }
             var style = Style()
-            for key in entry.keys {
-                let value = entry[key]!
+            for (key, value) in entry.map({ ($0.key, $0.value) }) {
                 switch key {
                 case "fg", "bg":
-                    let color = value.string.flatMap { parseColor($0, palette: palette) }
-                        ?? value.int.flatMap { (0...255).contains($0) ? Color.indexed(UInt8($0)) : nil }
+                    let color = value.asString.flatMap { parseColor($0, palette: palette) }
+                        ?? value.asInteger.flatMap { (0...255).contains($0) ? Color.indexed(UInt8($0)) : nil }
                     guard let color else {
                         throw ThemeError(description: "theme \(name): roles.\(role).\(key) is not a colour or palette name")
                     }
                     if key == "fg" { style.fg = color } else { style.bg = color }
                 default:
-                    guard let attribute = attributeNames[key], let on = value.bool else {
+                    guard let attribute = attributeNames[key], let on = value.asBool else {
                         throw ThemeError(description: "theme \(name): roles.\(role).\(key) is unknown (fg, bg, \(attributeNames.keys.sorted().joined(separator: ", ")))")
                     }
                     if on { style.attributes.insert(attribute) }
@@ -112,7 +105,7 @@ extension Theme {
             }
             roles[role] = style
         }
-        return Theme(name: (table["name"]?.string).map { $0 } ?? name, roles: roles)
+        return Theme(name: file.value("name")?.asString ?? name, roles: roles)
     }
 
     static let attributeNames: [String: TextAttributes] = [
@@ -122,67 +115,6 @@ extension Theme {
     static let ansiNames = [
         "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
     ]
-
-    /// The 1-based line of the first table header that does not start with a key
-    /// (`[#]`, `[=]`, `[.a]`, `[é]`, `[[[`), outside multi-line strings. Any line that
-    /// starts with `[` is taken for a header: themes hold no arrays.
-    static func firstHeaderWithoutAKey(_ text: String) -> Int? {
-        enum Inside { case nothing, comment, basic, literal, multiLineBasic, multiLineLiteral }
-        // By bytes: "\r\n" is one Character.
-        let bytes = Array(text.utf8)
-        func at(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
-        func triple(_ index: Int, _ quote: UInt8) -> Bool { at(index) == quote && at(index + 1) == quote && at(index + 2) == quote }
-        let newline = UInt8(ascii: "\n"), quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
-        // toml++ skips a UTF-8 byte order mark before the first line.
-        var inside = Inside.nothing, line = 1, lineStart = true, index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == newline {
-                line += 1
-                lineStart = true
-                // A single-line string or a comment ends with its line.
-                if inside != .multiLineBasic && inside != .multiLineLiteral { inside = .nothing }
-                index += 1
-                continue
-            }
-            switch inside {
-            case .nothing:
-                if lineStart, byte != 0x20, byte != 0x09 {
-                    lineStart = false
-                    if byte == UInt8(ascii: "["), !Self.headerStartsWithAKey(bytes, after: index) { return line }
-                }
-                if byte == UInt8(ascii: "#") { inside = .comment }
-                else if triple(index, quote) { inside = .multiLineBasic; index += 2 }
-                else if triple(index, apostrophe) { inside = .multiLineLiteral; index += 2 }
-                else if byte == quote { inside = .basic }
-                else if byte == apostrophe { inside = .literal }
-            case .comment:
-                break
-            case .basic, .multiLineBasic:
-                if byte == backslash { index += 1 }
-                else if inside == .basic, byte == quote { inside = .nothing }
-                else if inside == .multiLineBasic, triple(index, quote) { inside = .nothing; index += 2 }
-            case .literal:
-                if byte == apostrophe { inside = .nothing }
-            case .multiLineLiteral:
-                if triple(index, apostrophe) { inside = .nothing; index += 2 }
-            }
-            index += 1
-        }
-        return nil
-    }
-
-    /// Whether the header opening at `index` (`[` or `[[`, then blanks) goes on with a
-    /// key, a quote or its closing `]`, as toml++ assumes.
-    private static func headerStartsWithAKey(_ bytes: [UInt8], after index: Int) -> Bool {
-        var position = index + (index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "[") ? 2 : 1)
-        while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-        guard position < bytes.count else { return false }
-        let first = bytes[position]
-        return first == UInt8(ascii: "]") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "'")
-            || first == UInt8(ascii: "_") || first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
-            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
-    }
 
     static func parseColor(_ text: String, palette: [String: Color]) -> Color? {
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()

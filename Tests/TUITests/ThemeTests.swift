@@ -77,11 +77,11 @@ import Testing
         #expect(throws: ThemeError.self) { try Theme.load("no-such-theme", searchPath: [Self.themesFolder]) }
     }
 
-    /// toml++ aborts on a table header that does not start with a key (found by `make
-    /// fuzz`): such a theme is refused with its line, and never reaches toml++.
+    /// toml++ aborted on a table header that does not start with a key (found by `make
+    /// fuzz`); the theme's own parser refuses such a header with its line.
     @Test(arguments: [
         ("[# x]", 2), ("[[#]]", 2), ("[=]", 2), ("[.a]", 2), ("[ #]", 2), ("  [\t.a]", 2), ("[\u{FFFD}\u{FFFD}tte]", 2), ("[[[b]]]", 2),
-        ("[palette]\n[#]", 3), ("[palette]\r\n[#]", 3), ("# a \'\'\' comment\n[#]", 3), ("x = \"\"\"\n[#]\n\"\"\"\n[#]", 5),
+        ("[palette]\n[#]", 3), ("[palette]\r\n[#]", 3), ("# a \'\'\' comment\n[#]", 3),
         ("\u{FEFF}[#]", 1),
     ] as [(String, Int)])
     func aHeaderWithoutANameIsRefusedNotACrash(header: String, line: Int) throws {
@@ -94,9 +94,33 @@ import Testing
         }
     }
 
-    @Test func headersInsideMultiLineStringsAndNormalOnesStillLoad() throws {
-        // Throws, and so fails, if the check refused what toml++ reads safely.
-        _ = try Theme.parse("name = \"\"\"\n[#]\n\"\"\"\n[ roles ]\nmuted = { fg = \"red\" }\n[\"palette\"]\n", name: "fine")
+    /// What theme files use: a byte order mark, CRLF, comments after values, quoted and
+    /// bare keys, escapes, integers, booleans, inline tables.
+    @Test func theSubsetThemesUseIsRead() throws {
+        let text = "\u{FEFF}# theme\r\nname = \"Sol \\u2600 \\\"x\\\"\" # a name\r\n[palette]\r\nsun = '#ffd700'\r\nink = \"#101010\"\r\n"
+            + "[roles]\r\n\"status.ok\" = { fg = 46, bold = true }   # green\r\nmuted = {fg=\"ink\",bg = \"default\" , dim = false}\r\n"
+        let theme = try Theme.parse(text, name: "file")
+        #expect(theme.name == "Sol \u{2600} \"x\"")
+        #expect(theme.style(.statusOK).fg == .indexed(46))
+        #expect(theme.style(.statusOK).attributes.contains(.bold))
+    }
+
+    /// What a theme does not use is refused with its line, never guessed at.
+    @Test(arguments: [
+        ("x = \"\"\"\nmulti\n\"\"\"", "line 1"), ("a.b = 1", "dotted"), ("[[roles]]", "arrays of tables"),
+        ("[roles]\nmuted = { fg = { x = 1 } }", "inside a table"), ("name = \"a\"\nname = \"b\"", "twice"),
+        ("[roles]\n[roles]", "twice"), ("name = \"open", "ends on its own line"), ("x = 1 2", "after a value"), ("x = 99999999999", "expected a value"),
+        ("x = \"\\q\"", "escape"), ("x = \"\\uD800\"", "Unicode scalar"), ("x = [1, 2]", "expected a value"),
+    ] as [(String, String)])
+    func whatIsNotInTheSubsetIsRefusedWithItsLine(text: String, expected: String) {
+        do {
+            _ = try Theme.parse(text + "\n[roles]\n", name: "bad")
+            Issue.record("\(text) was accepted")
+        } catch let error as ThemeError {
+            #expect(error.description.contains(expected), "\(text): \(error.description)")
+        } catch {
+            Issue.record("\(text): \(error)")
+        }
     }
 }
 
