@@ -6,8 +6,18 @@ import Synchronization
 /// What the device-facing check needs of one app, kept in memory: the check is the
 /// hottest endpoint (every device, every launch) and the data changes only on mutations.
 struct AppSnapshot: Sendable {
-    var releases: [Release]
-    var switches: [Switch]
+    let releases: [Release]
+    /// In key order, the order the upgrade answer lists them.
+    let switches: [Switch]
+    /// `switches`' keys, made once: every check records them for `DeviceReach`, and one
+    /// shared array costs nothing per check where a new one would be an allocation.
+    let switchKeys: [String]
+
+    init(releases: [Release], switches: [Switch]) {
+        self.releases = releases
+        self.switches = switches
+        switchKeys = switches.map(\.key)
+    }
 }
 
 /// A cache of `AppSnapshot`s that mutations invalidate. A generation counter keeps a
