@@ -3,7 +3,7 @@ import PlatformModel
 import TUI
 
 // The `:` command palette, k9s style: `:app wallet-ios`, `:release 5.2.0`,
-// `:breaker pay-api`, `:theme mono`, `:pane audit`, `:quit`; Tab completes.
+// `:breaker pay-api`, `:gray 7.5`, `:theme mono`, `:pane audit`, `:quit`; Tab completes.
 
 /// The palette line being typed, and what went wrong with the last command.
 public struct Palette: Sendable, Equatable {
@@ -21,7 +21,7 @@ public struct PendingFocus: Sendable, Equatable {
 }
 
 enum PaletteCommand: String, CaseIterable {
-    case app, release, breaker, theme, pane, refresh, quit
+    case app, release, breaker, gray, theme, pane, refresh, quit
 }
 
 /// What can follow `text`: command names, or the arguments of the command typed.
@@ -37,6 +37,7 @@ func completions(for text: String, in state: ConsoleState) -> [String] {
     case .breaker: candidates = (state.lastSnapshot?.switches.isEmpty == false ? state.lastSnapshot!.switches : state.switches).map(\.key)
     case .theme: candidates = state.themeNames
     case .pane: candidates = state.panes.map { $0.title.lowercased() }
+    case .gray: candidates = grayLadder.map { percentArgument($0) }
     case .refresh, .quit: candidates = []
     }
     return candidates.filter { $0.hasPrefix(parts[1]) }.map { "\(command.rawValue) \($0)" }
@@ -95,7 +96,7 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
         return fail("unknown command '\(name)'; one of: \(PaletteCommand.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-    let needsArgument: Set<PaletteCommand> = [.app, .release, .breaker, .theme, .pane]
+    let needsArgument: Set<PaletteCommand> = [.app, .release, .breaker, .gray, .theme, .pane]
     if needsArgument.contains(command) && argument.isEmpty { return fail(":\(command.rawValue) needs a name (Tab lists them)") }
     switch command {
     case .quit:
@@ -124,6 +125,25 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
         state.pendingFocus = PendingFocus(list: .switches, id: argument)
         if let snapshot = state.lastSnapshot { showLists(of: snapshot, &state) }
         return []
+    case .gray:
+        // The gray release selected in Rollouts, to exactly this percentage, through the
+        // same Raise/Lower dialog as Enter there.
+        let text = argument.hasSuffix("%") ? String(argument.dropLast()) : argument
+        guard let percent = Double(text), percent.isFinite, (0.01...100).contains(percent) else {
+            return fail(":gray takes a percentage from 0.01 to 100, as in :gray 7.5")
+        }
+        let rollouts = state.rollouts
+        let index = state.selection[.rollouts] ?? 0
+        guard rollouts.indices.contains(index), rollouts[index].stage == .gray, let app = state.appID else {
+            return fail(":gray moves the gray release selected in Rollouts (3): select one there first")
+        }
+        let release = rollouts[index]
+        let rounded = (percent * 100).rounded() / 100
+        guard rounded != release.grayPercent else { return fail("\(release.version) is already at \(percentArgument(rounded))%") }
+        state.palette = nil
+        state.pane = .rollouts
+        state.pendingGray[release.version] = rounded
+        return ask(.setGray(app: app, version: release.version, percent: rounded), for: release, &state)
     case .theme:
         guard state.themeNames.isEmpty || state.themeNames.contains(argument) || argument.hasSuffix(".toml") else {
             return fail("no theme '\(argument)'; one of: \(state.themeNames.joined(separator: ", "))")
@@ -158,4 +178,9 @@ func applyPendingFocus(_ state: inout ConsoleState) {
         state.flash = Flash(text: "no \(what) '\(focus.id)' in \(state.appID ?? "this app")",
                             isError: true, shownAt: state.now)
     }
+}
+
+/// A percentage as `:gray` takes it: "7.5", "10".
+func percentArgument(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
 }

@@ -225,7 +225,6 @@ public struct ConsoleState: Sendable {
     public var pendingFocus: PendingFocus?
     /// Themes `:theme` offers.
     public var themeNames: [String] = []
-    public var rolloutStep: Double = 1
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
     /// Who the token is (`GET /v1/me`), once known.

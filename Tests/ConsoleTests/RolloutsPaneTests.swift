@@ -26,31 +26,46 @@ import TUI
         #expect(!canvas.contains("5.0.0"))
     }
 
-    @Test func arrowsMoveThePendingValueByTheStepAndShowItApart() {
+    @Test func theLadderAndTheArrowsMoveThePendingValueAndShowItApart() {
         var state = Self.rollouts()
         _ = update(&state, .key(.right))
-        #expect(state.pendingGray["5.3.0"] == 13.5)
+        #expect(state.pendingGray["5.3.0"] == 13.5, "→ is one point")
         _ = update(&state, .key(.character("]")))
-        #expect(state.rolloutStep == 5)
-        _ = update(&state, .key(.right))
-        #expect(state.pendingGray["5.3.0"] == 18.5)
+        #expect(state.pendingGray["5.3.0"] == 20, "] is the next rung of 1 2 5 10 20 50 100")
+        _ = update(&state, .key(.character("+")))
+        #expect(state.pendingGray["5.3.0"] == 50)
         let canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("12.50% → 18.50% pending (+6%)"))
+        #expect(canvas.contains("12.50% → 50% pending (+37.50%)"))
         #expect(canvas.contains("┃"), "the pending value has its own marker")
-        for _ in 0..<30 { _ = update(&state, .key(.right)) }
+        _ = update(&state, .key(.character("]")))
+        _ = update(&state, .key(.character("]")))
         #expect(state.pendingGray["5.3.0"] == 100, "never past 100%")
+        #expect(state.flash?.text == "100% is the top of the ladder")
         _ = update(&state, .key(.escape))
         #expect(state.pendingGray["5.3.0"] == nil)
+        for expected in [10.0, 5, 2, 1] {
+            _ = update(&state, .key(.character("-")))
+            #expect(state.pendingGray["5.3.0"] == expected)
+        }
         _ = update(&state, .key(.character("[")))
-        _ = update(&state, .key(.character("[")))
-        _ = update(&state, .key(.character("[")))
-        #expect(state.rolloutStep == 0.1, "the smallest step is 0.1%")
+        #expect(state.pendingGray["5.3.0"] == 1, "1% is the lowest rung")
+        _ = update(&state, .key(.left))
+        #expect(state.pendingGray["5.3.0"] == 0.9, "below 1% the arrows move by 0.1")
+    }
+
+    @Test func grayTypedInThePaletteAsksRaiseOrLower() {
+        var state = Self.rollouts()
+        for key in [Key.character(":")] + "gray 7.5".map(Key.character) + [.enter] { _ = update(&state, .key(key)) }
+        #expect(state.palette == nil)
+        #expect(ConsoleTests.screen(state).contains("Lower the gray of wallet-android 5.3.0 from 12.50% to 7.50%"))
+        _ = update(&state, .key(.escape))
+        for key in [Key.character(":")] + "gray 101".map(Key.character) + [.enter] { _ = update(&state, .key(key)) }
+        #expect(state.palette?.error == ":gray takes a percentage from 0.01 to 100, as in :gray 7.5")
     }
 
     @Test func enterAsksWithTheBlastRadiusAndSendsWithIfMatch() {
         var state = Self.rollouts()
-        _ = update(&state, .key(.character("]")))
-        _ = update(&state, .key(.right))
+        for _ in 0..<5 { _ = update(&state, .key(.right)) }
         #expect(update(&state, .key(.enter)).isEmpty)
         let canvas = ConsoleTests.screen(state)
         #expect(canvas.contains("Raise the gray of wallet-android 5.3.0 from 12.50% to 17.50%"))
@@ -80,8 +95,7 @@ import TUI
             CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: Self.now,
                           health: ["5.3.0": series("5.3.0", devices: 310, appDevices: 24_800), "5.2.1": series("5.2.1", devices: 9_000, appDevices: 24_800)]),
             SyncStatus(connection: .online, since: Self.now)))
-        _ = update(&state, .key(.character("]")))
-        _ = update(&state, .key(.right))
+        for _ in 0..<5 { _ = update(&state, .key(.right)) }
         _ = update(&state, .key(.enter))
         let canvas = ConsoleTests.screen(state)
         #expect(canvas.contains("About 1,240 more devices will be offered 5.3.0."))

@@ -398,14 +398,15 @@ final class OnCallEndToEndTests: XCTestCase {
         }
         try terminal.waitFor(["\(otherRelease.version) (build"])
         for _ in 0..<(otherRollouts.firstIndex { $0.version == otherRelease.version } ?? 0) { try terminal.send("j") }
+        // ] goes up the gray ladder (1 2 5 10 20 50 100 %) to the next rung.
+        let rung = try XCTUnwrap([1.0, 2, 5, 10, 20, 50, 100].first { $0 > otherRelease.grayPercent })
         try terminal.send("]")
-        try terminal.send("Right")
         try terminal.send("Enter")
         try terminal.waitFor(["Raise the gray of \(other.id) \(otherRelease.version)"])
         try terminal.tmux(["send-keys", "-t", "main", "-l", "healthy for a day"])
         try terminal.send("Enter")
         try terminal.waitFor(["\(otherRelease.version) is now gray at"])
-        XCTAssertEqual(try client.release(app: other.id, version: otherRelease.version).grayPercent, min(100, otherRelease.grayPercent + 5))
+        XCTAssertEqual(try client.release(app: other.id, version: otherRelease.version).grayPercent, rung)
 
         // The checkout funnel's worst step: five devices start, four reach the second
         // step, one the third.

@@ -41,16 +41,28 @@ extension PaneUnit {
         })
 }
 
-/// The gray-percentage steps `[` and `]` choose among.
-public let rolloutSteps: [Double] = [0.1, 1, 5, 10, 25]
+/// The gray percentages release managers step through (Play Console's staged rollout
+/// and most teams' runbooks): `]`/`+` go to the next one up, `[`/`-` to the next down.
+public let grayLadder: [Double] = [1, 2, 5, 10, 20, 50, 100]
+
+/// The next rung of `grayLadder` above (`up`) or below `current`, nil past either end.
+func nextRung(from current: Double, up: Bool) -> Double? {
+    up ? grayLadder.first { $0 > current + 0.000_1 } : grayLadder.last { $0 < current - 0.000_1 }
+}
+
+/// ← → move by one point, or by 0.1 below 1 %, where a point is a large share.
+func fineStep(from current: Double, up: Bool) -> Double {
+    let step = (up ? current < 1 : current <= 1) ? 0.1 : 1
+    return min(100, max(0.1, ((current + (up ? step : -step)) * 100).rounded() / 100))
+}
 
 private func rolloutsKeys(_ state: ConsoleState) -> [KeyAction] {
     let rollout: (Key, inout ConsoleState) -> [Effect] = { key, state in handleRollouts(key, &state) ?? [] }
     return [
         KeyAction([.left, .right, .character("h"), .character("l")], short: "←→", names: "← → (h l)", hint: "gray %",
-                  help: "move the pending gray percentage", permission: .changesReleases, run: rollout),
-        KeyAction([.character("["), .character("]")], short: nil, names: "[ ]", hint: "step", help: "step: 0.1, 1, 5, 10, 25 %",
-                  permission: .changesReleases, run: rollout),
+                  help: "move the pending gray percentage by 1 point (0.1 below 1 %)", permission: .changesReleases, run: rollout),
+        KeyAction([.character("["), .character("]"), .character("-"), .character("+")], short: "[ ]", names: "[ ] (- +)", hint: "ladder",
+                  help: "down or up the gray ladder: 1, 2, 5, 10, 20, 50, 100 %", permission: .changesReleases, run: rollout),
         KeyAction([.enter], short: "Enter", hint: "apply", help: "apply the pending percentage (asks why)", permission: .changesReleases, run: rollout),
         KeyAction([.escape], short: nil, hint: "reset", help: "forget the pending percentage", permission: .changesReleases, run: rollout),
         KeyAction([.character("H"), .character("R"), .character("A"), .character("B")], short: "H/R/A/B", names: "H R A B",
@@ -66,28 +78,30 @@ func handleRollouts(_ key: Key, _ state: inout ConsoleState) -> [Effect]? {
     guard rollouts.indices.contains(index), let app = state.appID else { return nil }
     let release = rollouts[index]
     switch key {
-    case .left, .character("h"), .right, .character("l"):
+    case .left, .character("h"), .right, .character("l"), .character("["), .character("]"), .character("-"), .character("+"):
         guard release.stage == .gray else {
             state.flash = Flash(text: "\(release.version) is \(release.stage.rawValue): only a gray release has a percentage to move", isError: true, shownAt: state.now)
             return []
         }
-        let direction: Double = key == .left || key == .character("h") ? -1 : 1
+        let up = [.right, .character("l"), .character("]"), .character("+")].contains(key)
         let current = state.pendingGray[release.version] ?? release.grayPercent
-        let next = min(100, max(0.01, ((current + direction * state.rolloutStep) * 100).rounded() / 100))
+        let next: Double
+        if [.left, .character("h"), .right, .character("l")].contains(key) {
+            next = fineStep(from: current, up: up)
+        } else if let rung = nextRung(from: current, up: up) {
+            next = rung
+        } else {
+            state.flash = Flash(text: up ? "100% is the top of the ladder" : "1% is the ladder's lowest rung: ← for finer steps", isError: false, shownAt: state.now)
+            return []
+        }
         state.pendingGray[release.version] = next == release.grayPercent ? nil : next
-        return []
-    case .character("["), .character("]"):
-        let position = rolloutSteps.firstIndex(of: state.rolloutStep) ?? 1
-        let next = key == .character("[") ? max(0, position - 1) : min(rolloutSteps.count - 1, position + 1)
-        state.rolloutStep = rolloutSteps[next]
-        state.flash = Flash(text: "step \(percentText(state.rolloutStep))", isError: false, shownAt: state.now)
         return []
     case .escape:
         state.pendingGray[release.version] = nil
         return []
     case .enter:
         guard let pending = state.pendingGray[release.version], pending != release.grayPercent else {
-            state.flash = Flash(text: "move the percentage with ← → first ([ ] change the step)", isError: false, shownAt: state.now)
+            state.flash = Flash(text: "move the percentage first: [ ] the ladder, ← → by a point", isError: false, shownAt: state.now)
             return []
         }
         return ask(.setGray(app: app, version: release.version, percent: pending), for: release, &state)

@@ -15,7 +15,7 @@ func drawRollouts(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas
         drawEmpty("No release of \(state.appID ?? "this app") is in whitelist, gray or halted.", theme: theme, into: &canvas, area: inner)
         return
     }
-    let header = "Step \(percentText(state.rolloutStep))  ·  ← → move  [ ] step  Enter apply  Esc reset  H halt  R resume  A advance  B roll back"
+    let header = "[ ] ladder 1 2 5 10 20 50 100%  ← → ±1 point  Enter apply  Esc reset  H halt  R resume  A advance  B roll back"
     canvas.put(header, x: inner.x, y: inner.y, maxWidth: inner.width, style: theme.style(.muted))
     let selected = state.selection[.rollouts] ?? 0
     let fits = max(1, (inner.height - 2) / rowHeight)
