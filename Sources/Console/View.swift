@@ -90,8 +90,16 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     spans.append(connectionSpan(state, theme: theme))
     spans.append(Span("  "))
     spans.append(freshnessSpan(state, theme: theme))
-    spans.append(Span("  \(state.server)", style: theme.style(.muted)))
+    spans.append(Span("  \(hostLabel(state.server))", style: theme.style(.muted)))
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
+}
+
+/// The server as the header names it: host and port, which is what tells two
+/// environments apart; the scheme and path only cost columns at 80.
+func hostLabel(_ url: String) -> String {
+    guard let parts = URLComponents(string: url), let host = parts.host, !host.isEmpty else { return url }
+    let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    return parts.port.map { "\(shown):\($0)" } ?? shown
 }
 
 private func connectionSpan(_ state: ConsoleState, theme: Theme) -> Span {

@@ -229,3 +229,23 @@ import TUI
         }
     }
 }
+
+/// The header names the server by host and port, so that at 80 columns what tells two
+/// environments apart is not cut after "http://".
+@Suite struct HeaderServerTests {
+    @Test(arguments: [
+        ("http://127.0.0.1:8080/", "127.0.0.1:8080"), ("https://platform.example.com", "platform.example.com"),
+        ("http://[::1]:9/api", "[::1]:9"), ("not a url", "not a url"),
+    ])
+    func hostAndPort(url: String, shown: String) {
+        #expect(hostLabel(url) == shown)
+    }
+
+    @Test func atEightyColumnsTheHeaderKeepsStateAgeAndHost() {
+        var state = ConsoleTests.loaded()
+        state.server = "https://gray.prod.example.com:8443/platform"
+        let header = ConsoleTests.screen(state, size: Size(width: 80, height: 24)).lines[0]
+        #expect(header.contains("● online") && header.contains("data ") && header.contains("gray.prod.example"), "\(header)")
+        #expect(!header.contains("https://"))
+    }
+}
