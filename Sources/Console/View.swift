@@ -52,7 +52,7 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
-    KeyHints(keyHints(for: state), style: theme.style(.status), keyStyle: theme.style(.statusKey))
+    KeyHints(keyHints(for: state).filter { $0.key != "?" }, pinned: ("?", "help"), style: theme.style(.status), keyStyle: theme.style(.statusKey))
         .render(into: &canvas, area: parts[4])
     if state.showHelp { drawHelp(state, theme: theme, into: &canvas) }
     return Frame(canvas: canvas, hits: hits)

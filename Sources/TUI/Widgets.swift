@@ -139,21 +139,34 @@ public struct Tabs: Sendable {
 /// that do not fit are left off whole, never cut in half.
 public struct KeyHints: Sendable {
     public var hints: [(key: String, label: String)]
+    /// Drawn at the right end whatever the width (`? help`): the way to every other key.
+    public var pinned: (key: String, label: String)?
     public var style: Style
     public var keyStyle: Style
 
-    public init(_ hints: [(key: String, label: String)], style: Style, keyStyle: Style) {
+    public init(_ hints: [(key: String, label: String)], pinned: (key: String, label: String)? = nil, style: Style, keyStyle: Style) {
         self.hints = hints
+        self.pinned = pinned
         self.style = style
         self.keyStyle = keyStyle
     }
 
+    private static func width(_ hint: (key: String, label: String)) -> Int {
+        TerminalText.width(hint.key) + 1 + TerminalText.width(hint.label)
+    }
+
     public func render(into canvas: inout Canvas, area: Rect) {
         canvas.fill(area.row(0), style: style)
+        var end = area.maxX
+        if let pinned {
+            let start = max(area.x + 1, area.maxX - Self.width(pinned) - 1)
+            let x = start + canvas.put(pinned.key, x: start, y: area.y, maxWidth: area.maxX - start, style: keyStyle)
+            canvas.put(" " + pinned.label, x: x, y: area.y, maxWidth: max(0, area.maxX - x), style: style)
+            end = start - 2
+        }
         var x = area.x + 1
         for hint in hints {
-            let width = TerminalText.width(hint.key) + 1 + TerminalText.width(hint.label)
-            guard x + width <= area.maxX else { break }
+            guard x + Self.width(hint) <= end else { break }
             x += canvas.put(hint.key, x: x, y: area.y, style: keyStyle)
             x += canvas.put(" " + hint.label, x: x, y: area.y, style: style) + 2
         }

@@ -249,3 +249,16 @@ import TUI
         #expect(!header.contains("https://"))
     }
 }
+
+/// However narrow, the hint bar ends in `? help`: the way to every key a pane has.
+@Suite struct HintBarTests {
+    @Test(arguments: [Size(width: 80, height: 24), Size(width: 200, height: 60)])
+    func everyPaneKeepsHelpOnItsHintBar(size: Size) {
+        var state = ConsoleTests.loaded()
+        for unit in state.panes {
+            state.pane = unit.pane
+            let lines = ConsoleTests.screen(state, size: size).lines
+            #expect(lines[size.height - 1].hasSuffix("? help"), "\(unit.title): \(lines[size.height - 1])")
+        }
+    }
+}

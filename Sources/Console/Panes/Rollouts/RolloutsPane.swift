@@ -61,7 +61,7 @@ private func rolloutsKeys(_ state: ConsoleState) -> [KeyAction] {
     return [
         KeyAction([.left, .right, .character("h"), .character("l")], short: "←→", names: "← → (h l)", hint: "gray %",
                   help: "move the pending gray percentage by 1 point (0.1 below 1 %)", permission: .changesReleases, run: rollout),
-        KeyAction([.character("["), .character("]"), .character("-"), .character("+")], short: "[ ]", names: "[ ] (- +)", hint: "ladder",
+        KeyAction([.character("["), .character("]"), .character("-"), .character("+")], short: nil, names: "[ ] (- +)", hint: "ladder",
                   help: "down or up the gray ladder: 1, 2, 5, 10, 20, 50, 100 %", permission: .changesReleases, run: rollout),
         KeyAction([.enter], short: "Enter", hint: "apply", help: "apply the pending percentage (asks why)", permission: .changesReleases, run: rollout),
         KeyAction([.escape], short: nil, hint: "reset", help: "forget the pending percentage", permission: .changesReleases, run: rollout),
