@@ -192,3 +192,29 @@ final class Terminal {
         return nil
     }
 }
+
+extension XCTestCase {
+    /// What the terminal shows now equals what Ctrl-L's full repaint draws: no stale cell
+    /// anywhere. Waits first until `ready` holds for the screen and the screen has stopped
+    /// changing (the last key may still be repainting). Ages and clocks tick between two
+    /// captures and are left out of the comparison.
+    func assertMatchesFullRepaint(_ terminal: Terminal, _ context: String, ready: (String) -> Bool = { _ in true },
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        func capture() throws -> String {
+            try terminal.screen().replacingOccurrences(of: #"\d+(s|m|h)( ago| old)|\d\d:\d\d:\d\d"#, with: "#", options: .regularExpression)
+        }
+        var shown = try capture()
+        try waitUntil("\(context): the screen is drawn and settled", timeout: 10) {
+            let again = try capture()
+            defer { shown = again }
+            return ready(again) && again == shown
+        }
+        try terminal.send("C-l")
+        var repainted = ""
+        try? waitUntil("\(context): the full repaint equals the screen before it", timeout: 5) {
+            repainted = try capture()
+            return ready(repainted) && repainted == shown
+        }
+        XCTAssertEqual(shown, repainted, "\(context): the screen differs from a full repaint (stale cells)", file: file, line: line)
+    }
+}
