@@ -103,14 +103,17 @@ public enum TerminalText {
         private var marksOnLast: Int?
 
         mutating func add(_ character: Character) {
-            let scalars = Array(character.unicodeScalars)
+            // The scalar view as it is (no copy): this runs for every non-ASCII character
+            // of every frame.
+            let scalars = character.unicodeScalars
             guard let first = scalars.first else { return }
+            guard scalars.index(after: scalars.startIndex) != scalars.endIndex else { return add(first) }
             // An emoji ZWJ sequence keeps its first emoji.
+            let emojiBase = !first.isASCII && first.properties.isEmoji
             var kept = scalars[...]
-            if first.properties.isEmoji, !first.isASCII, let joiner = scalars.firstIndex(of: "\u{200D}") {
+            if emojiBase, let joiner = scalars.firstIndex(of: "\u{200D}") {
                 kept = scalars[..<joiner]
             }
-            let emojiBase = first.properties.isEmoji && !first.isASCII
             for scalar in kept {
                 if emojiBase, scalar != first, scalar.properties.isEmojiModifier { continue }
                 add(scalar)
@@ -157,6 +160,8 @@ public enum TerminalText {
     /// format characters (General Category Cf: zero-width space and joiners, word
     /// joiner, soft hyphen, BOM, bidi controls, tags) and variation selectors.
     static func isDropped(_ scalar: Unicode.Scalar) -> Bool {
+        // Below the soft hyphen there is no format character or selector to look up.
+        if scalar.value < 0xAD { return false }
         if scalar.properties.generalCategory == .format { return true }
         switch scalar.value {
         case 0xFE00...0xFE0F, 0xE0100...0xE01EF, 0x180B...0x180D, 0x180F: return true
