@@ -245,6 +245,21 @@ extension CacheStore {
         }
     }
 
+    /// Puts a triaged issue in place (the server's answer), keeping the cached trend when
+    /// the answer carries none.
+    public func updateCrashIssue(_ item: CrashIssue) throws {
+        try pool.write { db in
+            var item = item
+            if item.trend == nil, let json = try String.fetchOne(db, sql: "SELECT json FROM crash_issues WHERE app = ? AND fingerprint = ?",
+                                                                  arguments: [item.app, item.fingerprint]) {
+                item.trend = (try? WireFormat.decoder().decode(CrashIssue.self, from: Data(json.utf8)))?.trend
+            }
+            try db.execute(
+                sql: "UPDATE crash_issues SET json = ? WHERE app = ? AND fingerprint = ?",
+                arguments: [String(decoding: try WireFormat.encoder().encode(item), as: UTF8.self), item.app, item.fingerprint])
+        }
+    }
+
     /// Replaces one app's rows of a list table with what the server sent, in its order.
     private func replaceList<Item: Encodable>(table: String, keyColumn: String, app: String, _ items: [(String, Item)], resource: SyncResource, etag: String?, at date: Date) throws {
         try pool.write { db in

@@ -39,6 +39,11 @@ func handleDialog(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         dialog.phase = .sending
         state.dialog = dialog
         return [.perform(dialog)]
+    case .tab, .backTab where !dialog.choices.isEmpty:
+        let count = dialog.choices.count
+        dialog.choice = (dialog.choice + (key == .tab ? 1 : count - 1)) % count
+        dialog.action = dialog.choices[dialog.choice].action
+        if case .failed = dialog.phase { dialog.phase = .editing }
     default:
         // A changed reason is a new answer: worse vitals are confirmed afresh.
         if editLine(&dialog.reason, key, limit: ActionDialog.maximumReasonLength) { dialog.confirmedWorse = false }
@@ -110,6 +115,35 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
         if let index = state.alerts.firstIndex(where: { $0.id == alert.id }) { state.alerts[index] = alert }
         state.flash = Flash(text: "alert \(alert.id) acknowledged by \(alert.acknowledgedBy ?? "you") (confirmed by the server)",
                             isError: false, shownAt: state.now)
+        return [.refresh]
+    case .issueChanged(let issue):
+        state.dialog = nil
+        if let index = state.crashIssues.firstIndex(where: { $0.fingerprint == issue.fingerprint }) {
+            var shown = issue
+            shown.trend = shown.trend ?? state.crashIssues[index].trend
+            state.crashIssues[index] = shown
+        }
+        if case .issue(var detail) = state.overlay, detail.issue.fingerprint == issue.fingerprint {
+            detail.issue.status = issue.status
+            detail.issue.revision = issue.revision
+            detail.issue.ignoredUntil = issue.ignoredUntil
+            detail.issue.ignoredUntilCount = issue.ignoredUntilCount
+            state.overlay = .issue(detail)
+        }
+        state.flash = Flash(text: "\(issue.shortExceptionType) is now \(triageStatusText(issue, now: state.now)) "
+                            + "(confirmed by the server, revision \(issue.revision ?? 0))", isError: false, shownAt: state.now)
+        return [.refresh]
+    case .issueConflict(let current):
+        if let current {
+            if let index = state.crashIssues.firstIndex(where: { $0.fingerprint == current.fingerprint }) { state.crashIssues[index] = current }
+            dialog.ifMatch = current.etag
+            let target = "\(current.app)/issues/\(current.fingerprint)"
+            dialog.lines.insert("Changed meanwhile by \(changedBy(target: target, state, fallback: "someone else"))\(reasonText(target: target, state)): "
+                                + "it is \(triageStatusText(current, now: state.now)) now.", at: 0)
+        }
+        dialog.idempotencyKey = UUID().uuidString
+        dialog.phase = .failed("someone else changed it first; check the new state, then Enter to apply or Esc")
+        state.dialog = dialog
         return [.refresh]
     case .failed(let reason):
         dialog.phase = .failed(reason + " — Enter retries (applied at most once), Esc gives up")
@@ -201,7 +235,7 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
             lines.append("Devices on it are offered the previous full release\(running).")
             lines.append("A rollback cannot be resumed.")
         }
-    case .setSwitch, .acknowledge:
+    case .setSwitch, .acknowledge, .triage:
         return []
     }
     lines.append("Now: \(release.stage.rawValue) at \(percentText(release.grayPercent)), revision \(release.revision).")

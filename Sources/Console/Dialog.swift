@@ -8,7 +8,7 @@ import TUI
 /// typed, and what happened to the last attempt.
 func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 4, 90)
-    let height = min(area.height, dialog.lines.count + 8 + (dialog.worse == nil ? 0 : 2))
+    let height = min(area.height, dialog.lines.count + 8 + (dialog.worse == nil ? 0 : 2) + (dialog.choices.isEmpty ? 0 : 2))
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
     let style = theme.style(.header)
     canvas.fill(box, style: style)
@@ -18,6 +18,17 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     var y = box.y + 1
     for line in dialog.lines where y < box.y + box.height - 4 {
         canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.hasSuffix("▼ WORSE") ? theme.style(.statusCrit).over(style) : style)
+        y += 1
+    }
+    if !dialog.choices.isEmpty, y < box.y + box.height - 5 {
+        y += 1
+        var spans = [Span("Choose: ", style: style.adding(.bold))]
+        for (index, choice) in dialog.choices.enumerated() {
+            spans.append(index == dialog.choice ? Span("▸ \(choice.label) ", style: theme.style(.tableSelected).adding(.bold))
+                                                : Span("  \(choice.label) ", style: style))
+        }
+        spans.append(Span("  Tab: next", style: rule))
+        canvas.put(spans: spans, x: box.x + 2, y: y, maxWidth: box.width - 4, base: style)
         y += 1
     }
     if let worse = dialog.worse, y < box.y + box.height - 5 {

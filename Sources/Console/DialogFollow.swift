@@ -55,7 +55,7 @@ func followDialogTarget(_ state: inout ConsoleState) {
             guard next == stage else {
                 return stale(dialog, "Changed meanwhile: \(change).", "it cannot be advanced to \(stage.rawValue) now: not sent; Esc closes", &state)
             }
-        case .setSwitch, .acknowledge:
+        case .setSwitch, .acknowledge, .triage:
             break
         }
         let reason = dialog.reason
@@ -64,6 +64,19 @@ func followDialogTarget(_ state: inout ConsoleState) {
         guard var updated = scratch.dialog else { return }
         updated.lines.insert("Changed meanwhile: \(change).", at: 0)
         updated.reason = reason
+        keepTyping(dialog, into: &updated)
+        state.dialog = updated
+    case .triage(let app, let fingerprint, let triage):
+        guard let issue = (state.lastSnapshot?.crashIssues ?? state.crashIssues).first(where: { $0.fingerprint == fingerprint && $0.app == app }),
+              issue.revision != nil, issue.etag != dialog.ifMatch else { return }
+        let target = "\(app)/issues/\(fingerprint)"
+        let change = "\(changedBy(target: target, state, fallback: "someone")) made it \(triageStatusText(issue, now: state.now))\(reasonText(target: target, state))"
+        guard triageAllowed(triage, on: issue) else {
+            return stale(dialog, "Changed meanwhile: \(change).", "nothing left to do: Esc closes", &state)
+        }
+        var updated = dialog
+        updated.ifMatch = issue.etag
+        updated.lines.insert("Changed meanwhile: \(change).", at: 0)
         keepTyping(dialog, into: &updated)
         state.dialog = updated
     case .acknowledge:

@@ -164,6 +164,21 @@ final class EffectRunner {
                     logger.warning("switch \(app)/\(name) change failed: \(error.description)")
                     return .actionFinished(idempotencyKey: key, .failed(error.description))
                 }
+            case .triage(let app, let fingerprint, let triage):
+                do throws(PlatformError) {
+                    let changed = try client.triage(triage, app: app, fingerprint: fingerprint, reason: dialog.reason,
+                                                    ifMatch: dialog.ifMatch, idempotencyKey: key)
+                    Self.store { try cache.updateCrashIssue(changed) }
+                    logger.info("issue \(app)/\(fingerprint) is now \(changed.status.rawValue) (revision \(changed.revision ?? 0)): \(dialog.reason)")
+                    return .actionFinished(idempotencyKey: key, .issueChanged(changed))
+                } catch .changedMeanwhile(_, let current) {
+                    let latest = current.flatMap { try? WireFormat.decoder().decode(CrashIssue.self, from: $0) }
+                    if let latest { Self.store { try cache.updateCrashIssue(latest) } }
+                    return .actionFinished(idempotencyKey: key, .issueConflict(current: latest))
+                } catch {
+                    logger.warning("issue \(app)/\(fingerprint) triage failed: \(error.description)")
+                    return .actionFinished(idempotencyKey: key, .failed(error.description))
+                }
             case .acknowledge(let id):
                 do throws(PlatformError) {
                     let alert = try client.acknowledgeAlert(id: id, reason: dialog.reason, ifMatch: dialog.ifMatch, idempotencyKey: key)
@@ -200,7 +215,7 @@ final class EffectRunner {
                         }
                         changed = try client.perform(action, app: app, version: version, reason: dialog.reason,
                                                      ifMatch: dialog.ifMatch, idempotencyKey: key)
-                    case .setSwitch, .acknowledge:
+                    case .setSwitch, .acknowledge, .triage:
                         return .actionFinished(idempotencyKey: key, .failed("not a release change"))
                     }
                     Self.store { try cache.updateRelease(changed) }

@@ -16,6 +16,8 @@ enum KeyPermission {
     case changesSwitches
     /// Acknowledges an alert: anyone but a viewer, never `--readonly`.
     case acknowledgesAlerts
+    /// Resolves, ignores, reopens an issue: anyone but a viewer, never `--readonly`.
+    case triagesIssues
 
     /// Why the person may not, or nil.
     func refusal(in state: ConsoleState) -> String? {
@@ -24,6 +26,7 @@ enum KeyPermission {
         case .changesReleases: state.releasesRefusal
         case .changesSwitches: state.switchesRefusal
         case .acknowledgesAlerts: state.alertsRefusal
+        case .triagesIssues: state.issuesRefusal
         }
     }
 }
@@ -88,10 +91,11 @@ private func allKeys(for state: ConsoleState) -> [KeyAction] {
 // MARK: - Modes (described here, edited by their own handlers)
 
 private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
-    if state.dialog != nil {
-        return [.described("type", "any text", "the reason", "the reason, kept in the audit log"),
-                .described("Enter", "Enter", "send", "send with If-Match; wait for the answer"),
-                .described("Esc", "Esc", "cancel", "cancel: nothing is sent"), .described("^U", "Ctrl-U", "clear")]
+    if let dialog = state.dialog {
+        return [.described("type", "any text", "the reason", "the reason, kept in the audit log")]
+            + (dialog.choices.isEmpty ? [] : [.described("Tab", "Tab, Shift-Tab", "choice", "the next or previous way to do it")])
+            + [.described("Enter", "Enter", "send", "send with If-Match; wait for the answer"),
+               .described("Esc", "Esc", "cancel", "cancel: nothing is sent"), .described("^U", "Ctrl-U", "clear")]
     }
     if state.filterEditing != nil {
         return [.described("type", "any text", "to filter", "words to match, any order and case"), .described("Enter", "Enter", "keep"),
@@ -108,10 +112,13 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
     }
     if state.overlay != nil {
         var keys: [KeyAction] = [.described("Esc", "Esc, ←, h", "close"), .described("↑↓", "↑ ↓, PgUp PgDn, g", "scroll")]
-        if case .issue(let detail) = state.overlay, let release = release(of: detail, in: state) {
-            keys.append(.described("Enter", "Enter", "release \(release.version)", "the issue's release (\(release.version)) in Releases"))
-            if state.releasesRefusal == nil {
-                keys.append(.described("H/R/B", "H R B", "halt/resume/back", "halt, resume, roll back \(release.version) (asks why)"))
+        if case .issue(let detail) = state.overlay {
+            keys += triageKeys()
+            if let release = release(of: detail, in: state) {
+                keys.append(.described("Enter", "Enter", "release \(release.version)", "the issue's release (\(release.version)) in Releases"))
+                if state.releasesRefusal == nil {
+                    keys.append(.described("H/R/B", "H R B", "halt/resume/back", "halt, resume, roll back \(release.version) (asks why)"))
+                }
             }
         }
         return keys + [.described("q", "q", "quit")]

@@ -95,6 +95,19 @@ public struct ActionDialog: Sendable, Equatable {
         case release(app: String, version: String, ReleaseCommand)
         /// "I am on it" for an alert.
         case acknowledge(alertID: Int64)
+        case triage(app: String, fingerprint: String, IssueTriage)
+    }
+
+    /// One of several ways to do the change (ignore for an hour, a day, until it
+    /// worsens): Tab and Shift-Tab move between them.
+    public struct Choice: Sendable, Equatable {
+        public var label: String
+        public var action: Action
+
+        public init(_ label: String, _ action: Action) {
+            self.label = label
+            self.action = action
+        }
     }
 
     public enum Phase: Sendable, Equatable {
@@ -120,6 +133,9 @@ public struct ActionDialog: Sendable, Equatable {
     /// Someone else changed the target so that this change no longer means what was
     /// chosen: it is not sent; Esc closes.
     public var stale = false
+    /// The ways to do it, when there are several; `action` is the chosen one's.
+    public var choices: [Choice] = []
+    public var choice = 0
 
     public init(action: Action, title: String, lines: [String], ifMatch: String, idempotencyKey: String = UUID().uuidString) {
         self.action = action
@@ -145,6 +161,8 @@ public enum ActionResult: Sendable, Equatable {
     case releaseChanged(Release)
     case releaseConflict(current: Release?)
     case alertAcknowledged(Alert)
+    case issueChanged(CrashIssue)
+    case issueConflict(current: CrashIssue?)
     case failed(String)
 }
 
@@ -230,6 +248,8 @@ public struct ConsoleState: Sendable {
     /// Who the token is (`GET /v1/me`), once known.
     public var caller: Caller?
     public var crashView: CrashView = .events
+    /// The order of the issue list (`s` cycles).
+    public var issueSort: IssueSort = .lastSeen
     /// Scroll position in the overlay (stack traces are long).
     public var overlayScroll = 0
     public var pane: Pane
@@ -365,6 +385,12 @@ public struct ConsoleState: Sendable {
     public var alertsRefusal: String? {
         if readOnly { return "read-only console (--readonly): changes are not possible here" }
         if let caller, !caller.role.mayAcknowledgeAlerts { return "the token's role (\(caller.role.rawValue)) may not acknowledge alerts" }
+        return nil
+    }
+
+    public var issuesRefusal: String? {
+        if readOnly { return "read-only console (--readonly): changes are not possible here" }
+        if let caller, !caller.role.mayTriageIssues { return "the token's role (\(caller.role.rawValue)) may not resolve or ignore issues" }
         return nil
     }
 

@@ -152,8 +152,8 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     state.releases = keepingSelection(of: .releases, in: state.releases, state.filtered(snapshot.releases, .releases), &state, id: \.version)
     _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
     let facets = state.crashFilter
-    state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues,
-                                         state.filtered(snapshot.crashIssues.filter(facets.matches), .crashIssues), &state, id: \.fingerprint)
+    let issues = sortedIssues(state.filtered(snapshot.crashIssues.filter(facets.matches), .crashIssues), by: state.issueSort, trends: state.issueTrends)
+    state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, issues, &state, id: \.fingerprint)
     let events = state.filtered(snapshot.crashEvents.filter(facets.matches), .crashEvents)
     let newest = state.crashEvents.first?.id ?? 0
     if state.livePaused {
@@ -235,6 +235,9 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }
+    if case .issue = state.overlay, [.character("r"), .character("i"), .character("u")].contains(key) {
+        return dispatch(key, &state) ?? []
+    }
     if case .issue(let detail) = state.overlay, let release = release(of: detail, in: state) {
         // From an issue: to its release (Enter), or move that release (H/R/B).
         switch key {

@@ -133,6 +133,21 @@ public final class PlatformClient {
         try fetch("/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))", as: CrashIssueDetail.self)
     }
 
+    /// Resolves, ignores or reopens an issue, with why (kept in the audit log).
+    public func triage(_ triage: IssueTriage, app: String, fingerprint: String, reason: String, ifMatch: String,
+                       idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> CrashIssue {
+        let path = "/v1/apps/\(Self.segment(app))/crashes/issues/\(Self.segment(fingerprint))"
+        switch triage {
+        case .resolve:
+            return try mutate("POST", path + "/resolve", body: ReasonBody(reason: reason), ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+        case .unresolve:
+            return try mutate("POST", path + "/unresolve", body: ReasonBody(reason: reason), ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+        case .ignore(let minutes, let moreEvents):
+            return try mutate("POST", path + "/ignore", body: IssueIgnore(reason: reason, minutes: minutes, moreEvents: moreEvents),
+                              ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+        }
+    }
+
     /// Follows the live crash/ANR stream of `app` until `onEvent` returns false, the
     /// connection ends, or `cancel()`. Resumes after `lastEventID` when given. Returns
     /// the id of the last event seen, for the next reconnect.

@@ -26,6 +26,33 @@ public struct ReasonBody: Codable, Sendable, Equatable {
     }
 }
 
+/// What a person can do with a crash issue.
+public enum IssueTriage: Sendable, Equatable {
+    case resolve
+    /// Back to open, from resolved or ignored.
+    case unresolve
+    /// For `minutes`, until `moreEvents` more events, the first of the two, or for good.
+    case ignore(minutes: Int?, moreEvents: Int?)
+}
+
+/// The body of `POST …/crashes/issues/{issue}/ignore`: for `minutes`, until
+/// `moreEvents` more events arrive (it worsens), the first of the two, or for good when
+/// neither is given.
+public struct IssueIgnore: Codable, Sendable, Equatable {
+    public var reason: String
+    public var minutes: Int?
+    public var moreEvents: Int?
+
+    public init(reason: String, minutes: Int? = nil, moreEvents: Int? = nil) {
+        self.reason = reason
+        self.minutes = minutes
+        self.moreEvents = moreEvents
+    }
+
+    public static let minutesRange = 1...43_200  // up to 30 days
+    public static let moreEventsRange = 1...1_000_000
+}
+
 /// One change, as the audit log keeps it: who, when, what, before, after and why.
 public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
     /// Increasing; the feed's cursor.
@@ -42,9 +69,11 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
     public var reason: String
     /// For a guardrail's halt, the figures that breached it (the reason says it in words).
     public var guardrail: GuardrailBreach?
+    /// The Idempotency-Key the change was sent with, if any: a retry reuses it.
+    public var idempotencyKey: String?
 
     public init(id: Int64, at: Date, actor: String, role: String, action: AuditAction, target: String, before: JSONValue?, after: JSONValue?,
-                reason: String, guardrail: GuardrailBreach? = nil) {
+                reason: String, guardrail: GuardrailBreach? = nil, idempotencyKey: String? = nil) {
         self.id = id
         self.at = at
         self.actor = actor
@@ -55,6 +84,7 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
         self.after = after
         self.reason = reason
         self.guardrail = guardrail
+        self.idempotencyKey = idempotencyKey
     }
 }
 
@@ -67,13 +97,18 @@ public enum AuditAction: OpenVocabulary {
     case switchEnable, switchDisable
     /// A person acknowledged an alert: they are on it.
     case alertAcknowledge
+    case issueResolve, issueIgnore, issueUnresolve
+    /// The platform reopened an issue: a resolved one was seen again, or an ignored one
+    /// got the events it was ignored until.
+    case issueRegress
     case other(String)
 
     public static let names: [(AuditAction, String)] = [
         (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
-        (.alertAcknowledge, "alert.acknowledge"),
+        (.alertAcknowledge, "alert.acknowledge"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),
+        (.issueUnresolve, "issue.unresolve"), (.issueRegress, "issue.regress"),
     ]
 
     public var otherName: String? {

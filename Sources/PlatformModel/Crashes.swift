@@ -77,6 +77,8 @@ public enum IssueStatus: String, Codable, Sendable, CaseIterable {
     /// Seen again after being resolved.
     case regressed
     case resolved
+    /// Put aside by a person: for a time, until it worsens (more events), or for good.
+    case ignored
 }
 
 /// Crash events grouped by fingerprint (exception type plus the top in-app frames).
@@ -97,13 +99,33 @@ public struct CrashIssue: Codable, Hashable, Sendable, Identifiable {
     /// Events per five minutes over the hour before the answer, oldest first (12 numbers);
     /// nil from servers that do not send it.
     public var trend: [Int]?
+    /// Counts the issue's triage changes (resolve, ignore, unresolve, regression); its
+    /// ETag for If-Match. nil from servers without triage.
+    public var revision: Int?
+    /// While ignored: until when, if for a time.
+    public var ignoredUntil: Date?
+    /// While ignored: the event count at which it comes back, if until it worsens.
+    public var ignoredUntilCount: Int?
 
     public static let trendBuckets = 12
     public static let trendBucketSeconds = 300
 
     public var id: String { fingerprint }
+    public var etag: String { "\"i\(revision ?? 0)\"" }
 
-    public init(app: String, fingerprint: String, kind: CrashKind, exceptionType: String, culprit: String, message: String, firstSeen: Date, lastSeen: Date, count: Int, affectedDevices: Int, releases: [String], status: IssueStatus, trend: [Int]? = nil) {
+    /// The exception's name without its package or module (`IndexOutOfBoundsException`
+    /// for `java.lang.IndexOutOfBoundsException`): what a list has room for.
+    public var shortExceptionType: String { Self.shortName(exceptionType) }
+
+    /// Cuts what comes before the last `.` of a qualified type name, unless that leaves
+    /// nothing or the dot is inside a bracketed part (`-[NSObject foo.bar]`).
+    public static func shortName(_ type: String) -> String {
+        guard !type.contains("["), !type.contains(" "), let dot = type.lastIndex(of: "."), type.index(after: dot) < type.endIndex else { return type }
+        return String(type[type.index(after: dot)...])
+    }
+
+    public init(app: String, fingerprint: String, kind: CrashKind, exceptionType: String, culprit: String, message: String, firstSeen: Date, lastSeen: Date, count: Int, affectedDevices: Int, releases: [String], status: IssueStatus, trend: [Int]? = nil,
+                revision: Int? = nil, ignoredUntil: Date? = nil, ignoredUntilCount: Int? = nil) {
         self.app = app
         self.fingerprint = fingerprint
         self.kind = kind
@@ -117,6 +139,9 @@ public struct CrashIssue: Codable, Hashable, Sendable, Identifiable {
         self.releases = releases
         self.status = status
         self.trend = trend
+        self.revision = revision
+        self.ignoredUntil = ignoredUntil
+        self.ignoredUntilCount = ignoredUntilCount
     }
 }
 

@@ -13,6 +13,8 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     public var mayChangeSwitches: Bool { self == .support || self == .admin }
     /// Acknowledging an alert says "I am on it": anyone who can act, not a viewer.
     public var mayAcknowledgeAlerts: Bool { self != .viewer }
+    /// Resolving, ignoring and reopening crash issues: whoever is on call, not a viewer.
+    public var mayTriageIssues: Bool { self != .viewer }
 
     private var rank: Int { Role.allCases.firstIndex(of: self)! }
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }

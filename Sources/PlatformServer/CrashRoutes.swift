@@ -38,7 +38,9 @@ extension PlatformServer {
             guard let detail = try await store.crashIssueDetail(app: app, fingerprint: fingerprint, now: Date()) else {
                 throw ProblemError(.notFound, "no issue '\(fingerprint)' in app '\(app)'")
             }
-            return try jsonResponse(detail, for: request)
+            var response = try jsonResponse(detail, for: request)
+            response.headers[.eTag] = detail.issue.etag
+            return response
         }
     }
 }

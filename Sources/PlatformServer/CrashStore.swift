@@ -54,13 +54,13 @@ extension ServerStore {
                 StackFrame.jsonArray(frames), at,
             ])
         let id = db.lastInsertedRowID
-        // A resolved issue that happens again has regressed.
+        try reopenIfRegressed(db, app: batch.app, fingerprint: fingerprint, at: crash.at)
         try db.cachedStatement(sql: """
             INSERT INTO crash_issues (app, fingerprint, kind, exceptionType, culprit, message, firstSeen, lastSeen, count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT (app, fingerprint) DO UPDATE SET
                 count = count + 1, lastSeen = MAX(lastSeen, excluded.lastSeen), firstSeen = MIN(firstSeen, excluded.firstSeen),
-                message = excluded.message, regressed = regressed OR resolved, resolved = 0
+                message = excluded.message
             """).execute(arguments: [
                 batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType.nulSafe, CrashGrouping.culprit(frames).nulSafe, message, at, at,
             ])
@@ -84,12 +84,7 @@ extension ServerStore {
     /// The app's issues, most recently seen first.
     func crashIssues(app: String, now: Date) async throws -> [CrashIssue] {
         try await db.read { db in
-            let issues = try Row.fetchAll(db, sql: """
-                SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
-                       (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
-                            WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
-                FROM crash_issues i WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint
-                """, arguments: [app]).map { Self.crashIssue(from: $0, now: now) }
+            let issues = try Row.fetchAll(db, sql: Self.issueColumns + " WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint", arguments: [app]).map { Self.crashIssue(from: $0, now: now) }
             let trends = try Self.trends(db, app: app, fingerprint: nil, now: now)
             return issues.map { issue in
                 var issue = issue
@@ -120,12 +115,8 @@ extension ServerStore {
 
     func crashIssueDetail(app: String, fingerprint: String, now: Date) async throws -> CrashIssueDetail? {
         try await db.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
-                       (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
-                            WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
-                FROM crash_issues i WHERE i.app = ? AND i.fingerprint = ?
-                """, arguments: [app, fingerprint]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: Self.issueColumns + " WHERE i.app = ? AND i.fingerprint = ?",
+                                             arguments: [app, fingerprint]) else { return nil }
             let latest = try Row.fetchOne(db, sql: "SELECT * FROM crash_events WHERE app = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1",
                                           arguments: [app, fingerprint]).map(Self.crashEvent(from:))
             func shares(_ column: String) throws -> [CrashIssueDetail.Share] {
@@ -165,10 +156,16 @@ extension ServerStore {
             status = now.timeIntervalSince(firstSeen) < 86_400 ? .new : .ongoing
         }
         let releases = (try? JSONDecoder().decode([String].self, from: Data((row["releases"] as String? ?? "[]").utf8))) ?? []
+        let count: Int = row["count"]
+        let ignoredUntil = (row["ignoredUntil"] as Int64?).map(Date.init(unixMilliseconds:))
+        let ignoredUntilCount: Int? = row["ignoredUntilCount"]
+        // An ignore for a time lapses by itself; one until more events, when they come (at ingest).
+        let ignored = row["ignored"] as Bool && status != .resolved && ignoredUntil.map { now < $0 } ?? true
         return CrashIssue(
             app: row["app"], fingerprint: row["fingerprint"], kind: CrashKind(rawValue: row["kind"]) ?? .crash,
             exceptionType: row["exceptionType"], culprit: row["culprit"], message: row["message"], firstSeen: firstSeen,
-            lastSeen: Date(unixMilliseconds: row["lastSeen"]), count: row["count"], affectedDevices: row["devices"],
-            releases: releases, status: status)
+            lastSeen: Date(unixMilliseconds: row["lastSeen"]), count: count, affectedDevices: row["devices"],
+            releases: releases, status: ignored ? .ignored : status, revision: row["revision"],
+            ignoredUntil: ignored ? ignoredUntil : nil, ignoredUntilCount: ignored ? ignoredUntilCount : nil)
     }
 }

@@ -68,7 +68,7 @@ extension ServerStore {
             let after = resource.stamp(changed, before, context.now, context.caller.name)
             try resource.save(db, after)
             try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: action,
-                           target: resource.target, before: before, after: after, reason: reason)
+                           target: resource.target, before: before, after: after, reason: reason, idempotencyKey: context.idempotencyKey)
             let stored = StoredResponse(status: 200, body: try WireFormat.encoder().encode(after), etag: resource.etag(after))
             try Self.remember(db, context, stored)
             return stored
@@ -117,7 +117,8 @@ extension ServerStore {
                     id: row["id"], at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000),
                     actor: row["actor"], role: row["role"], action: AuditAction(rawValue: row["action"]), target: row["target"],
                     before: json("before"), after: json("after"), reason: row["reason"],
-                    guardrail: (row["guardrail"] as String?).flatMap { try? decoder.decode(GuardrailBreach.self, from: Data($0.utf8)) })
+                    guardrail: (row["guardrail"] as String?).flatMap { try? decoder.decode(GuardrailBreach.self, from: Data($0.utf8)) },
+                    idempotencyKey: row["idempotencyKey"])
             }
         }
     }
@@ -166,15 +167,15 @@ extension ServerStore {
     }
 
     static func audit<T: Encodable>(_ db: Database, at: Date, actor: String, role: String, action: AuditAction, target: String, before: T?, after: T?,
-                                    reason: String, guardrail: GuardrailBreach? = nil) throws {
+                                    reason: String, guardrail: GuardrailBreach? = nil, idempotencyKey: String? = nil) throws {
         let encoder = WireFormat.encoder()
         func json(_ value: T?) throws -> String? {
             try value.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         }
         try db.execute(
-            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail, idempotencyKey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), FreeText.limited(reason).nulSafe,
-                        try guardrail.map { String(decoding: try encoder.encode($0), as: UTF8.self) }])
+                        try guardrail.map { String(decoding: try encoder.encode($0), as: UTF8.self) }, idempotencyKey])
     }
 }
 

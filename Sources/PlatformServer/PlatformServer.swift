@@ -120,6 +120,7 @@ public struct PlatformServer: Sendable {
         addReleaseRoutes(to: v1)
         addSwitchRoutes(to: v1)
         addCrashRoutes(to: v1)
+        addIssueTriageRoutes(to: v1)
         addCrashStreamRoute(to: v1)
         addSDKCheckRoute(to: v1)
         addMetricsRoute(to: v1)

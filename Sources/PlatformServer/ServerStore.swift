@@ -211,6 +211,17 @@ public final class ServerStore: Sendable {
             }
             try db.create(index: "alerts_open", on: "alerts", columns: ["resolvedAt"])
         }
+        migrator.registerMigration("v11: issue triage, idempotency keys in the audit log") { db in
+            try db.alter(table: "crash_issues") { t in
+                t.add(column: "revision", .integer).notNull().defaults(to: 1)
+                t.add(column: "ignored", .boolean).notNull().defaults(to: false)
+                t.add(column: "ignoredUntil", .integer)  // Unix ms
+                t.add(column: "ignoredUntilCount", .integer)
+            }
+            try db.alter(table: "audit") { t in
+                t.add(column: "idempotencyKey", .text)
+            }
+        }
         return migrator
     }
 

@@ -46,6 +46,16 @@ private func crashesKeys(_ state: ConsoleState) -> [KeyAction] {
             return []
         },
     ]
+    if state.crashView == .issues {
+        keys.append(KeyAction([.character("s")], short: "s", hint: "sort: \(state.issueSort.rawValue)",
+                              help: "sort issues by last seen, events, devices or trend (rising in the last 15 minutes)") { _, state in
+            state.issueSort = state.issueSort.next
+            let sorted = sortedIssues(state.crashIssues, by: state.issueSort, trends: state.issueTrends)
+            state.crashIssues = keepingSelection(of: .crashIssues, in: state.crashIssues, sorted, &state, id: \.fingerprint)
+            return []
+        })
+        keys += triageKeys()
+    }
     if state.crashView == .events {
         keys.append(KeyAction([.character(" ")], short: "space", hint: state.livePaused ? "resume" : "pause", help: "pause, resume the live list") { _, state in
             state.livePaused.toggle()

@@ -69,7 +69,7 @@ private func drawCrashEvents(_ state: ConsoleState, theme: Theme, into canvas: i
             Span(clock(event.at), style: theme.style(.muted)),
             kindSpan(event.kind, theme: theme),
             Span(event.release),
-            Span(event.exceptionType, style: Style(attributes: .bold)),
+            Span(CrashIssue.shortName(event.exceptionType), style: Style(attributes: .bold)),
             Span(event.message),
             Span("\(event.model) · \(event.osVersion)", style: theme.style(.muted)),
         ]
@@ -84,22 +84,27 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
         drawEmpty("No crash issues for \(state.appID ?? "this app") yet." + waitingNote(state), theme: theme, into: &canvas, area: area)
         return
     }
+    // The sorted column says so: "EVENTS▼".
+    func title(_ text: String, _ order: IssueSort) -> String { state.issueSort == order ? text + "▼" : text }
     let columns = [
         Table.Column("STATUS", width: .length(11)),
         Table.Column("KIND", width: .length(7)),
         Table.Column("ISSUE", width: .fill(min: 20)),
-        Table.Column("1 HOUR", width: .length(CrashIssue.trendBuckets)),
-        Table.Column("EVENTS", width: .length(6), alignment: .right),
-        Table.Column("DEVICES", width: .length(7), alignment: .right),
+        Table.Column(title("1 HOUR", .trend), width: .length(CrashIssue.trendBuckets)),
+        Table.Column(title("EVENTS", .events), width: .length(7), alignment: .right),
+        Table.Column(title("DEVICES", .devices), width: .length(8), alignment: .right),
         Table.Column("RELEASES", width: .length(9)),
-        Table.Column("SEEN", width: .length(8)),
+        Table.Column(title("SEEN", .lastSeen), width: .length(8)),
     ]
     let rows = state.crashIssues.map { issue -> [Span] in
         let standsOut = issue.status == .new || issue.status == .regressed
+        let putAside = issue.status == .resolved || issue.status == .ignored
         return [
             issueStatusSpan(issue.status, theme: theme),
             kindSpan(issue.kind, theme: theme),
-            Span("\(issue.exceptionType) · \(issue.culprit)", style: Style(attributes: standsOut ? .bold : [])),
+            // The package goes first when room is short: the name is what people know.
+            Span("\(issue.shortExceptionType) · \(issue.culprit)",
+                 style: putAside ? theme.style(.muted) : Style(attributes: standsOut ? .bold : [])),
             // The server's count per five minutes; from an older server, what this console cached.
             Span((issue.trend ?? state.issueTrends[issue.fingerprint]).map { sparkline($0.map(Double.init)) } ?? "", style: theme.style(.spark)),
             Span(grouped(issue.count)),
@@ -160,6 +165,7 @@ func issueStatusSpan(_ status: IssueStatus, theme: Theme) -> Span {
     case .regressed: Span("↻ regressed", style: theme.style(.statusCrit))
     case .ongoing: Span("● ongoing", style: theme.style(.statusWarn))
     case .resolved: Span("✓ resolved", style: theme.style(.statusOK))
+    case .ignored: Span("◌ ignored", style: theme.style(.muted))
     }
 }
 
@@ -214,19 +220,24 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
             [issueStatusSpan(issue.status, theme: theme), Span("  "), kindSpan(issue.kind, theme: theme), Span("  "),
              Span(issue.exceptionType, style: Style(attributes: .bold)), Span(" at \(issue.culprit)")],
             field("Message", issue.message),
-            field("Events", "\(grouped(issue.count)) from \(grouped(issue.affectedDevices)) devices"),
+            field("Events", "\(count(issue.count, "event")) from \(count(issue.affectedDevices, "device"))"),
             field("First seen", timestamp(issue.firstSeen, now: state.shownNow)),
             field("Last seen", timestamp(issue.lastSeen, now: state.shownNow)),
             field("Releases", issue.releases.joined(separator: ", ")),
-            [],
         ]
-        lines += shareLines("By release", detail.byRelease, theme: theme)
-        lines += shareLines("By OS version", detail.byOSVersion, theme: theme)
-        lines += shareLines("By model", detail.byModel, theme: theme)
+        if issue.status == .ignored || issue.status == .resolved {
+            lines.append(field("Triage", triageStatusText(issue, now: state.now), theme.style(.muted)))
+        }
+        lines.append([])
+        // The stack first: it is what the person opened the issue for.
         if let latest = detail.latest {
             lines.append([Span("Latest event #\(latest.id), \(latest.device.model) \(latest.device.osVersion), release \(latest.release)", style: Style(attributes: .bold))])
             lines += stackLines(latest.frames, theme: theme)
+            lines.append([])
         }
+        lines += shareLines("By release", detail.byRelease, theme: theme)
+        lines += shareLines("By OS version", detail.byOSVersion, theme: theme)
+        lines += shareLines("By model", detail.byModel, theme: theme)
         return ("Issue \(issue.fingerprint)", lines)
     }
 }
@@ -267,6 +278,11 @@ func bar(_ fraction: Double, width: Int) -> String {
     let eighths = Int((max(0, min(1, fraction)) * Double(width * 8)).rounded())
     let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
     return String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
+}
+
+/// "1 event", "1,234 events".
+func count(_ value: Int, _ noun: String) -> String {
+    "\(grouped(value)) \(value == 1 ? noun : noun + "s")"
 }
 
 /// 12345 -> "12,345".
