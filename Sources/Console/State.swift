@@ -173,6 +173,8 @@ public enum Overlay: Sendable, Equatable {
     case issue(CrashIssueDetail)
     /// A release with its last hour of health as charts.
     case release(version: String)
+    /// An audit entry in full: before → after, the whole reason, actor, role, key.
+    case auditEntry(id: Int64)
 }
 
 /// What the console holds of the focused app. A new app starts from `AppData()`: a

@@ -96,6 +96,52 @@ public enum TerminalText {
         return fitted + String(repeating: " ", count: max(0, columns - width(fitted)))
     }
 
+    /// `text` sanitised and broken into lines of at most `columns`: at spaces where it
+    /// can, inside a word only when the word alone is wider; newlines are kept. Nothing
+    /// is cut, so a person can read (and copy) all of it.
+    public static func wrapped(_ text: String, to columns: Int) -> [String] {
+        let columns = max(1, columns)
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = "", used = 0
+            var word: [Glyph] = [], wordWidth = 0
+            func flushWord() {
+                guard !word.isEmpty else { return }
+                if used > 0 && used + 1 + wordWidth > columns {
+                    lines.append(line)
+                    line = ""
+                    used = 0
+                }
+                if used > 0 {
+                    line += " "
+                    used += 1
+                }
+                for glyph in word {
+                    if used + glyph.width > columns {
+                        lines.append(line)
+                        line = ""
+                        used = 0
+                    }
+                    line += glyph.symbol
+                    used += glyph.width
+                }
+                word = []
+                wordWidth = 0
+            }
+            for glyph in glyphs(String(paragraph)) {
+                if glyph.symbol == " " {
+                    flushWord()
+                } else {
+                    word.append(glyph)
+                    wordWidth += glyph.width
+                }
+            }
+            flushWord()
+            lines.append(line)
+        }
+        return lines
+    }
+
     /// Builds glyphs one grapheme cluster at a time, applying the rules above.
     struct GlyphBuilder {
         var glyphs: [Glyph] = []

@@ -112,3 +112,20 @@ import Testing
         text.unicodeScalars.reduce(0) { $0 + max(0, TerminalText.columns(of: $1)) }
     }
 }
+
+/// Wrapping for text a person must read whole (help, reasons, audit values).
+@Suite struct WrappingTests {
+    @Test func wrapsAtSpacesAndBreaksOnlyWordsWiderThanTheLine() {
+        #expect(TerminalText.wrapped("payments timing out since 03:10, INC-42", to: 16) == ["payments timing", "out since 03:10,", "INC-42"])
+        #expect(TerminalText.wrapped("abcdefghijkl xy", to: 5) == ["abcde", "fghij", "kl xy"])
+        #expect(TerminalText.wrapped("one\n\ntwo", to: 10) == ["one", "", "two"], "newlines are kept, empty lines too")
+        #expect(TerminalText.wrapped("", to: 10) == [""])
+    }
+
+    @Test func widthsAreColumnsAndControlsAreSanitised() {
+        let lines = TerminalText.wrapped("支付超时 请检查 网关\u{1B}[2J", to: 8)
+        #expect(lines.allSatisfy { TerminalText.width($0) <= 8 }, "\(lines)")
+        #expect(!lines.joined().contains("\u{1B}"))
+        #expect(lines.first == "支付超时")
+    }
+}

@@ -18,7 +18,16 @@ extension PaneUnit {
     static let audit = PaneUnit(
         .audit, title: "Audit", key: "6", data: [.audit],
         read: { read, _ in read.auditLimit = max(read.auditLimit, 1000) },
-        list: { state in PaneList(id: .audit, count: state.audit.count) },
+        list: { state in PaneList(id: .audit, count: state.audit.count, secondClickOpens: true) },
+        keys: { _ in
+            [KeyAction([.enter], short: "Enter", hint: "details", help: "the entry in full: before → after, reason, actor, role, key") { _, state in
+                let index = state.selection[.audit] ?? 0
+                guard state.audit.indices.contains(index) else { return [] }
+                state.overlay = .auditEntry(id: state.audit[index].id)
+                state.overlayScroll = 0
+                return []
+            }]
+        },
         draw: { state, theme, canvas, area, hits in drawAudit(state, theme: theme, into: &canvas, area: area, hits: &hits) })
 }
 
@@ -28,18 +37,21 @@ private func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout C
         drawEmpty("No changes in the audit log yet.", theme: theme, into: &canvas, area: inner)
         return
     }
+    // Narrow, the reason keeps its room: the time loses seconds, the actor its role
+    // (both are in the detail, Enter).
+    let wide = inner.width >= 110
     let columns = [
-        Table.Column("WHEN", width: .length(14)),
-        Table.Column("ACTOR", width: .length(20)),
+        Table.Column("WHEN", width: .length(wide ? 14 : 11)),
+        Table.Column("ACTOR", width: .length(wide ? 20 : 12)),
         Table.Column("ACTION", width: .length(16)),
-        Table.Column("TARGET", width: .length(30)),
+        Table.Column("TARGET", width: .length(wide ? 30 : 16)),
         Table.Column("REASON", width: .fill(min: 12)),
     ]
     let (window, selected) = visibleWindow(count: state.audit.count, selected: state.selection[.audit] ?? 0, height: inner.height)
     let rows = state.audit[window].map { entry -> [Span] in
         [
-            Span(LocalTime(entry.at).format(date: true, year: false, seconds: true), style: theme.style(.muted)),
-            Span("\(entry.actor) (\(entry.role))", style: entry.actor == "system" ? theme.style(.statusWarn) : nil),
+            Span(LocalTime(entry.at).format(date: true, year: false, seconds: wide), style: theme.style(.muted)),
+            Span(wide ? "\(entry.actor) (\(entry.role))" : entry.actor, style: entry.actor == "system" ? theme.style(.statusWarn) : nil),
             Span(entry.action.rawValue, style: Style(attributes: .bold)),
             Span(entry.target),
             Span(entry.reason),

@@ -86,7 +86,10 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
     }
     // The sorted column says so: "EVENTS▼".
     func title(_ text: String, _ order: IssueSort) -> String { state.issueSort == order ? text + "▼" : text }
-    let columns = [
+    // Narrow, the issue's name keeps its room: the kind becomes its symbol in front of
+    // the name, and the releases move to the detail (Enter).
+    let wide = area.width >= 100
+    var columns = [
         Table.Column("STATUS", width: .length(11)),
         Table.Column("KIND", width: .length(7)),
         Table.Column("ISSUE", width: .fill(min: 20)),
@@ -96,15 +99,18 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
         Table.Column("RELEASES", width: .length(9)),
         Table.Column(title("SEEN", .lastSeen), width: .length(8)),
     ]
+    if !wide { columns.remove(at: 6); columns.remove(at: 1) }
     let rows = state.crashIssues.map { issue -> [Span] in
         let standsOut = issue.status == .new || issue.status == .regressed
         let putAside = issue.status == .resolved || issue.status == .ignored
-        return [
+        let kind = kindSpan(issue.kind, theme: theme)
+        // The package goes first when room is short: the name is what people know.
+        let name = Span("\(issue.shortExceptionType) · \(issue.culprit)",
+                        style: putAside ? theme.style(.muted) : Style(attributes: standsOut ? .bold : []))
+        var row = [
             issueStatusSpan(issue.status, theme: theme),
-            kindSpan(issue.kind, theme: theme),
-            // The package goes first when room is short: the name is what people know.
-            Span("\(issue.shortExceptionType) · \(issue.culprit)",
-                 style: putAside ? theme.style(.muted) : Style(attributes: standsOut ? .bold : [])),
+            kind,
+            name,
             // The server's count per five minutes; from an older server, what this console cached.
             Span((issue.trend ?? state.issueTrends[issue.fingerprint]).map { sparkline($0.map(Double.init)) } ?? "", style: theme.style(.spark)),
             Span(grouped(issue.count)),
@@ -112,6 +118,12 @@ private func drawCrashIssues(_ state: ConsoleState, theme: Theme, into canvas: i
             Span(issue.releases.joined(separator: ", "), style: theme.style(.muted)),
             Span(duration(max(0, state.shownNow.timeIntervalSince(issue.lastSeen))) + " ago"),
         ]
+        if !wide {
+            row.remove(at: 6)
+            row.remove(at: 1)
+            row[1] = Span(String(kind.text.prefix(1)) + " " + name.text, style: name.style)
+        }
+        return row
     }
     let shown = Table(columns: columns, rows: rows, selected: state.selection[.crashIssues] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: area)
@@ -175,7 +187,7 @@ func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into can
     let style = theme.style(.header)
     let rule = theme.style(.muted).over(style)
     canvas.fill(area, style: style)
-    let (title, lines) = overlayContent(overlay, state: state, theme: theme)
+    let (title, lines) = overlayContent(overlay, state: state, theme: theme, width: area.width - 4)
     canvas.put(String(repeating: "─", count: area.width), x: area.x, y: area.y, style: rule)
     canvas.put(" \(title) ", x: area.x + 2, y: area.y, maxWidth: area.width - 4, style: theme.style(.accent).over(style).adding(.bold))
     let visible = area.height - 2
@@ -189,7 +201,7 @@ func drawOverlay(_ overlay: Overlay, state: ConsoleState, theme: Theme, into can
     canvas.put(hint, x: max(area.x, area.x + area.width - 2 - TerminalText.width(hint)), y: area.y + area.height - 1, style: rule)
 }
 
-private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Theme) -> (String, [[Span]]) {
+private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Theme, width: Int) -> (String, [[Span]]) {
     let label = theme.style(.muted)
     func field(_ name: String, _ value: String, _ valueStyle: Style? = nil) -> [Span] {
         [Span(TerminalText.padded(name, to: 12), style: label), Span(value, style: valueStyle)]
@@ -197,6 +209,8 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
     switch overlay {
     case .release(let version):
         return releaseOverlay(version, state: state, theme: theme)
+    case .auditEntry(let id):
+        return auditOverlay(id, state: state, theme: theme, width: width)
     case .issueLoading(let fingerprint):
         return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
     case .crashEvent(let event):
