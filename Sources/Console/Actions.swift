@@ -59,11 +59,11 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
     case .switchChanged(let changed):
         state.dialog = nil
         if let index = state.switches.firstIndex(where: { $0.key == changed.key }) { state.switches[index] = changed }
-        state.flash = Flash(text: "\(changed.key) is now \(changed.enabled ? "ON" : "OFF") (confirmed by the server, revision \(changed.revision)); "
+        state.flash = Flash(text: "\(changed.key) is now \(switchWord(changed.kind, enabled: changed.enabled)) (confirmed by the server, revision \(changed.revision)); "
                             + "devices take it at their next check",
                             isError: false, shownAt: state.now)
         state.outcome = ChangeOutcome(app: changed.app, change: .switchValue(key: changed.key, on: changed.enabled),
-                                      summary: "\(changed.key) \(changed.enabled ? "ON" : "OFF")", since: state.now)
+                                      summary: "\(changed.key) \(switchState(changed.kind, enabled: changed.enabled))", since: state.now)
         return [.refresh]
     case .switchConflict(let current):
         guard case .setSwitch(_, _, let enabled) = dialog.action else { return [] }
@@ -71,14 +71,14 @@ func finishAction(_ key: String, _ result: ActionResult, _ state: inout ConsoleS
             if let index = state.switches.firstIndex(where: { $0.key == current.key }) { state.switches[index] = current }
             if current.enabled == enabled {
                 state.dialog = nil
-                state.flash = Flash(text: "\(current.key) was already turned \(enabled ? "ON" : "OFF") by \(current.updatedBy); nothing sent again",
+                state.flash = Flash(text: "\(current.key) was already made \(switchState(current.kind, enabled: enabled)) by \(current.updatedBy); nothing sent again",
                                     isError: false, shownAt: state.now)
                 return [.refresh]
             }
             dialog.ifMatch = current.etag
             let target = "\(current.app)/switches/\(current.key)"
             dialog.lines.insert("Changed meanwhile by \(changedBy(target: target, state, fallback: current.updatedBy))\(reasonText(target: target, state)): "
-                                + "it is \(current.enabled ? "ON" : "OFF") now.", at: 0)
+                                + "it is \(switchState(current.kind, enabled: current.enabled)) now.", at: 0)
         }
         // A new request on the new state: a new key, so it is not taken for a replay.
         dialog.idempotencyKey = UUID().uuidString

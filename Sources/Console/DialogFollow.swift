@@ -18,11 +18,11 @@ func followDialogTarget(_ state: inout ConsoleState) {
               item.etag != dialog.ifMatch else { return }
         let who = changedBy(target: "\(app)/switches/\(key)", state, fallback: item.updatedBy)
         guard item.enabled != enabled else {
-            return stale(dialog, "\(who) already turned \(key) \(enabled ? "ON" : "OFF")\(reasonText(target: "\(app)/switches/\(key)", state)).",
+            return stale(dialog, "\(who) already made \(key) \(switchState(item.kind, enabled: enabled))\(reasonText(target: "\(app)/switches/\(key)", state)).",
                          "nothing left to do: Esc closes", &state)
         }
         var updated = flipDialog(item, app: app, state)
-        updated.lines.insert("Changed meanwhile by \(who)\(reasonText(target: "\(app)/switches/\(key)", state)): it is \(item.enabled ? "ON" : "OFF") now.", at: 0)
+        updated.lines.insert("Changed meanwhile by \(who)\(reasonText(target: "\(app)/switches/\(key)", state)): it is \(switchState(item.kind, enabled: item.enabled)) now.", at: 0)
         keepTyping(dialog, into: &updated)
         state.dialog = updated
     case .setGray(let app, let version, _), .setStage(let app, let version, _), .release(let app, let version, _):

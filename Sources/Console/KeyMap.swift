@@ -112,6 +112,9 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
     }
     if state.overlay != nil {
         var keys: [KeyAction] = [.described("Esc", "Esc, ←, h", "close"), .described("↑↓", "↑ ↓, PgUp PgDn, g", "scroll")]
+        if case .switchDetail = state.overlay, state.switchesRefusal == nil {
+            keys.append(.described("space", "space", "flip", "open or close the breaker, turn the switch on or off (asks why)"))
+        }
         if case .issue(let detail) = state.overlay {
             keys += triageKeys()
             if let release = release(of: detail, in: state) {

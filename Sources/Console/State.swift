@@ -175,6 +175,8 @@ public enum Overlay: Sendable, Equatable {
     case release(version: String)
     /// An audit entry in full: before → after, the whole reason, actor, role, key.
     case auditEntry(id: Int64)
+    /// A switch in full, with its history from the audit log.
+    case switchDetail(key: String)
 }
 
 /// What the console holds of the focused app. A new app starts from `AppData()`: a
@@ -266,6 +268,8 @@ public struct ConsoleState: Sendable {
     /// The last confirmed change, followed as it reaches devices (see `ChangeOutcome`).
     public var outcome: ChangeOutcome?
     public var showHelp = false
+    /// How far help is scrolled, when it is taller than the screen.
+    public var helpScroll = 0
     /// Rows the pane showed last; Page Up/Down move by this much.
     public var pageSize = 10
     /// Open and lately resolved alerts of every app, newest first (the server's).

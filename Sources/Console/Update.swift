@@ -235,6 +235,10 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }
+    if case .switchDetail = state.overlay, key == .character(" ") {
+        state.overlay = nil
+        return dispatch(key, &state) ?? []
+    }
     if case .issue = state.overlay, [.character("r"), .character("i"), .character("u")].contains(key) {
         return dispatch(key, &state) ?? []
     }
@@ -268,8 +272,23 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return []
     }
     if state.showHelp {
-        // Help is modal: any key closes it; q still quits.
+        // Help is modal: ↑↓ scroll it when it is taller than the screen; any other key
+        // closes it (and does nothing else); q still quits.
+        let (box, lines, scroll) = helpLayout(state, size: state.size)
+        let room = lines.count - (box.height - 2)
+        let step: Int? = switch key {
+        case .down, .character("j"): 1
+        case .up, .character("k"): -1
+        case .pageDown: box.height - 2
+        case .pageUp: -(box.height - 2)
+        default: nil
+        }
+        if let step, room > 0 {
+            state.helpScroll = max(0, min(room, scroll + step))
+            return []
+        }
         state.showHelp = false
+        state.helpScroll = 0
         return key == .character("q") || key == .control("c") ? [.quit] : []
     }
     return dispatch(key, &state) ?? []

@@ -359,19 +359,59 @@ func grayText(_ release: Release) -> String {
 
 /// The keys that work here, for this role: the same map as the hint bar, in full.
 private func drawHelp(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas) {
+    let (box, lines, scroll) = helpLayout(state, size: Size(width: canvas.width, height: canvas.height))
+    let style = theme.style(.header)
+    let border = theme.style(.muted).over(style)
+    canvas.fill(box, style: style)
+    let inner = box.width - 2
+    canvas.put("┌" + String(repeating: "─", count: inner) + "┐", x: box.x, y: box.y, style: border)
+    for y in (box.y + 1)..<(box.maxY - 1) {
+        canvas.put("│", x: box.x, y: y, style: border)
+        canvas.put("│", x: box.maxX - 1, y: y, style: border)
+    }
+    canvas.put("└" + String(repeating: "─", count: inner) + "┘", x: box.x, y: box.maxY - 1, style: border)
+    let title = " Keys in \(state.unit.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? "") + " "
+    canvas.put(title, x: box.x + max(1, (box.width - TerminalText.width(title)) / 2), y: box.y, maxWidth: inner, style: style.adding(.bold))
+    let visible = box.height - 2
+    for (index, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
+        var spans = line
+        if let first = spans.first, first.style == nil { spans[0].style = theme.style(.statusKey).over(style) }
+        canvas.put(spans: spans, x: box.x + 2, y: box.y + 1 + index, maxWidth: inner - 2, base: style)
+    }
+    let footer = lines.count > visible
+        ? " lines \(scroll + 1)-\(min(lines.count, scroll + visible)) of \(lines.count) · ↑↓ scroll · any other key closes "
+        : " any key closes "
+    canvas.put(footer, x: box.x + max(1, box.width - 1 - TerminalText.width(footer)), y: box.maxY - 1, maxWidth: inner, style: border)
+}
+
+/// Help's box, its lines (keys, then the pane's legend), wrapped to the box and never
+/// cut, and how far it is scrolled: what `drawHelp` draws and `handle` scrolls.
+func helpLayout(_ state: ConsoleState, size: Size) -> (box: Rect, lines: [[Span]], scroll: Int) {
     var unmodal = state
     unmodal.showHelp = false
     let entries = keyTable(for: unmodal).map { ($0.names, $0.help) }
-    let width = min(canvas.width - 2, 66), height = min(canvas.height, entries.count + 5)
-    let box = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
-    let style = theme.style(.header)
-    canvas.fill(box, style: style)
-    canvas.put("Keys in \(state.unit.title)" + (state.caller.map { " for \($0.role.rawValue)" } ?? ""), x: box.x, y: box.y + 1,
-               width: box.width, style: style.adding(.bold), alignment: .center)
-    for (index, entry) in entries.prefix(height - 4).enumerated() {
-        canvas.put(entry.0, x: box.x + 2, y: box.y + 3 + index, width: 24, style: theme.style(.statusKey).over(style))
-        canvas.put(entry.1, x: box.x + 27, y: box.y + 3 + index, width: box.width - 28, style: style)
+    let width = min(size.width, 84), text = max(10, width - 4)
+    let keyWidth = min(22, max(8, text / 3))
+    var lines: [[Span]] = []
+    for (names, help) in entries {
+        let left = TerminalText.wrapped(names, to: keyWidth), right = TerminalText.wrapped(help, to: text - keyWidth - 2)
+        for row in 0..<max(left.count, right.count) {
+            // The key column's first span has no style: drawHelp gives it the key colour.
+            lines.append([Span(TerminalText.padded(row < left.count ? left[row] : "", to: keyWidth + 2)),
+                          Span(row < right.count ? right[row] : "")])
+        }
     }
+    if !state.unit.legend.isEmpty {
+        lines.append([Span("", style: Style())])
+        lines.append([Span("What the screen says", style: Style(attributes: .bold))])
+        for paragraph in state.unit.legend {
+            for line in TerminalText.wrapped(paragraph, to: text) { lines.append([Span(line, style: Style())]) }
+        }
+    }
+    let height = min(size.height, lines.count + 2)
+    let box = Rect(x: (size.width - width) / 2, y: (size.height - height) / 2, width: width, height: height)
+    let scroll = max(0, min(state.helpScroll, lines.count - (height - 2)))
+    return (box, lines, scroll)
 }
 
 // MARK: - Formatting

@@ -140,7 +140,7 @@ import TUI
         #expect(state.outcome?.change == .switchValue(key: "new-checkout", on: true))
         #expect(state.cacheRead.reach, "the reach is read while the change is followed")
         _ = update(&state, .tick(ConsoleTests.now.addingTimeInterval(Flash.lifetime + 1)))  // the flash is gone
-        #expect(ConsoleTests.screen(state).contains("✓ new-checkout ON since"))
+        #expect(ConsoleTests.screen(state).contains("✓ new-checkout CLOSED since"))
         #expect(ConsoleTests.screen(state).contains("devices on the new value: 25 of 40"))
         _ = update(&state, .tick(ConsoleTests.now.addingTimeInterval(ChangeOutcome.lifetime + 1)))
         #expect(state.outcome == nil, "followed for three minutes")

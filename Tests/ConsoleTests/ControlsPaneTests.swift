@@ -31,8 +31,8 @@ import TUI
 
     @Test func breakersShowStateKindScopeAndWhoChangedThem() {
         let canvas = ConsoleTests.screen(Self.breakers([Self.breaker("pay-api"), Self.breaker("new-checkout", enabled: false)]))
-        #expect(canvas.contains("[● ON ]"))
-        #expect(canvas.contains("[○ OFF]"))
+        #expect(canvas.contains("● CLOSED"), "a breaker letting calls through is CLOSED")
+        #expect(canvas.contains("○ OPEN"), "one failing fast is OPEN")
         #expect(canvas.contains("breaker"))
         #expect(canvas.contains("Android · 5.2.0+ · 50% of devices"))
         #expect(canvas.contains("ana"))
@@ -42,7 +42,7 @@ import TUI
         var state = Self.breakers([Self.breaker("pay-api")])
         #expect(update(&state, .key(.character(" "))).isEmpty, "nothing is sent before a reason")
         var canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("Turn OFF circuit breaker pay-api of wallet-android"))
+        #expect(canvas.contains("Open circuit breaker pay-api of wallet-android: OPEN (failing fast)"))
         #expect(canvas.contains("Calls to pay-api will fail fast"))
         #expect(canvas.contains("If-Match \"s3\""))
         #expect(update(&state, .key(.enter)).isEmpty)
@@ -66,13 +66,13 @@ import TUI
         #expect(update(&state, .actionFinished(idempotencyKey: dialog.idempotencyKey, .switchChanged(changed))) == [.refresh])
         #expect(state.dialog == nil)
         canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("[○ OFF]"))
-        #expect(canvas.contains("pay-api is now OFF (confirmed by the server, revision 4)"))
+        #expect(canvas.contains("○ OPEN"))
+        #expect(canvas.contains("pay-api is now OPEN (failing fast) (confirmed by the server, revision 4)"))
     }
 
     @Test func aConflictShowsTheNewStateAndAsksAgain() {
         var state = Self.breakers([Self.breaker("pay-api", enabled: true)])
-        _ = update(&state, .key(.enter))
+        _ = update(&state, .key(.character(" ")))
         Self.type("flip it", &state)
         guard case .perform(let first)? = update(&state, .key(.enter)).first else {
             Issue.record("not sent")
@@ -94,17 +94,17 @@ import TUI
 
     @Test func aConflictThatAlreadyDidTheSameClosesWithoutSendingAgain() {
         var state = Self.breakers([Self.breaker("pay-api", enabled: true)])
-        _ = update(&state, .key(.enter))
+        _ = update(&state, .key(.character(" ")))
         Self.type("x", &state)
         guard case .perform(let sent)? = update(&state, .key(.enter)).first else { return }
         _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .switchConflict(current: Self.breaker("pay-api", enabled: false, revision: 4, by: "bo"))))
         #expect(state.dialog == nil)
-        #expect(ConsoleTests.screen(state).contains("already turned OFF by bo"))
+        #expect(ConsoleTests.screen(state).contains("already made OPEN by bo"))
     }
 
     @Test func aFailureKeepsTheDialogAndRetriesWithTheSameKey() {
         var state = Self.breakers([Self.breaker("pay-api")])
-        _ = update(&state, .key(.enter))
+        _ = update(&state, .key(.character(" ")))
         Self.type("why", &state)
         guard case .perform(let sent)? = update(&state, .key(.enter)).first else { return }
         _ = update(&state, .actionFinished(idempotencyKey: sent.idempotencyKey, .failed("no answer from http://x within 15 s")))
@@ -252,14 +252,50 @@ import TUI
         _ = update(&state, .key(.character("?")))
         var canvas = ConsoleTests.screen(state)
         #expect(canvas.contains("Keys in Breakers"))
-        #expect(canvas.contains("flip the switch (asks why)"))
+        #expect(canvas.contains("open or close the breaker, turn the switch on or off"))
+        #expect(canvas.contains("CLOSED = calls to the dependency flow"), "help explains the breaker's words")
         #expect(!canvas.contains("pause, resume the live list"), "a Crashes key is not offered on Breakers")
         _ = update(&state, .key(.escape))
         _ = update(&state, .identified(Caller(name: "vera", role: .viewer)))
         _ = update(&state, .key(.character("?")))
         canvas = ConsoleTests.screen(state)
         #expect(canvas.contains("Keys in Breakers for viewer"))
-        #expect(!canvas.contains("flip the switch"), "a viewer is not offered a change")
+        #expect(!canvas.contains("open or close the breaker"), "a viewer is not offered a change")
         #expect(canvas.contains("filter the list"))
+    }
+}
+
+/// Enter on a switch: its detail with its history from the audit log; space flips from there.
+@Suite struct SwitchDetailTests {
+    @Test func enterShowsTheSwitchAndItsHistoryNewestFirst() {
+        var state = ControlsPaneTests.breakers([ControlsPaneTests.breaker("pay-api", enabled: false)])
+        _ = update(&state, .dataChanged(
+            CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: ConsoleTests.now,
+                          switches: [ControlsPaneTests.breaker("pay-api", enabled: false)],
+                          audit: [
+                            AuditEntry(id: 9, at: ConsoleTests.now.addingTimeInterval(-60), actor: "sam", role: "support", action: .switchDisable,
+                                       target: "wallet-android/switches/pay-api", before: .object(["enabled": .bool(true)]),
+                                       after: .object(["enabled": .bool(false)]), reason: "gateway 5xx, INC-9"),
+                            AuditEntry(id: 4, at: ConsoleTests.now.addingTimeInterval(-7200), actor: "ana", role: "admin", action: .switchEnable,
+                                       target: "wallet-android/switches/pay-api", before: .object(["enabled": .bool(false)]),
+                                       after: .object(["enabled": .bool(true)]), reason: "recovered"),
+                            AuditEntry(id: 3, at: ConsoleTests.now.addingTimeInterval(-7300), actor: "ana", role: "admin", action: .switchEnable,
+                                       target: "wallet-android/switches/other", before: nil, after: nil, reason: "not this one"),
+                          ]),
+            SyncStatus(connection: .online, since: ConsoleTests.now)))
+        _ = update(&state, .key(.enter))
+        #expect(state.overlay == .switchDetail(key: "pay-api"))
+        #expect(state.cacheRead.auditLimit >= 1000, "the history is read while the detail is open")
+        let lines = ConsoleTests.screen(state).lines
+        let text = lines.joined(separator: "\n")
+        #expect(text.contains("OPEN (failing fast)"))
+        #expect(text.contains("every platform") == false && text.contains("Android · 5.2.0+ · 50% of devices"))
+        let newest = lines.firstIndex { $0.contains("OPEN    sam (support): gateway 5xx, INC-9") }
+        let older = lines.firstIndex { $0.contains("CLOSED  ana (admin): recovered") }
+        #expect(newest != nil && older != nil && newest! < older!, "newest first")
+        #expect(!text.contains("not this one"))
+        _ = update(&state, .key(.character(" ")))
+        #expect(state.overlay == nil)
+        #expect(state.dialog?.title == "Close circuit breaker pay-api of wallet-android: CLOSED (calls flow)")
     }
 }

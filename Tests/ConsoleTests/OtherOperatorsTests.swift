@@ -85,7 +85,7 @@ import TUI
                                      before: nil, after: nil, reason: "payments down")])
         let dialog = try #require(state.dialog)
         #expect(dialog.stale)
-        #expect(dialog.lines.first == "bo (support) already turned pay-api OFF (\"payments down\").", "\(dialog.lines)")
+        #expect(dialog.lines.first == "bo (support) already made pay-api OPEN (\"payments down\").", "\(dialog.lines)")
         #expect(dialog.phase == .failed("nothing left to do: Esc closes"))
     }
 }

@@ -39,6 +39,8 @@ public struct PaneUnit: Sendable {
     let list: @Sendable (ConsoleState) -> PaneList?
     /// Its own keys, before the global ones (which give way to them).
     let keys: @Sendable (ConsoleState) -> [KeyAction]
+    /// What its symbols and words mean, for `?` help (wrapped, never cut).
+    let legend: [String]
     /// Keys it offers on every pane (the overview's `!`: the alerts, from anywhere).
     let everywhere: @Sendable (ConsoleState) -> [KeyAction]
     /// Takes what it shows from a cache snapshot read for the screen (its lists, kept
@@ -56,6 +58,7 @@ public struct PaneUnit: Sendable {
          read: @escaping @Sendable (inout CacheRead, ConsoleState) -> Void = { _, _ in },
          list: @escaping @Sendable (ConsoleState) -> PaneList? = { _ in nil },
          keys: @escaping @Sendable (ConsoleState) -> [KeyAction] = { _ in [] },
+         legend: [String] = [],
          everywhere: @escaping @Sendable (ConsoleState) -> [KeyAction] = { _ in [] },
          show: @escaping @Sendable (CacheSnapshot, inout ConsoleState) -> Void = { _, _ in },
          draw: @escaping @Sendable (ConsoleState, Theme, inout Canvas, Rect, inout HitMap<Hit>) -> Void,
@@ -68,6 +71,7 @@ public struct PaneUnit: Sendable {
         self.read = read
         self.list = list
         self.keys = keys
+        self.legend = legend
         self.everywhere = everywhere
         self.show = show
         self.draw = draw

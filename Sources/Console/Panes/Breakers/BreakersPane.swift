@@ -4,7 +4,9 @@ import Sync
 import TUI
 
 // The Breakers pane: the app's kill switches and circuit breakers with their scope and
-// who changed them last; space, Enter or a click on the state cell flips one (asks why).
+// who changed them last; space or a click on the state cell flips one (asks why), Enter
+// opens its detail with its history from the audit log. Breakers speak as breakers do:
+// CLOSED, calls flow; OPEN, calls fail fast.
 
 extension Pane {
     public static let breakers = Pane(rawValue: "breakers")
@@ -17,21 +19,37 @@ extension ListID {
 extension PaneUnit {
     static let breakers = PaneUnit(
         .breakers, title: "Breakers", key: "4", data: [.switches, .reach],
-        read: { read, _ in
+        read: { read, state in
             read.switches = true
             read.reach = true
+            // A switch's detail shows its history.
+            if case .switchDetail = state.overlay { read.auditLimit = max(read.auditLimit, 1000) }
         },
         list: { state in PaneList(id: .switches, count: state.switches.count, secondClickOpens: true) },
         keys: { _ in
-            [KeyAction([.character(" "), .enter], short: "space", hint: "flip", help: "flip the switch (asks why)", permission: .changesSwitches) { _, state in
-                askToFlipSwitch(&state)
-            }]
+            [
+                KeyAction([.character(" ")], short: "space", hint: "flip", help: "open or close the breaker, turn the switch on or off (asks why)",
+                          permission: .changesSwitches) { _, state in askToFlipSwitch(&state) },
+                KeyAction([.enter], short: "Enter", hint: "details", help: "the switch in full, with its history from the audit log") { _, state in
+                    let index = state.selection[.switches] ?? 0
+                    guard state.switches.indices.contains(index) else { return [] }
+                    state.overlay = .switchDetail(key: state.switches[index].key)
+                    state.overlayScroll = 0
+                    return []
+                },
+            ]
         },
+        legend: [
+            "Circuit breaker: CLOSED = calls to the dependency flow (normal); OPEN = calls fail fast on the devices in scope, "
+                + "the dependency is spared. Opening a breaker is the emergency action.",
+            "Kill switch: ON = the feature runs; OFF = the feature is turned off on the devices in scope at their next check.",
+            "REACHED: devices that have the current value, of those that checked in the last hour.",
+        ],
         draw: { state, theme, canvas, area, hits in drawBreakers(state, theme: theme, into: &canvas, area: area, hits: &hits) },
         click: { hit, _, state in
             guard case .toggle(let index) = hit else { return [] }
             state.selection[.switches] = index
-            return dispatch(.enter, &state) ?? []
+            return dispatch(.character(" "), &state) ?? []
         })
 }
 
@@ -50,8 +68,9 @@ func askToFlipSwitch(_ state: inout ConsoleState) -> [Effect] {
 /// The dialog that turns `item` the other way: what it does and where.
 func flipDialog(_ item: Switch, app: String, _ state: ConsoleState) -> ActionDialog {
     let enable = !item.enabled
-    let what = item.kind == .circuitBreaker ? "circuit breaker" : "kill switch"
-    let title = "Turn \(enable ? "ON" : "OFF") \(what) \(item.key) of \(app)"
+    let title = item.kind == .circuitBreaker
+        ? "\(enable ? "Close" : "Open") circuit breaker \(item.key) of \(app): \(switchWord(item.kind, enabled: enable))"
+        : "Turn \(enable ? "ON" : "OFF") kill switch \(item.key) of \(app)"
     var lines = [item.description, "Applies to: \(scopeText(item.scope))."]
     switch (item.kind, enable) {
     case (.circuitBreaker, false): lines.append("Calls to \(item.key) will fail fast on those devices until it is closed again.")
@@ -61,6 +80,23 @@ func flipDialog(_ item: Switch, app: String, _ state: ConsoleState) -> ActionDia
     }
     lines.append("Last changed by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.now)).")
     return ActionDialog(action: .setSwitch(app: app, key: item.key, enabled: enable), title: title, lines: lines, ifMatch: item.etag)
+}
+
+/// What a switch's value is called: a breaker is CLOSED (calls flow) or OPEN (calls fail
+/// fast); a kill switch is ON or OFF.
+func switchWord(_ kind: SwitchKind, enabled: Bool) -> String {
+    switch kind {
+    case .circuitBreaker: enabled ? "CLOSED (calls flow)" : "OPEN (failing fast)"
+    case .killSwitch: enabled ? "ON" : "OFF"
+    }
+}
+
+/// The short form, for a list cell and a flash: "CLOSED", "OPEN", "ON", "OFF".
+func switchState(_ kind: SwitchKind, enabled: Bool) -> String {
+    switch kind {
+    case .circuitBreaker: enabled ? "CLOSED" : "OPEN"
+    case .killSwitch: enabled ? "ON" : "OFF"
+    }
 }
 
 /// "Android, iOS · 5.2.0–5.4.0 · 50% of devices"
@@ -82,8 +118,11 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
         drawEmpty("No kill switches or circuit breakers for \(state.appID ?? "this app") in the cache yet.", theme: theme, into: &canvas, area: inner)
         return
     }
+    // At 80 columns state, key and who changed it stay; scope and description give way
+    // (both are in the detail, Enter).
+    let wide = inner.width >= 110
     let columns = [
-        Table.Column("STATE", width: .length(12)),
+        Table.Column("STATE", width: .length(10)),
         Table.Column("REACHED", width: .length(11), alignment: .right),
         Table.Column("KEY", width: .length(16)),
         Table.Column("KIND", width: .length(11)),
@@ -91,7 +130,7 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
         Table.Column("CHANGED BY", width: .length(12)),
         Table.Column("WHEN", width: .length(8)),
         Table.Column("DESCRIPTION", width: .fill(min: 12)),
-    ]
+    ].enumerated().filter { wide || ![4, 7].contains($0.offset) }.map(\.element)
     let sending: String? = {
         guard let dialog = state.dialog, dialog.phase == .sending, case .setSwitch(_, let key, _) = dialog.action else { return nil }
         return key
@@ -99,7 +138,8 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
     let rows = state.switches.map { item -> [Span] in
         let stateSpan = sending == item.key
             ? Span("… pending", style: theme.style(.statusWarn))
-            : item.enabled ? Span("[● ON ]", style: theme.style(.toggleOn)) : Span("[○ OFF]", style: theme.style(.toggleOff).adding(.bold))
+            : item.enabled ? Span(item.kind == .circuitBreaker ? "● CLOSED" : "● ON", style: theme.style(.toggleOn))
+                           : Span(item.kind == .circuitBreaker ? "○ OPEN" : "○ OFF", style: theme.style(.toggleOff).adding(.bold))
         return [
             stateSpan,
             reachSpan(item, state.reach, theme: theme),
@@ -109,13 +149,13 @@ private func drawBreakers(_ state: ConsoleState, theme: Theme, into canvas: inou
             Span(item.updatedBy),
             Span(duration(max(0, state.shownNow.timeIntervalSince(item.updatedAt))) + " ago"),
             Span(item.description, style: theme.style(.muted)),
-        ]
+        ].enumerated().filter { wide || ![4, 7].contains($0.offset) }.map(\.element)
     }
     let shown = Table(columns: columns, rows: rows, selected: state.selection[.switches] ?? 0, styles: tableStyles(theme))
         .render(into: &canvas, area: inner)
     hits.add(rows: shown, of: .switches)
     // The state cell (the first column) flips the breaker.
-    for (row, rect) in shown { hits.add(Rect(x: rect.x, y: rect.y, width: 12, height: 1), .toggle(row)) }
+    for (row, rect) in shown { hits.add(Rect(x: rect.x, y: rect.y, width: 10, height: 1), .toggle(row)) }
 }
 
 /// Devices that have the switch's current value, of those that checked in the last

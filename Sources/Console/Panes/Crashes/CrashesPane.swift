@@ -35,6 +35,12 @@ extension PaneUnit {
                 : PaneList(id: .crashIssues, count: state.crashIssues.count, secondClickOpens: true)
         },
         keys: crashesKeys,
+        legend: [
+            "Kinds: ✖ crash · ◷ ANR (the app did not respond).",
+            "Issues: ✦ new (first seen in the last day) · ● ongoing · ↻ regressed (seen again after it was resolved, "
+                + "or more events than it was ignored until) · ✓ resolved · ◌ ignored.",
+            "1 HOUR: events per five minutes over the last hour, oldest first. Trend sorts by the rise over the last 15 minutes.",
+        ],
         draw: { state, theme, canvas, area, hits in drawCrashes(state, theme: theme, into: &canvas, area: area, hits: &hits) })
 }
 

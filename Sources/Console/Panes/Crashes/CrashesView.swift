@@ -211,6 +211,8 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
         return releaseOverlay(version, state: state, theme: theme)
     case .auditEntry(let id):
         return auditOverlay(id, state: state, theme: theme, width: width)
+    case .switchDetail(let key):
+        return switchOverlay(key, state: state, theme: theme, width: width)
     case .issueLoading(let fingerprint):
         return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
     case .crashEvent(let event):
