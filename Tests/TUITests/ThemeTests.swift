@@ -143,3 +143,95 @@ import Testing
         #expect(ColorDepth.palette256.number(for: .default) == -1)
     }
 }
+
+/// What each shipped colour theme promises a reader, measured: WCAG contrast of every
+/// role's text against the background it is drawn on, and for the colour-blind theme,
+/// that good and bad stay apart under simulated colour-vision deficiencies.
+@Suite struct ThemeReadabilityTests {
+    static func load(_ name: String) throws -> Theme { try Theme.load(name, searchPath: [ThemeTests.themesFolder]) }
+
+    /// Relative luminance (WCAG 2.x) of an sRGB colour.
+    static func linear(_ value: UInt8) -> Double {
+        let c = Double(value) / 255
+        return c <= 0.040_45 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+    }
+
+    static func luminance(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Double {
+        let red: Double = 0.2126 * linear(r), green: Double = 0.7152 * linear(g), blue: Double = 0.0722 * linear(b)
+        return red + green + blue
+    }
+
+    static func contrast(_ a: Color, _ b: Color) -> Double? {
+        guard case .rgb(let r1, let g1, let b1) = a, case .rgb(let r2, let g2, let b2) = b else { return nil }
+        let (l1, l2) = (luminance(r1, g1, b1), luminance(r2, g2, b2))
+        return (max(l1, l2) + 0.05) / (min(l1, l2) + 0.05)
+    }
+
+    /// Every role's foreground against its own background, or the base's: the pairs a
+    /// reader sees. Roles drawn with no colour of their own are skipped.
+    static func pairs(_ theme: Theme) -> [(ThemeRole, Double)] {
+        let paper = theme.style(.base).bg
+        return ThemeRole.allCases.compactMap { role in
+            let style = theme.style(role)
+            let bg = style.bg == .default ? paper : style.bg
+            return contrast(style.fg, bg).map { (role, $0) }
+        }
+    }
+
+    @Test func lightSetsItsOwnPaperAndEveryRoleReadsOnIt() throws {
+        let light = try Self.load("light")
+        #expect(light.style(.base).bg != .default, "on a dark terminal the default background would be dark under dark text")
+        let measured = Self.pairs(light)
+        #expect(measured.count == ThemeRole.allCases.count, "every role is measured")
+        for (role, ratio) in measured {
+            #expect(ratio >= 4.5, "light \(role.rawValue): contrast \(String(format: "%.2f", ratio))")
+        }
+    }
+
+    @Test func highContrastMeetsAAAEverywhere() throws {
+        let theme = try Self.load("high-contrast")
+        #expect(theme.style(.base).bg != .default)
+        for (role, ratio) in Self.pairs(theme) {
+            #expect(ratio >= 7, "high-contrast \(role.rawValue): contrast \(String(format: "%.2f", ratio))")
+        }
+        #expect(Self.pairs(theme).count == ThemeRole.allCases.count)
+    }
+
+    /// Viénot, Brettel & Mollon (1999) dichromat simulation in linear RGB.
+    static func simulate(_ color: Color, _ matrix: [[Double]]) -> [Double] {
+        guard case .rgb(let r, let g, let b) = color else { return [0, 0, 0] }
+        let rgb: [Double] = [linear(r), linear(g), linear(b)]
+        return matrix.map { row -> Double in row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2] }
+    }
+
+    /// How far apart two simulated colours are in hue (chromaticity: each divided by its
+    /// own sum), so that a pair told apart only by lightness does not pass: that is what
+    /// red and green become for a dichromat.
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        let sa = max(1e-9, a[0] + a[1] + a[2]), sb = max(1e-9, b[0] + b[1] + b[2])
+        let d0 = a[0] / sa - b[0] / sb, d1 = a[1] / sa - b[1] / sb, d2 = a[2] / sa - b[2] / sb
+        return (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
+    }
+
+    static let deficiencies: [(String, [[Double]])] = [
+        ("protanopia", [[0.112_38, 0.887_62, 0], [0.112_38, 0.887_62, 0], [0.004_01, -0.004_01, 1]]),
+        ("deuteranopia", [[0.292_75, 0.707_25, 0], [0.292_75, 0.707_25, 0], [-0.022_34, 0.022_34, 1]]),
+        ("tritanopia", [[1, 0.143_42, -0.143_42], [0, 0.857_36, 0.142_64], [0, 0.857_36, 0.142_64]]),
+    ]
+
+    @Test func colourBlindThemeKeepsGoodAndBadApartForEveryDeficiency() throws {
+        let theme = try Self.load("colorblind")
+        let pairs: [(ThemeRole, ThemeRole)] = [(.statusOK, .statusCrit), (.statusOK, .statusWarn), (.toggleOn, .toggleOff)]
+        for (name, matrix) in Self.deficiencies {
+            for (good, bad) in pairs {
+                let distance = Self.distance(Self.simulate(theme.style(good).fg, matrix), Self.simulate(theme.style(bad).fg, matrix))
+                #expect(distance > 0.3, "\(name): \(good.rawValue) and \(bad.rawValue) look alike (distance \(String(format: "%.3f", distance)))")
+            }
+        }
+        // The default theme's green and red are what this theme exists for: they merge.
+        let fallback = try Self.load("default")
+        let (_, deuteranopia) = Self.deficiencies[1]
+        let merged = Self.distance(Self.simulate(fallback.style(.statusOK).fg, deuteranopia), Self.simulate(fallback.style(.statusCrit).fg, deuteranopia))
+        #expect(merged < 0.3, "the measure can fail: default's pair is close (\(merged))")
+    }
+}
