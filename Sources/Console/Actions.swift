@@ -294,6 +294,13 @@ private func devicesRunning(_ version: String, _ state: ConsoleState) -> Int? {
     state.health[version]?.total.devices
 }
 
+/// The one way a gray (or scope) percentage is written: whole numbers bare ("5%"),
+/// otherwise to the platform's resolution of 0.01 with no trailing zeros ("7.5%",
+/// "0.25%"): never "7.50%" in one place and "7.5%" in another.
 func percentText(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value))%" : String(format: "%.2f%%", value)
+    let hundredths = Int((value * 100).rounded())
+    if hundredths % 100 == 0 { return "\(hundredths / 100)%" }
+    var text = String(format: "%.2f", Double(hundredths) / 100)
+    while text.hasSuffix("0") { text.removeLast() }
+    return text + "%"
 }

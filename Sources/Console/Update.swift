@@ -138,6 +138,16 @@ private func apply(_ snapshot: CacheSnapshot, _ status: SyncStatus, to state: in
     return []
 }
 
+/// Where the Releases list starts for an app: the release most likely to need the
+/// person (a gray one, else a halted one, else the newest full), never a draft.
+func attentionRelease(in releases: [Release]) -> Int? {
+    for stage in [ReleaseStage.gray, .halted] {
+        if let index = releases.firstIndex(where: { $0.stage == stage }) { return index }
+    }
+    let full = releases.indices.filter { releases[$0].stage == .full }
+    return full.max { releases[$0].createdAt < releases[$1].createdAt } ?? (releases.isEmpty ? nil : 0)
+}
+
 /// Puts the snapshot's lists on screen, each through its `/` filter, keeping selections.
 func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     let rolloutsBefore = state.rollouts
@@ -149,7 +159,9 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
         let moved = min(100, max(0.01, ((pending - before.grayPercent + after.grayPercent) * 100).rounded() / 100))
         state.pendingGray[version] = after.stage == .gray && moved != after.grayPercent ? moved : nil
     }
+    let firstReleases = state.selection[.releases] == nil
     state.releases = keepingSelection(of: .releases, in: state.releases, state.filtered(snapshot.releases, .releases), &state, id: \.version)
+    if firstReleases { state.selection[.releases] = attentionRelease(in: state.releases) }
     _ = keepingSelection(of: .rollouts, in: rolloutsBefore, state.rollouts, &state, id: \.version)
     let facets = state.crashFilter
     let issues = sortedIssues(state.filtered(snapshot.crashIssues.filter(facets.matches), .crashIssues), by: state.issueSort, trends: state.issueTrends)

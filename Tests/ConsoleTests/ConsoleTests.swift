@@ -56,7 +56,7 @@ import TUI
         let canvas = Self.screen(Self.loaded())
         for release in Self.releases { #expect(canvas.contains(release.version)) }
         #expect(canvas.contains("◐ gray"))
-        #expect(canvas.contains("12.50%"))
+        #expect(canvas.contains("12.5%"))
         #expect(canvas.contains("■ halted"))
         #expect(canvas.contains("↺ rolled back"))
         #expect(canvas.contains("● online"))

@@ -147,3 +147,41 @@ import TUI
         #expect(state.dialog?.title == "Resolve IndexOutOfBoundsException in wallet-android")
     }
 }
+
+/// The small things people notice: one precision rule, singulars, where Releases starts.
+@Suite struct SmallThingsTests {
+    @Test func grayPercentagesHaveOneRule() {
+        #expect(percentText(5) == "5%")
+        #expect(percentText(7.5) == "7.5%")
+        #expect(percentText(0.25) == "0.25%")
+        #expect(percentText(12.50) == "12.5%")
+        #expect(percentText(0.1) == "0.1%")
+        #expect(percentText(99.999) == "100%", "the platform's resolution is 0.01")
+    }
+
+    @Test func oneEventNotOneEvents() {
+        #expect(count(1, "event") == "1 event")
+        #expect(count(1234, "event") == "1,234 events")
+        #expect(count(0, "device") == "0 devices")
+        let state = CrashesPaneTests.crashes(events: [CrashesPaneTests.event(1)])
+        #expect(ConsoleTests.screen(state).contains("1 event cached"))
+    }
+
+    @Test func releasesStartOnTheReleaseThatNeedsAttentionNotADraft() {
+        func release(_ version: String, _ stage: ReleaseStage, daysAgo: Double) -> Release {
+            var release = ConsoleTests.releases[0]
+            release.version = version
+            release.stage = stage
+            release.createdAt = ConsoleTests.now.addingTimeInterval(-daysAgo * 86_400)
+            return release
+        }
+        let draftFirst = [release("5.4.0", .draft, daysAgo: 0), release("5.3.0", .gray, daysAgo: 3), release("5.2.0", .full, daysAgo: 9)]
+        #expect(attentionRelease(in: draftFirst) == 1)
+        let noGray = [release("5.4.0", .draft, daysAgo: 0), release("5.1.0", .full, daysAgo: 20), release("5.2.0", .full, daysAgo: 9)]
+        #expect(attentionRelease(in: noGray) == 2, "the newest full one")
+        #expect(attentionRelease(in: []) == nil)
+        var state = ConsoleTests.loaded(releases: draftFirst)
+        _ = update(&state, .key(.character("1")))
+        #expect(state.selection[.releases] == 1)
+    }
+}

@@ -53,7 +53,7 @@ import TUI
 
     @Test func clickingOnASliderSetsThePendingPercentageThere() throws {
         var state = RolloutsPaneTests.rollouts()
-        let y = try #require(Self.row(of: "12.50%", in: state))
+        let y = try #require(Self.row(of: "12.5%", in: state))
         let track = ConsoleTests.screen(state).lines[y]
         let start = track.distance(from: track.startIndex, to: track.firstIndex(of: "[")!) + 1
         let end = track.distance(from: track.startIndex, to: track.firstIndex(of: "]")!)

@@ -31,7 +31,7 @@ import TUI
         let issues = [CrashesPaneTests.issue("a1", .regressed, count: 1234), CrashesPaneTests.issue("b2", .new), CrashesPaneTests.issue("c3", .ongoing)]
         let switches = [ControlsPaneTests.breaker("pay-api"), ControlsPaneTests.breaker("new-checkout", enabled: false)]
         let audit = [AuditEntry(id: 1, at: now.addingTimeInterval(-90), actor: "system", role: "system", action: .releaseGuardrailHalt,
-                                target: "wallet-android/5.1.1", before: nil, after: nil, reason: "guardrail: crash rate 7.10% over the last 10 min is above 5.00%",
+                                target: "wallet-android/5.1.1", before: nil, after: nil, reason: "guardrail: crash rate 7.1% over the last 10 min is above 5.00%",
                                 guardrail: GuardrailBreach(crashRate: 7.1, crashedSessions: 71, sessions: 1000, windowMinutes: 10, maxCrashRate: 5))]
         _ = update(&state, .dataChanged(
             CacheSnapshot(apps: ConsoleTests.apps, releases: ConsoleTests.releases, releasesApp: "wallet-android", lastFetched: now.addingTimeInterval(-4),

@@ -22,7 +22,7 @@ import TUI
         let state = Self.rollouts()
         #expect(state.rollouts.map(\.version) == ["5.3.0", "5.1.1"])
         let canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("12.50%"))
+        #expect(canvas.contains("12.5%"))
         #expect(!canvas.contains("5.0.0"))
     }
 
@@ -35,7 +35,7 @@ import TUI
         _ = update(&state, .key(.character("+")))
         #expect(state.pendingGray["5.3.0"] == 50)
         let canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("12.50% → 50% pending (+37.50%)"))
+        #expect(canvas.contains("12.5% → 50% pending (+37.5%)"))
         #expect(canvas.contains("┃"), "the pending value has its own marker")
         _ = update(&state, .key(.character("]")))
         _ = update(&state, .key(.character("]")))
@@ -57,7 +57,7 @@ import TUI
         var state = Self.rollouts()
         for key in [Key.character(":")] + "gray 7.5".map(Key.character) + [.enter] { _ = update(&state, .key(key)) }
         #expect(state.palette == nil)
-        #expect(ConsoleTests.screen(state).contains("Lower the gray of wallet-android 5.3.0 from 12.50% to 7.50%"))
+        #expect(ConsoleTests.screen(state).contains("Lower the gray of wallet-android 5.3.0 from 12.5% to 7.5%"))
         _ = update(&state, .key(.escape))
         for key in [Key.character(":")] + "gray 101".map(Key.character) + [.enter] { _ = update(&state, .key(key)) }
         #expect(state.palette?.error == ":gray takes a percentage from 0.01 to 100, as in :gray 7.5")
@@ -68,7 +68,7 @@ import TUI
         for _ in 0..<5 { _ = update(&state, .key(.right)) }
         #expect(update(&state, .key(.enter)).isEmpty)
         let canvas = ConsoleTests.screen(state)
-        #expect(canvas.contains("Raise the gray of wallet-android 5.3.0 from 12.50% to 17.50%"))
+        #expect(canvas.contains("Raise the gray of wallet-android 5.3.0 from 12.5% to 17.5%"))
         #expect(canvas.contains("About 5% more of wallet-android's devices"))
         for character in "24h clean" { _ = update(&state, .key(.character(character))) }
         guard case .perform(let dialog)? = update(&state, .key(.enter)).first else {
@@ -81,7 +81,7 @@ import TUI
         changed.revision = 2
         _ = update(&state, .actionFinished(idempotencyKey: dialog.idempotencyKey, .releaseChanged(changed)))
         #expect(state.pendingGray["5.3.0"] == nil)
-        #expect(ConsoleTests.screen(state).contains("5.3.0 is now gray at 17.50% (confirmed by the server, revision 2)"))
+        #expect(ConsoleTests.screen(state).contains("5.3.0 is now gray at 17.5% (confirmed by the server, revision 2)"))
     }
 
     @Test func withHealthCachedTheBlastRadiusIsCountedInDevices() {
@@ -144,10 +144,10 @@ import TUI
         let releases = [ConsoleTests.release("5.3.0", .halted, gray: 20)]
         let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: .releaseGuardrailHalt,
                                 target: "wallet-android/5.3.0", before: nil, after: nil,
-                                reason: "guardrail: crash rate 7.10% over the last 10 min (71 of 1000 sessions) is above 5.00%")]
+                                reason: "guardrail: crash rate 7.1% over the last 10 min (71 of 1000 sessions) is above 5.00%")]
         let canvas = ConsoleTests.screen(Self.rollouts(releases, audit: audit))
         #expect(canvas.contains("■ HALTED BY GUARDRAIL"))
-        #expect(canvas.contains("guardrail: crash rate 7.10% over the last 10 min"), "an entry without figures shows its reason as it is")
+        #expect(canvas.contains("guardrail: crash rate 7.1% over the last 10 min"), "an entry without figures shows its reason as it is")
     }
 
     /// The figures come as data: the console words them itself, whatever the reason says.
@@ -157,7 +157,7 @@ import TUI
         let audit = [AuditEntry(id: 9, at: Self.now, actor: "system", role: "system", action: .releaseGuardrailHalt,
                                 target: "wallet-android/5.3.0", before: nil, after: nil, reason: "halted (words may change)", guardrail: breach)]
         let canvas = ConsoleTests.screen(Self.rollouts(releases, audit: audit))
-        #expect(canvas.contains("crash rate 7.10% over 10 min (71 of 1000 sessions), limit 5%"))
+        #expect(canvas.contains("crash rate 7.1% over 10 min (71 of 1000 sessions), limit 5%"))
         #expect(!canvas.contains("words may change"))
     }
 

@@ -24,7 +24,7 @@ func switchOverlay(_ key: String, state: ConsoleState, theme: Theme, width: Int)
     field("Applies to", scopeText(item.scope))
     if let counts = state.reach?.switchReach(item.key), counts.on + counts.off > 0 {
         let told = item.enabled ? counts.on : counts.off
-        field("Reached", "\(grouped(told)) of \(grouped(counts.on + counts.off)) devices that checked in the last hour have it")
+        field("Reached", "\(grouped(told)) of \(count(counts.on + counts.off, "device")) that checked in the last hour have it")
     }
     field("Changed", "by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.shownNow)), revision \(item.revision)")
     lines.append([])

@@ -33,7 +33,7 @@ private func drawCrashesBar(_ state: ConsoleState, theme: Theme, into canvas: in
     case .reconnecting(let reason): spans.append(Span("⟳ stream reconnecting: \(reason)", style: theme.style(.statusWarn)))
     case .off: spans.append(Span("○ stream off", style: theme.style(.muted)))
     }
-    spans.append(Span(" · \(grouped(state.crashEventCount)) events cached", style: theme.style(.muted)))
+    spans.append(Span(" · \(count(state.crashEventCount, "event")) cached", style: theme.style(.muted)))
     if let filter = crashFilterText(state.crashFilter) {
         spans.append(Span(" · ", style: theme.style(.muted)))
         spans.append(Span("only \(filter)", style: theme.style(.accent).adding(.bold)))

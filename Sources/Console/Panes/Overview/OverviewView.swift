@@ -96,7 +96,7 @@ private let narrowGrayWidth = 12
 private func graySpan(_ row: FleetApp, all: Bool, theme: Theme) -> Span {
     guard let gray = row.gray.first else { return Span("—", style: theme.style(.muted)) }
     func text(_ release: FleetRelease) -> String {
-        let percent = release.grayPercent == release.grayPercent.rounded() ? "\(Int(release.grayPercent))%" : String(format: "%.1f%%", release.grayPercent)
+        let percent = percentText(release.grayPercent)
         return "\(release.stage == .halted ? "■" : "◐")\(release.version) \(percent)"
     }
     // Every gray release where there is room; else the newest and how many more (its

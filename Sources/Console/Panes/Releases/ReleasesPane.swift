@@ -161,7 +161,7 @@ private func drawReleaseDetail(_ release: Release, health: MetricsSeries?, basel
     // The sample behind the rates above: sessions and devices, and the baseline's.
     var sample: [Span]
     if let total = health?.total {
-        sample = [Span("\(grouped(total.sessions)) sessions, \(grouped(total.devices ?? 0)) devices in the last hour")]
+        sample = [Span("\(count(total.sessions, "session")), \(count(total.devices ?? 0, "device")) in the last hour")]
         if total.sessions > 0 && total.sessions < minimumSessions { sample.append(Span(" (too few to compare)", style: theme.style(.statusWarn))) }
     } else {
         sample = [Span([.draft, .rolledBack].contains(release.stage) ? "none: not offered" : "loading…", style: theme.style(.muted))]
