@@ -91,9 +91,9 @@ final class LiveFollowStressTests: XCTestCase {
         }
     }
 
-    /// "N events cached" on the Crashes pane, N with thousands separators.
+    /// "N events cached" (or "1 event cached") on the Crashes pane, N with thousands separators.
     static func eventsCached(in screen: String) -> Int? {
-        guard let range = screen.range(of: " events cached") else { return nil }
+        guard let range = screen.range(of: " events cached") ?? screen.range(of: " event cached") else { return nil }
         let digits = screen[..<range.lowerBound].reversed().prefix { $0.isNumber || $0 == "," }
         return Int(String(digits.reversed()).replacingOccurrences(of: ",", with: ""))
     }
