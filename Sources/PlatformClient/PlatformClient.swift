@@ -68,6 +68,16 @@ public final class PlatformClient {
         try mutate("PATCH", "/v1/apps/\(Self.segment(app))/releases/\(Self.segment(version))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    /// Creates a draft release; a retry must reuse `idempotencyKey`.
+    public func createRelease(app: String, _ draft: ReleaseDraft, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Release {
+        try mutate("POST", "/v1/apps/\(Self.segment(app))/releases", body: draft, ifMatch: nil, idempotencyKey: idempotencyKey)
+    }
+
+    /// How many of the app's active devices `targeting` would reach, before it is saved.
+    public func previewTargeting(app: String, _ targeting: Targeting) throws(PlatformError) -> TargetingReach {
+        try mutate("POST", "/v1/apps/\(Self.segment(app))/targeting/preview", body: targeting, ifMatch: nil, idempotencyKey: nil)
+    }
+
     public enum ReleaseAction: String, Sendable {
         case halt, resume, rollback
     }
@@ -239,17 +249,17 @@ public final class PlatformClient {
         return try fetch("/v1/audit" + query, as: FeedPage<AuditEntry>.self)
     }
 
-    private func mutate<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, body: Body, ifMatch: String, idempotencyKey: String) throws(PlatformError) -> Answer {
+    private func mutate<Body: Encodable, Answer: Decodable>(_ method: String, _ path: String, body: Body, ifMatch: String?, idempotencyKey: String?) throws(PlatformError) -> Answer {
         let data: Data
         do {
             data = try WireFormat.encoder().encode(body)
         } catch {
             throw .badResponse(url: baseURL + path, reason: "cannot encode the request: \(error)")
         }
-        let exchange = try send(method, path, headers: [
-            "Accept": "application/json", "Content-Type": "application/json",
-            "If-Match": ifMatch, "Idempotency-Key": idempotencyKey,
-        ], body: data)
+        var headers = ["Accept": "application/json", "Content-Type": "application/json"]
+        if let ifMatch { headers["If-Match"] = ifMatch }
+        if let idempotencyKey { headers["Idempotency-Key"] = idempotencyKey }
+        let exchange = try send(method, path, headers: headers, body: data)
         return try decode(Answer.self, from: exchange, path: path)
     }
 

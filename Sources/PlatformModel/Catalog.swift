@@ -58,14 +58,20 @@ public struct Release: Codable, Hashable, Sendable, Identifiable {
     public var guardrail: Guardrail?
     /// Whitelist, rules and time window; nil: none.
     public var targeting: Targeting?
+    /// The package as mPaaS records it: size in bytes and SHA-256 (64 hex digits);
+    /// nil for releases made before the platform kept them.
+    public var packageSize: Int?
+    public var checksum: String?
 
     public var id: String { version }
 
     public init(
         app: String, version: String, build: Int, stage: ReleaseStage, grayPercent: Double,
         notes: String, createdAt: Date, updatedAt: Date, revision: Int, guardrail: Guardrail? = nil,
-        targeting: Targeting? = nil
+        targeting: Targeting? = nil, packageSize: Int? = nil, checksum: String? = nil
     ) {
+        self.packageSize = packageSize
+        self.checksum = checksum
         self.guardrail = guardrail
         self.targeting = targeting
         self.app = app

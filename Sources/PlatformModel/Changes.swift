@@ -17,6 +17,71 @@ public struct ReleasePatch: Codable, Sendable, Equatable {
     }
 }
 
+/// The body of `POST /v1/apps/{app}/releases`: a new release, created as a draft.
+public struct ReleaseDraft: Codable, Sendable, Equatable {
+    public var version: String
+    public var build: Int
+    public var notes: String
+    /// Bytes.
+    public var packageSize: Int
+    /// SHA-256 of the package, 64 hex digits.
+    public var checksum: String
+    public var targeting: Targeting?
+    public var reason: String
+
+    public init(version: String, build: Int, notes: String, packageSize: Int, checksum: String, targeting: Targeting? = nil, reason: String) {
+        self.version = version
+        self.build = build
+        self.notes = notes
+        self.packageSize = packageSize
+        self.checksum = checksum
+        self.targeting = targeting
+        self.reason = reason
+    }
+
+    /// The field that is wrong and why, in words that name it; nil when it can be stored.
+    public var problem: String? {
+        let allowed = Set("0123456789.-+abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        if version.isEmpty || version.count > 40 || !version.allSatisfy(allowed.contains) || !(version.first?.isNumber ?? false) {
+            return "version must be 1 to 40 characters, start with a digit and hold only letters, digits, '.', '-' and '+' (got '\(version)')"
+        }
+        if build < 1 || build > 2_000_000_000 { return "build must be 1 to 2000000000 (got \(build))" }
+        if notes.utf8.count > 4096 { return "notes must be at most 4096 bytes" }
+        if packageSize < 1 || packageSize > 4_000_000_000 { return "packageSize must be 1 to 4000000000 bytes (got \(packageSize))" }
+        if checksum.count != 64 || !checksum.allSatisfy(\.isHexDigit) { return "checksum must be the package's SHA-256: 64 hex digits (got \(checksum.count) characters)" }
+        if let problem = targeting?.problem { return "targeting: " + problem }
+        return nil
+    }
+}
+
+/// `POST /v1/apps/{app}/targeting/preview`: how many of the app's active devices (those
+/// that checked in the last hour) a targeting reaches, before it is saved.
+public struct TargetingReach: Codable, Sendable, Equatable {
+    public var windowMinutes: Int
+    /// Devices that checked in the window.
+    public var activeDevices: Int
+    /// Of those, the ones the whitelist names (by id or pattern).
+    public var whitelisted: Int
+    /// Of those, the ones every rule matches (what a gray percentage is then a share of).
+    public var matchingRules: Int
+    /// Whitelisted or matching every rule: who may get the release.
+    public var reached: Int
+    /// Devices each rule alone matches, in the order of the rules.
+    public var byRule: [Int]
+    /// Whether the window is open now (a closed window offers the whitelist only).
+    public var windowOpen: Bool
+
+    public init(windowMinutes: Int, activeDevices: Int, whitelisted: Int, matchingRules: Int, reached: Int, byRule: [Int], windowOpen: Bool) {
+        self.windowMinutes = windowMinutes
+        self.activeDevices = activeDevices
+        self.whitelisted = whitelisted
+        self.matchingRules = matchingRules
+        self.reached = reached
+        self.byRule = byRule
+        self.windowOpen = windowOpen
+    }
+}
+
 /// The body of the halt, resume and rollback actions.
 public struct ReasonBody: Codable, Sendable, Equatable {
     public var reason: String
@@ -91,7 +156,7 @@ public struct AuditEntry: Codable, Sendable, Equatable, Identifiable {
 /// What a change did, as the audit log names it on the wire (`release.gray`). A value
 /// this build does not know (a newer server) is kept as it came, never an error.
 public enum AuditAction: OpenVocabulary {
-    case releaseGray, releaseStage, releaseTargeting, releaseHalt, releaseResume, releaseRollback
+    case releaseCreate, releaseGray, releaseStage, releaseTargeting, releaseHalt, releaseResume, releaseRollback
     /// The platform halted a gray release whose crash rate breached its guardrail.
     case releaseGuardrailHalt
     case switchEnable, switchDisable
@@ -104,7 +169,7 @@ public enum AuditAction: OpenVocabulary {
     case other(String)
 
     public static let names: [(AuditAction, String)] = [
-        (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
+        (.releaseCreate, "release.create"), (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
         (.alertAcknowledge, "alert.acknowledge"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),

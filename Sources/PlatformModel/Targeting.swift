@@ -18,6 +18,29 @@ public struct Targeting: Codable, Hashable, Sendable {
         self.endsAt = endsAt
     }
 
+    /// Whether the whitelist names this device: by id, or by a pattern with `*` for any
+    /// run of characters ("qa-*", "*-tester").
+    public func whitelists(_ device: String) -> Bool {
+        for entry in whitelist {
+            if entry.contains("*") ? Self.glob(entry, matches: device) : entry == device { return true }
+        }
+        return false
+    }
+
+    static func glob(_ pattern: String, matches text: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return pattern == text }
+        var rest = Substring(text)
+        guard rest.hasPrefix(parts[0]) else { return false }
+        rest = rest.dropFirst(parts[0].count)
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            guard let found = rest.range(of: part) else { return false }
+            rest = rest[found.upperBound...]
+        }
+        let last = parts[parts.count - 1]
+        return rest.count >= last.count && rest.hasSuffix(last)
+    }
+
     public func isOpen(at now: Date) -> Bool {
         (startsAt.map { now >= $0 } ?? true) && (endsAt.map { now < $0 } ?? true)
     }
@@ -26,9 +49,11 @@ public struct Targeting: Codable, Hashable, Sendable {
     public var problem: String? {
         if whitelist.count > 10_000 { return "a whitelist holds at most 10,000 devices" }
         if whitelist.contains(where: { $0.isEmpty || $0.count > 200 }) { return "whitelist ids must be 1 to 200 characters" }
+        if whitelist.contains(where: { $0.allSatisfy { $0 == "*" } }) { return "a whitelist pattern must hold more than '*' (that would be every device)" }
         if rules.count > 20 { return "at most 20 targeting rules" }
         for rule in rules {
             if rule.values.isEmpty { return "rule on \(rule.attribute.rawValue) has no values" }
+            if rule.op == .inRange && rule.attribute != .osVersion { return "in_range applies to osVersion only (rule on \(rule.attribute.rawValue))" }
             if rule.op == .inRange && rule.values.count != 2 { return "an in_range rule needs exactly two values, the low and high bound" }
         }
         if let startsAt, let endsAt, endsAt <= startsAt { return "the window must end after it starts" }

@@ -154,10 +154,10 @@ public enum UpgradePolicy {
         case .full:
             return true
         case .whitelist:
-            return release.targeting?.whitelist.contains(device.id) ?? false
+            return release.targeting?.whitelists(device.id) ?? false
         case .gray:
             let targeting = release.targeting ?? Targeting()
-            if targeting.whitelist.contains(device.id) { return true }
+            if targeting.whitelists(device.id) { return true }
             return targeting.isOpen(at: now)
                 && targeting.rules.allSatisfy { $0.matches(device) }
                 && Bucketing.includes(app: app, release: release.version, device: device.id, grayPercent: release.grayPercent)

@@ -8,6 +8,8 @@ import Synchronization
 /// than the answer. Lost on restart; devices check again within minutes.
 final class DeviceReach: Sendable {
     struct Seen: Sendable {
+        /// The device as its last check described it: what targeting rules match on.
+        var device: DeviceInfo
         var runs: String
         var offered: String?
         /// Values in the order of `keys`.
@@ -59,6 +61,30 @@ final class DeviceReach: Sendable {
     }
 }
 
+extension DeviceReach {
+    /// How many devices of `app` that checked in the last `windowMinutes` `targeting`
+    /// reaches: whitelisted, matching every rule, each rule alone.
+    func preview(_ targeting: Targeting, app: String, windowMinutes: Int, now: Date = Date()) -> TargetingReach {
+        let cutoff = now.addingTimeInterval(-Double(windowMinutes) * 60)
+        let seen = devices.withLock { $0[app].map { Array($0.values) } ?? [] }.filter { $0.at >= cutoff }
+        var whitelisted = 0, matching = 0, reached = 0
+        var byRule = Array(repeating: 0, count: targeting.rules.count)
+        let open = targeting.isOpen(at: now)
+        for item in seen {
+            let listed = targeting.whitelists(item.device.id)
+            var all = true
+            for (index, rule) in targeting.rules.enumerated() {
+                if rule.matches(item.device) { byRule[index] += 1 } else { all = false }
+            }
+            if listed { whitelisted += 1 }
+            if all { matching += 1 }
+            if listed || (all && open) { reached += 1 }
+        }
+        return TargetingReach(windowMinutes: windowMinutes, activeDevices: seen.count, whitelisted: whitelisted, matchingRules: matching,
+                              reached: reached, byRule: byRule, windowOpen: open)
+    }
+}
+
 extension PlatformServer {
     func addReachRoute(to v1: RouterGroup<PlatformRequestContext>) {
         let store = store
@@ -67,6 +93,20 @@ extension PlatformServer {
         v1.get("apps/:app/reach") { request, context in
             let app = try await requireApp(context, store)
             return try jsonResponse(store.reach.summary(app: app, windowMinutes: 60), for: request)
+        }
+        // Before saving a targeting: how many active devices it would reach. A read: any role.
+        v1.post("apps/:app/targeting/preview") { request, context in
+            let app = try await requireApp(context, store)
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1024 * 1024)
+            let targeting: Targeting
+            do {
+                targeting = try WireFormat.decoder().decode(Targeting.self, from: Data(buffer.readableBytesView))
+            } catch {
+                throw ProblemError(.badRequest, WireFormat.explain(error))
+            }
+            if let problem = targeting.problem { throw ProblemError(.unprocessableContent, "targeting: " + problem) }
+            return try jsonResponse(store.reach.preview(targeting, app: app, windowMinutes: 60), for: request)
         }
     }
 }

@@ -95,6 +95,11 @@ extension PlatformServer {
             response.headers[.eTag] = release.etag
             return response
         }
+        // A new release, as a draft: version, build, notes, package size and checksum.
+        v1.post("apps/:app/releases") { request, context in
+            let (draft, mutation) = try await mutationInput(ReleaseDraft.self, request: request, context: context, allowed: \.mayChangeReleases)
+            return try await store.createRelease(app: try context.parameters.require("app"), draft, context: mutation).response()
+        }
         v1.patch("apps/:app/releases/:release") { request, context in
             let (patch, mutation) = try await mutationInput(ReleasePatch.self, request: request, context: context, allowed: \.mayChangeReleases)
             let resource = ServerStore.releaseResource(app: try context.parameters.require("app"), version: try context.parameters.require("release"))

@@ -44,7 +44,7 @@ struct UpgradeCheck {
             (key: snapshot.switches[index].key,
              value: UpgradePolicy.value(of: snapshot.switches[index], os: device.os, version: version, device: device.id))
         }
-        reach.record(app: app, device: device.id, DeviceReach.Seen(runs: version, offered: offer?.version, keys: snapshot.switchKeys,
+        reach.record(app: app, device: device.id, DeviceReach.Seen(device: device, runs: version, offered: offer?.version, keys: snapshot.switchKeys,
                                                                    values: switches.map(\.value), at: Date()))
         UpgradeAnswer.appendJSON(app: app, device: device.id, current: version, offer: offer, switches: switches, to: &out)
     }

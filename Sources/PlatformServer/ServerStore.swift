@@ -222,6 +222,12 @@ public final class ServerStore: Sendable {
                 t.add(column: "idempotencyKey", .text)
             }
         }
+        migrator.registerMigration("v12: release packages") { db in
+            try db.alter(table: "releases") { t in
+                t.add(column: "packageSize", .integer)
+                t.add(column: "checksum", .text)
+            }
+        }
         return migrator
     }
 
@@ -348,7 +354,8 @@ public final class ServerStore: Sendable {
             guardrail: (row["guardrailMaxCrashRate"] as Double?).map { rate in
                 Guardrail(maxCrashRate: rate, minSessions: row["guardrailMinSessions"] ?? 100, windowMinutes: row["guardrailWindowMinutes"] ?? 10)
             },
-            targeting: (row["targeting"] as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) })
+            targeting: (row["targeting"] as String?).flatMap { try? WireFormat.decoder().decode(Targeting.self, from: Data($0.utf8)) },
+            packageSize: row["packageSize"], checksum: row["checksum"])
     }
 
     static func targetingJSON(_ targeting: Targeting?) -> String? {
