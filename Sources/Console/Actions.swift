@@ -171,11 +171,22 @@ func moveRelease(_ key: Key, _ release: Release, _ state: inout ConsoleState) ->
         guard release.stage.canRollBack else { return refuse("roll back", release, &state) }
         return ask(.release(app: app, version: release.version, .rollback), for: release, &state)
     case .character("A"):
-        let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
+        let next = nextStage(of: release)
         guard let next else { return refuse("advance", release, &state) }
         return ask(.setStage(app: app, version: release.version, stage: next), for: release, &state)
     default:
         return []
+    }
+}
+
+/// Where `A` takes a release: a draft to its whitelist when it has one, else to gray;
+/// a whitelist release to gray; a gray one to full.
+func nextStage(of release: Release) -> ReleaseStage? {
+    switch release.stage {
+    case .draft: (release.targeting?.whitelist.isEmpty ?? true) ? .gray : .whitelist
+    case .whitelist: .gray
+    case .gray: .full
+    default: nil
     }
 }
 
@@ -214,10 +225,16 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
         if delta > 0 { worse = vitals(of: release, state, into: &lines) }
     case .setStage(_, _, let stage):
         title = "Advance \(app) \(release.version) from \(release.stage.rawValue) to \(stage.rawValue)"
-        if stage == .full {
+        switch stage {
+        case .full:
             let active = activeDevices(state).map { " (\(devices($0)) active in the last hour)" } ?? ""
             lines.append("Every device of \(app)\(active) will be offered \(release.version).")
-        } else {
+        case .whitelist:
+            let listed = release.targeting?.whitelist ?? []
+            lines.append("Only the whitelisted devices will be offered it: \(listed.prefix(5).joined(separator: ", "))\(listed.count > 5 ? ", …" : "").")
+        case .gray where release.stage == .draft:
+            lines.append("It starts at 1% of the devices its rules match; ] walks the ladder (1, 2, 5, 10, 20, 50, 100 %).")
+        default:
             lines.append("Devices in the gray percentage (now \(percentText(release.grayPercent))) will be offered it.")
         }
     case .release(_, _, let command):

@@ -51,8 +51,7 @@ func followDialogTarget(_ state: inout ConsoleState) {
                              "it cannot be \(command == .rollback ? "rolled back" : command.rawValue + "d") now: not sent; Esc closes", &state)
             }
         case .setStage(_, _, let stage):
-            let next: ReleaseStage? = release.stage == .whitelist ? .gray : release.stage == .gray ? .full : nil
-            guard next == stage else {
+            guard nextStage(of: release) == stage else {
                 return stale(dialog, "Changed meanwhile: \(change).", "it cannot be advanced to \(stage.rawValue) now: not sent; Esc closes", &state)
             }
         case .setSwitch, .acknowledge, .triage:

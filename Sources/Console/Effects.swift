@@ -138,8 +138,44 @@ final class EffectRunner {
             }
         case .perform(let dialog):
             perform(dialog)
+        case .submitForm(let form):
+            submit(form)
+        case .previewTargeting(let app, let targeting):
+            requests.submit { client in
+                do throws(PlatformError) {
+                    return .targetingPreviewed(targeting, .success(try client.previewTargeting(app: app, targeting)))
+                } catch {
+                    return .targetingPreviewed(targeting, .failure(PlatformFailure(error.description)))
+                }
+            }
         }
         return .none
+    }
+
+    /// Sends a filled-in form on the request thread; the answer goes into the cache.
+    private func submit(_ form: Form) {
+        let cache = cache, logger = logger
+        guard case .success(let request) = formRequest(form) else { return }
+        requests.submit { client in
+            let key = form.idempotencyKey
+            do throws(PlatformError) {
+                let release: Release
+                switch request {
+                case .createRelease(let app, let draft):
+                    release = try client.createRelease(app: app, draft, idempotencyKey: key)
+                    logger.info("release \(app)/\(release.version) created as a draft: \(draft.reason)")
+                case .setTargeting(let app, let version, let targeting, let reason):
+                    release = try client.patchRelease(app: app, version: version, ReleasePatch(targeting: targeting, reason: reason),
+                                                      ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
+                    logger.info("release \(app)/\(version) targeting set (revision \(release.revision)): \(reason)")
+                }
+                Self.store { try cache.updateRelease(release) }
+                return .formFinished(idempotencyKey: key, .success(release))
+            } catch {
+                logger.warning("form \(form.title) failed: \(error.description)")
+                return .formFinished(idempotencyKey: key, .failure(PlatformFailure(error.description)))
+            }
+        }
     }
 
     /// Sends a change on the request thread. The answer goes into the cache at once (so

@@ -97,6 +97,12 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
             + [.described("Enter", "Enter", "send", "send with If-Match; wait for the answer"),
                .described("Esc", "Esc", "cancel", "cancel: nothing is sent"), .described("^U", "Ctrl-U", "clear")]
     }
+    if state.form != nil {
+        return [.described("type", "any text", "the field", "the field with the cursor; its syntax is shown under it"),
+                .described("Tab", "Tab, ↓ / Shift-Tab, ↑", "field", "the next or previous field"),
+                .described("Enter", "Enter", "next/send", "the next field; on Reason, send"),
+                .described("Esc", "Esc", "cancel", "cancel: nothing is sent"), .described("^U", "Ctrl-U", "clear")]
+    }
     if state.filterEditing != nil {
         return [.described("type", "any text", "to filter", "words to match, any order and case"), .described("Enter", "Enter", "keep"),
                 .described("Esc", "Esc", "clear"), .described("^U", "Ctrl-U", "clear")]

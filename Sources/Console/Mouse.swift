@@ -6,7 +6,7 @@ import TUI
 
 func handlePointer(_ button: MouseButton, on hit: Hit?, x: Int, _ state: inout ConsoleState) -> [Effect] {
     // A dialog, the palette, a filter being typed and help take keys only.
-    guard state.dialog == nil, state.palette == nil, state.filterEditing == nil, !state.showHelp else { return [] }
+    guard state.dialog == nil, state.form == nil, state.palette == nil, state.filterEditing == nil, !state.showHelp else { return [] }
     if state.overlay != nil {
         switch button {
         case .wheelDown: state.overlayScroll += 1

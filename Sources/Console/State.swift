@@ -233,6 +233,8 @@ public struct ConsoleState: Sendable {
     public var appID: String?
     public var audit: [AuditEntry] = []
     public var dialog: ActionDialog?
+    /// A form being filled in (a new release, a targeting), over the pane.
+    public var form: Form?
     /// `/` filters per list (case-insensitive, every word must match), and the one being typed.
     public var filters: [ListID: String] = [:]
     public var filterEditing: ListID?
@@ -458,6 +460,9 @@ public enum Message: Sendable {
     case funnelReportLoaded(app: String, funnel: String, Result<FunnelReport, PlatformFailure>)
     /// The server's answer to a sent action (matched by its Idempotency-Key).
     case actionFinished(idempotencyKey: String, ActionResult)
+    /// The server answered a form.
+    case formFinished(idempotencyKey: String, Result<Release, PlatformFailure>)
+    case targetingPreviewed(Targeting, Result<TargetingReach, PlatformFailure>)
 }
 
 /// A failed request, as the person is told about it.
@@ -491,6 +496,10 @@ public enum Effect: Sendable, Equatable {
     case loadFunnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool)
     /// Send a change to the server, with its reason, If-Match and Idempotency-Key.
     case perform(ActionDialog)
+    /// Sends a filled-in form.
+    case submitForm(Form)
+    /// Asks how many devices a targeting reaches.
+    case previewTargeting(app: String, Targeting)
 }
 
 /// What a `/` filter searches in an item.

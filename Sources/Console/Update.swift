@@ -90,6 +90,11 @@ private func reduce(_ state: inout ConsoleState, _ message: Message) -> [Effect]
         return funnelReportLoaded(app, funnel, result, &state)
     case .actionFinished(let key, let result):
         return finishAction(key, result, &state)
+    case .formFinished(let key, let result):
+        return formFinished(key, result, &state)
+    case .targetingPreviewed(let targeting, let result):
+        targetingPreviewed(targeting, result, &state)
+        return []
     case .issueLoaded(let fingerprint, let result):
         // Only if the person is still waiting for this one.
         guard state.overlay == .issueLoading(fingerprint: fingerprint) else { return [] }
@@ -244,6 +249,7 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     // looks it up and sends `.pointer`.
     if case .mouse = key { return [] }
     if state.dialog != nil { return handleDialog(key, &state) }
+    if state.form != nil { return handleForm(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }

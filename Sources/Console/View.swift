@@ -49,6 +49,7 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     let body = parts[2]
     unit.draw(state, theme, &canvas, body, &hits)
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
+    if let form = state.form { drawForm(form, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])

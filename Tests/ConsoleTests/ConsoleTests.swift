@@ -145,6 +145,8 @@ import TUI
         #expect(ConsoleTests.focusedApp(update(&state, .key(.character("a")))) == "wallet-ios")
         #expect(state.releases.isEmpty, "another app's releases are not shown as this one's")
         #expect(ConsoleTests.focusedApp(update(&state, .key(.character("a")))) == "wallet-android")
+        // Releases and Rollouts take A (advance); elsewhere it is the previous app.
+        _ = update(&state, .key(.character("2")))
         #expect(ConsoleTests.focusedApp(update(&state, .key(.character("A")))) == "wallet-ios")
     }
 

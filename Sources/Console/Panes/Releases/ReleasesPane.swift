@@ -32,10 +32,20 @@ private func releasesKeys(_ state: ConsoleState) -> [KeyAction] {
             state.overlayScroll = 0
             return []
         },
-        KeyAction([.character("H"), .character("R"), .character("B")], short: "H/R/B", names: "H R B", hint: "halt/resume/back",
-                  help: "halt, resume, roll back the release (asks why)", permission: .changesReleases) { key, state in
+        KeyAction([.character("H"), .character("R"), .character("A"), .character("B")], short: "H/R/A/B", names: "H R A B",
+                  hint: "move",
+                  help: "halt, resume, advance (draft → whitelist or gray → full), roll back the release (asks why)",
+                  permission: .changesReleases) { key, state in
             guard let release = selected(state) else { return [] }
             return moveRelease(key, release, &state)
+        },
+        KeyAction([.character("n")], short: "n", hint: "new", help: "create a draft release: version, build, notes, package size, SHA-256",
+                  permission: .changesReleases) { _, state in openNewReleaseForm(&state) },
+        KeyAction([.character("t")], short: "t", hint: "targeting",
+                  help: "edit the release's whitelist, rules (city, model, network, OS version) and window, with the devices it reaches",
+                  permission: .changesReleases) { _, state in
+            guard let release = selected(state) else { return [] }
+            return openTargetingForm(release, &state)
         },
     ]
 }
