@@ -159,18 +159,28 @@ final class EffectRunner {
         requests.submit { client in
             let key = form.idempotencyKey
             do throws(PlatformError) {
-                let release: Release
                 switch request {
                 case .createRelease(let app, let draft):
-                    release = try client.createRelease(app: app, draft, idempotencyKey: key)
+                    let release = try client.createRelease(app: app, draft, idempotencyKey: key)
                     logger.info("release \(app)/\(release.version) created as a draft: \(draft.reason)")
+                    Self.store { try cache.updateRelease(release) }
+                    return .formFinished(idempotencyKey: key, .success(.release(release)))
                 case .setTargeting(let app, let version, let targeting, let reason):
-                    release = try client.patchRelease(app: app, version: version, ReleasePatch(targeting: targeting, reason: reason),
-                                                      ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
+                    let release = try client.patchRelease(app: app, version: version, ReleasePatch(targeting: targeting, reason: reason),
+                                                          ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
                     logger.info("release \(app)/\(version) targeting set (revision \(release.revision)): \(reason)")
+                    Self.store { try cache.updateRelease(release) }
+                    return .formFinished(idempotencyKey: key, .success(.release(release)))
+                case .createSwitch(let app, let draft):
+                    let item = try client.createSwitch(app: app, draft, idempotencyKey: key)
+                    logger.info("switch \(app)/\(item.key) created: \(draft.reason)")
+                    return .formFinished(idempotencyKey: key, .success(.switchItem(item)))
+                case .editSwitch(let app, let name, let patch):
+                    let item = try client.patchSwitch(app: app, key: name, patch, ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
+                    logger.info("switch \(app)/\(name) edited (revision \(item.revision)): \(patch.reason)")
+                    Self.store { try cache.updateSwitch(item) }
+                    return .formFinished(idempotencyKey: key, .success(.switchItem(item)))
                 }
-                Self.store { try cache.updateRelease(release) }
-                return .formFinished(idempotencyKey: key, .success(release))
             } catch {
                 logger.warning("form \(form.title) failed: \(error.description)")
                 return .formFinished(idempotencyKey: key, .failure(PlatformFailure(error.description)))

@@ -13,6 +13,8 @@ public struct Form: Sendable, Equatable {
     public enum Purpose: Sendable, Equatable {
         case newRelease(app: String)
         case targeting(app: String, version: String)
+        case newSwitch(app: String)
+        case editSwitch(app: String, key: String)
     }
 
     public struct Field: Sendable, Equatable {
@@ -102,6 +104,14 @@ func handleForm(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
 enum FormRequest: Sendable, Equatable {
     case createRelease(app: String, ReleaseDraft)
     case setTargeting(app: String, version: String, Targeting, reason: String)
+    case createSwitch(app: String, SwitchDraft)
+    case editSwitch(app: String, key: String, SwitchPatch)
+}
+
+/// What the server answered a form with.
+public enum FormAnswer: Sendable, Equatable {
+    case release(Release)
+    case switchItem(Switch)
 }
 
 func formRequest(_ form: Form) -> Result<FormRequest, FieldError> {
@@ -113,6 +123,10 @@ func formRequest(_ form: Form) -> Result<FormRequest, FieldError> {
             return .success(.createRelease(app: app, try releaseDraft(form, reason: reason)))
         case .targeting(let app, let version):
             return .success(.setTargeting(app: app, version: version, try formTargeting(form), reason: reason))
+        case .newSwitch(let app):
+            return .success(.createSwitch(app: app, try switchDraft(form, reason: reason)))
+        case .editSwitch(let app, let key):
+            return .success(.editSwitch(app: app, key: key, try switchPatch(form, reason: reason)))
         }
     } catch {
         return .failure(error)
@@ -169,10 +183,10 @@ func attributeName(_ attribute: TargetingRule.Attribute) -> String {
 }
 
 /// The server answered a form.
-func formFinished(_ key: String, _ result: Result<Release, PlatformFailure>, _ state: inout ConsoleState) -> [Effect] {
+func formFinished(_ key: String, _ result: Result<FormAnswer, PlatformFailure>, _ state: inout ConsoleState) -> [Effect] {
     guard var form = state.form, form.idempotencyKey == key else { return [] }
     switch result {
-    case .success(let release):
+    case .success(.release(let release)):
         state.form = nil
         switch form.purpose {
         case .newRelease:
@@ -181,18 +195,36 @@ func formFinished(_ key: String, _ result: Result<Release, PlatformFailure>, _ s
             state.pane = .releases
             state.filters[.releases] = nil
             state.pendingFocus = PendingFocus(list: .releases, id: release.version)
-        case .targeting:
+        default:
             if let index = state.releases.firstIndex(where: { $0.version == release.version }) { state.releases[index] = release }
             state.flash = Flash(text: "\(release.version)'s targeting saved (confirmed by the server, revision \(release.revision))",
                                 isError: false, shownAt: state.now)
         }
         return [.refresh]
+    case .success(.switchItem(let item)):
+        state.form = nil
+        if let index = state.switches.firstIndex(where: { $0.key == item.key }) { state.switches[index] = item }
+        let what = item.kind == .circuitBreaker ? "circuit breaker" : "kill switch"
+        if case .newSwitch = form.purpose {
+            state.flash = Flash(text: "\(what) \(item.key) created, \(switchWord(item.kind, enabled: item.enabled)) (revision 1); space flips it",
+                                isError: false, shownAt: state.now)
+            state.filters[.switches] = nil
+            state.pendingFocus = PendingFocus(list: .switches, id: item.key)
+        } else {
+            state.flash = Flash(text: "\(item.key) now applies to \(scopeText(item.scope)) (confirmed by the server, revision \(item.revision))",
+                                isError: false, shownAt: state.now)
+        }
+        return [.refresh]
     case .failure(let failure):
-        // A 422 names the field: the cursor goes there.
-        let named = form.fields.indices.first { failure.description.contains(": \(form.fields[$0].wire) ") || failure.description.contains(": \(form.fields[$0].wire):") }
+        // A 422 or 409 names the field: the cursor goes there.
+        let named = form.fields.indices.first { index in
+            let wire = form.fields[index].wire
+            return failure.description.contains(": \(wire) ") || failure.description.contains(": \(wire):") || failure.description.contains(": \(wire).")
+        }
         form.errorField = named
         form.focus = named ?? form.focus
-        if failure.description.contains("(412)") || failure.description.contains("changed") {
+        if failure.description.contains("(412)") {
+            // Someone changed it since the form opened: a new request, with a new key.
             form.idempotencyKey = UUID().uuidString
         }
         form.phase = .failed(failure.description + " — Enter retries, Esc gives up")

@@ -461,7 +461,7 @@ public enum Message: Sendable {
     /// The server's answer to a sent action (matched by its Idempotency-Key).
     case actionFinished(idempotencyKey: String, ActionResult)
     /// The server answered a form.
-    case formFinished(idempotencyKey: String, Result<Release, PlatformFailure>)
+    case formFinished(idempotencyKey: String, Result<FormAnswer, PlatformFailure>)
     case targetingPreviewed(Targeting, Result<TargetingReach, PlatformFailure>)
 }
 

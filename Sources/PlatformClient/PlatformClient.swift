@@ -96,6 +96,11 @@ public final class PlatformClient {
         try mutate("PATCH", "/v1/apps/\(Self.segment(app))/switches/\(Self.segment(key))", body: patch, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
     }
 
+    /// Creates a kill switch or circuit breaker; a retry must reuse `idempotencyKey`.
+    public func createSwitch(app: String, _ draft: SwitchDraft, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> Switch {
+        try mutate("POST", "/v1/apps/\(Self.segment(app))/switches", body: draft, ifMatch: nil, idempotencyKey: idempotencyKey)
+    }
+
     /// Every app at a glance: live releases with their last hour, events per minute, alerts.
     public func fleet(etag: String? = nil) throws(PlatformError) -> Fetched<FleetOverview> {
         try get("/v1/fleet", as: FleetOverview.self, etag: etag)

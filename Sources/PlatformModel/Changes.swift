@@ -160,6 +160,7 @@ public enum AuditAction: OpenVocabulary {
     /// The platform halted a gray release whose crash rate breached its guardrail.
     case releaseGuardrailHalt
     case switchEnable, switchDisable
+    case switchCreate, switchEdit
     /// A person acknowledged an alert: they are on it.
     case alertAcknowledge
     case issueResolve, issueIgnore, issueUnresolve
@@ -172,6 +173,7 @@ public enum AuditAction: OpenVocabulary {
         (.releaseCreate, "release.create"), (.releaseGray, "release.gray"), (.releaseStage, "release.stage"), (.releaseTargeting, "release.targeting"),
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
+        (.switchCreate, "switch.create"), (.switchEdit, "switch.edit"),
         (.alertAcknowledge, "alert.acknowledge"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),
         (.issueUnresolve, "issue.unresolve"), (.issueRegress, "issue.regress"),
     ]

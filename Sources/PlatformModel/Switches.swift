@@ -55,13 +55,79 @@ public struct Switch: Codable, Hashable, Sendable, Identifiable {
     }
 }
 
-/// The body of `PATCH /v1/apps/{app}/switches/{key}`.
+/// The body of `PATCH /v1/apps/{app}/switches/{key}`: a flip (`enabled`), an edit of
+/// what it guards or where it applies, or both. A reason is required.
 public struct SwitchPatch: Codable, Sendable, Equatable {
-    public var enabled: Bool
+    public var enabled: Bool?
+    public var description: String?
+    public var scope: SwitchScope?
     public var reason: String
 
-    public init(enabled: Bool, reason: String) {
+    public init(enabled: Bool? = nil, description: String? = nil, scope: SwitchScope? = nil, reason: String) {
+        self.enabled = enabled
+        self.description = description
+        self.scope = scope
+        self.reason = reason
+    }
+}
+
+/// The body of `POST /v1/apps/{app}/switches`: a new kill switch or circuit breaker.
+public struct SwitchDraft: Codable, Sendable, Equatable {
+    public var key: String
+    public var kind: SwitchKind
+    public var description: String
+    public var scope: SwitchScope
+    /// Where it starts: on (feature runs, breaker closed) unless said otherwise.
+    public var enabled: Bool?
+    public var reason: String
+
+    public init(key: String, kind: SwitchKind, description: String, scope: SwitchScope = SwitchScope(), enabled: Bool? = nil, reason: String) {
+        self.key = key
+        self.kind = kind
+        self.description = description
+        self.scope = scope
         self.enabled = enabled
         self.reason = reason
+    }
+
+    /// The field that is wrong and why; nil when it can be stored.
+    public var problem: String? {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+        if key.isEmpty || key.count > 64 || !key.allSatisfy(allowed.contains) || !(key.first.map { $0.isLetter || $0.isNumber } ?? false) {
+            return "key must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit (got '\(key)')"
+        }
+        return SwitchScope.problem(description: description) ?? scope.problem
+    }
+}
+
+extension SwitchScope {
+    /// What is wrong with this scope, naming the field; nil when it can be stored.
+    public var problem: String? {
+        guard percent.isFinite, percent > 0, percent <= 100, abs(percent * 100 - (percent * 100).rounded()) < 1e-6 else {
+            return "scope.percent must be more than 0 and at most 100, to 0.01 (got \(percent))"
+        }
+        for (name, version) in [("minVersion", minVersion), ("maxVersion", maxVersion)] {
+            if let version, version.isEmpty || version.count > 40 || !(version.first?.isNumber ?? false) {
+                return "scope.\(name) must be a version like 5.2.0 (got '\(version)')"
+            }
+        }
+        if let low = minVersion, let high = maxVersion, VersionOrder.compare(low, high) == .orderedDescending {
+            return "scope.minVersion \(low) is above scope.maxVersion \(high)"
+        }
+        if Set(platforms).count != platforms.count { return "scope.platforms lists a platform twice" }
+        return nil
+    }
+
+    static func problem(description: String) -> String? {
+        description.trimmingCharacters(in: .whitespaces).isEmpty || description.utf8.count > 500
+            ? "description must say what it guards, 1 to 500 bytes" : nil
+    }
+}
+
+extension SwitchPatch {
+    public var problem: String? {
+        if enabled == nil && description == nil && scope == nil { return "nothing to change: give enabled, description, scope, or a mix" }
+        if let description, let problem = SwitchScope.problem(description: description) { return problem }
+        return scope?.problem
     }
 }

@@ -24,6 +24,32 @@ extension ServerStore {
     }
 }
 
+extension ServerStore {
+    /// Creates a switch in one transaction with its audit entry; a key the app already
+    /// has is a 409.
+    func createSwitch(app: String, _ draft: SwitchDraft, context: MutationContext) async throws -> StoredResponse {
+        let reason = try Self.validReason(draft.reason)
+        if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
+        defer { snapshots.invalidateAll() }
+        return try await db.write { db in
+            if let replay = try Self.replay(db, context) { return replay }
+            guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM switches WHERE app = ? AND key = ?", arguments: [app, draft.key]) != nil {
+                throw ProblemError(.conflict, "key: \(app) already has a switch \(draft.key)")
+            }
+            let item = Switch(app: app, key: draft.key, description: draft.description, kind: draft.kind, enabled: draft.enabled ?? true,
+                              scope: draft.scope, updatedBy: context.caller.name, updatedAt: context.now, revision: 1)
+            try Self.save(db, item)
+            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .switchCreate,
+                           target: "\(app)/switches/\(item.key)", before: nil as Switch?, after: item, reason: reason,
+                           idempotencyKey: context.idempotencyKey)
+            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(item), etag: item.etag)
+            try Self.remember(db, context, stored)
+            return stored
+        }
+    }
+}
+
 extension PlatformServer {
     func addSwitchRoutes(to v1: RouterGroup<PlatformRequestContext>) {
         let store = store
@@ -34,11 +60,20 @@ extension PlatformServer {
         v1.patch("apps/:app/switches/:key") { request, context in
             let (patch, mutation) = try await mutationInput(SwitchPatch.self, request: request, context: context, allowed: \.mayChangeSwitches)
             let resource = ServerStore.switchResource(app: try context.parameters.require("app"), key: try context.parameters.require("key"))
+            if let problem = patch.problem { throw ProblemError(.unprocessableContent, problem) }
             return try await store.mutate(resource, context: mutation, reason: patch.reason) { current in
                 var changed = current
-                changed.enabled = patch.enabled
-                return (changed, patch.enabled ? .switchEnable : .switchDisable)
+                if let description = patch.description { changed.description = description }
+                if let scope = patch.scope { changed.scope = scope }
+                guard let enabled = patch.enabled else { return (changed, .switchEdit) }
+                changed.enabled = enabled
+                // A flip that also edits is an edit; a flip alone says which way.
+                return (changed, patch.description != nil || patch.scope != nil ? .switchEdit : enabled ? .switchEnable : .switchDisable)
             }.response()
+        }
+        v1.post("apps/:app/switches") { request, context in
+            let (draft, mutation) = try await mutationInput(SwitchDraft.self, request: request, context: context, allowed: \.mayChangeSwitches)
+            return try await store.createSwitch(app: try context.parameters.require("app"), draft, context: mutation).response()
         }
     }
 }

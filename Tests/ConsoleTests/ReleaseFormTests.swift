@@ -131,3 +131,56 @@ import TUI
         #expect(nextStage(of: release) == .gray)
     }
 }
+
+/// The Breakers pane's forms: `n` a new switch, `e` an edit of what it guards and where.
+@Suite struct SwitchFormTests {
+    static func breakersPane() -> ConsoleState {
+        var state = ControlsPaneTests.breakers([ControlsPaneTests.breaker("pay-api")])
+        state.caller = Caller(name: "sam", role: .support)
+        return state
+    }
+
+    @Test func aNewBreakerIsReadAndSent() {
+        var state = Self.breakersPane()
+        _ = update(&state, .key(.character("n")))
+        _ = ReleaseFormTests.type("risk-api", &state)
+        _ = update(&state, .key(.tab))
+        _ = update(&state, .key(.tab))
+        _ = ReleaseFormTests.type("Calls to the risk API", &state)
+        _ = update(&state, .key(.tab))
+        _ = ReleaseFormTests.type("android, watchos", &state)
+        _ = update(&state, .key(.tab))
+        _ = ReleaseFormTests.type("5.2.0..", &state)
+        _ = update(&state, .key(.tab))
+        _ = update(&state, .key(.control("u")))
+        _ = ReleaseFormTests.type("25%", &state)
+        _ = update(&state, .key(.tab))
+        _ = ReleaseFormTests.type("new dependency", &state)
+        #expect(update(&state, .key(.enter)).isEmpty)
+        #expect(state.form?.phase == .failed("Platforms: 'watchos' is not one of android, ios, harmony"))
+        #expect(state.form?.fields[state.form?.focus ?? 0].wire == "scope.platforms")
+        _ = update(&state, .key(.control("u")))
+        _ = ReleaseFormTests.type("android", &state)
+        for _ in 0..<3 { _ = update(&state, .key(.tab)) }
+        let effects: [Effect] = update(&state, .key(.enter))
+        guard case .submitForm(let form)? = effects.first, case .success(.createSwitch(let app, let draft)) = formRequest(form) else {
+            Issue.record("the form is sent")
+            return
+        }
+        #expect(app == "wallet-android")
+        #expect(draft == SwitchDraft(key: "risk-api", kind: .circuitBreaker, description: "Calls to the risk API",
+                                     scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", percent: 25), reason: "new dependency"))
+    }
+
+    @Test func anEditStartsFromTheSwitchAndSendsWithItsRevision() {
+        var state = Self.breakersPane()
+        _ = update(&state, .key(.character("e")))
+        let form = state.form
+        #expect(form?.value("description") == "Payments API")
+        #expect(form?.value("scope.platforms") == "android")
+        #expect(form?.value("scope.minVersion") == "5.2.0..")
+        #expect(form?.value("scope.percent") == "50%")
+        #expect(form?.ifMatch == "\"s3\"")
+        #expect(ConsoleTests.screen(state).contains("Edit circuit breaker pay-api of wallet-android"))
+    }
+}

@@ -65,3 +65,82 @@ final class SwitchTests: XCTestCase {
         }
     }
 }
+
+/// Creating and editing switches over real HTTP.
+final class SwitchEditTests: XCTestCase {
+    var server: TestServer!
+
+    override func setUpWithError() throws {
+        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    func client(_ name: String) throws -> PlatformClient {
+        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
+    }
+
+    func testSupportCreatesABreakerEditsItsScopeAndOpensIt() throws {
+        let sam = try client("sam")
+        let draft = SwitchDraft(key: "risk-api", kind: .circuitBreaker, description: "Calls to the risk scoring API",
+                                scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", percent: 100), reason: "new dependency in 5.3")
+        let created = try sam.createSwitch(app: "wallet-android", draft, idempotencyKey: "sw-1")
+        XCTAssertTrue(created.enabled, "a new breaker starts closed: calls flow")
+        XCTAssertEqual(created.revision, 1)
+        XCTAssertEqual(created.updatedBy, "sam")
+        XCTAssertEqual(try sam.createSwitch(app: "wallet-android", draft, idempotencyKey: "sw-1"), created, "a retry answers the first result")
+        XCTAssertTrue(try sam.switches(app: "wallet-android").value?.contains(created) ?? false)
+
+        let edited = try sam.patchSwitch(app: "wallet-android", key: "risk-api",
+                                         SwitchPatch(scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", maxVersion: "5.3.9", percent: 25),
+                                                     reason: "only the builds that call it"), ifMatch: created.etag)
+        XCTAssertEqual(edited.scope.percent, 25)
+        XCTAssertTrue(edited.enabled, "an edit does not flip")
+        let opened = try sam.patchSwitch(app: "wallet-android", key: "risk-api", SwitchPatch(enabled: false, reason: "risk API 5xx"), ifMatch: edited.etag)
+        XCTAssertFalse(opened.enabled)
+
+        let audit = try client("vera").audit().items.filter { $0.target == "wallet-android/switches/risk-api" }
+        XCTAssertEqual(audit.map(\.action), [.switchCreate, .switchEdit, .switchDisable])
+        XCTAssertNil(audit[0].before)
+        XCTAssertEqual(audit[1].before?["scope"]?["percent"], .number(100))
+        XCTAssertEqual(audit[1].after?["scope"]?["percent"], .number(25))
+        XCTAssertEqual(audit[2].after?["enabled"], .bool(false))
+    }
+
+    func testBadSwitchesNameTheFieldAndRolesAreEnforced() throws {
+        let good = SwitchDraft(key: "k", kind: .killSwitch, description: "d", reason: "r")
+        var cases: [(SwitchDraft, String)] = []
+        var draft = good
+        draft.key = "Bad Key"
+        cases.append((draft, "key must be"))
+        draft = good
+        draft.description = " "
+        cases.append((draft, "description must"))
+        draft = good
+        draft.scope.percent = 0
+        cases.append((draft, "scope.percent must be"))
+        draft = good
+        draft.scope = SwitchScope(minVersion: "5.4.0", maxVersion: "5.2.0")
+        cases.append((draft, "scope.minVersion 5.4.0 is above"))
+        for (draft, field) in cases {
+            XCTAssertThrowsError(try client("adam").createSwitch(app: "wallet-ios", draft)) { error in
+                guard case PlatformError.http(422, let problem) = error else { return XCTFail("\(field): got \(error)") }
+                XCTAssertTrue(problem?.detail?.hasPrefix(field) ?? false, "\(field): \(problem?.detail ?? "")")
+            }
+        }
+        XCTAssertThrowsError(try client("rita").createSwitch(app: "wallet-ios", good)) { error in
+            guard case PlatformError.forbidden = error else { return XCTFail("a release manager may not create switches; got \(error)") }
+        }
+        XCTAssertThrowsError(try client("adam").createSwitch(app: "wallet-ios", SwitchDraft(key: "pay-api", kind: .circuitBreaker, description: "d", reason: "r"))) { error in
+            guard case PlatformError.http(409, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertEqual(problem?.detail, "key: wallet-ios already has a switch pay-api")
+        }
+        let breaker = try XCTUnwrap(client("vera").switches(app: "wallet-ios").value?.first { $0.key == "pay-api" })
+        XCTAssertThrowsError(try client("adam").patchSwitch(app: "wallet-ios", key: "pay-api", SwitchPatch(reason: "nothing"), ifMatch: breaker.etag)) { error in
+            guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(problem?.detail?.hasPrefix("nothing to change") ?? false)
+        }
+    }
+}

@@ -30,6 +30,14 @@ extension PaneUnit {
             [
                 KeyAction([.character(" ")], short: "space", hint: "flip", help: "open or close the breaker, turn the switch on or off (asks why)",
                           permission: .changesSwitches) { _, state in askToFlipSwitch(&state) },
+                KeyAction([.character("n")], short: "n", hint: "new", help: "create a kill switch or circuit breaker (key, kind, what it guards, scope)",
+                          permission: .changesSwitches) { _, state in openNewSwitchForm(&state) },
+                KeyAction([.character("e")], short: "e", hint: "edit", help: "edit what the switch guards and where it applies (platforms, versions, share)",
+                          permission: .changesSwitches) { _, state in
+                    let index = state.selection[.switches] ?? 0
+                    guard state.switches.indices.contains(index) else { return [] }
+                    return openEditSwitchForm(state.switches[index], &state)
+                },
                 KeyAction([.enter], short: "Enter", hint: "details", help: "the switch in full, with its history from the audit log") { _, state in
                     let index = state.selection[.switches] ?? 0
                     guard state.switches.indices.contains(index) else { return [] }
