@@ -240,6 +240,16 @@ public final class PlatformClient {
         try fetch("/v1/apps/\(Self.segment(app))/funnels", as: [FunnelDefinition].self)
     }
 
+    /// Creates a funnel definition (`draft.id` names it).
+    public func createFunnel(app: String, _ draft: FunnelDraft, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> FunnelDefinition {
+        try mutate("POST", "/v1/apps/\(Self.segment(app))/funnels", body: draft, ifMatch: nil, idempotencyKey: idempotencyKey)
+    }
+
+    /// Replaces a funnel's name, steps, window and what it counts.
+    public func updateFunnel(app: String, id: String, _ draft: FunnelDraft, ifMatch: String, idempotencyKey: String = UUID().uuidString) throws(PlatformError) -> FunnelDefinition {
+        try mutate("PUT", "/v1/apps/\(Self.segment(app))/funnels/\(Self.segment(id))", body: draft, ifMatch: ifMatch, idempotencyKey: idempotencyKey)
+    }
+
     public func funnelReport(app: String, funnel: String, from: Date, to: Date, byRelease: Bool = false) throws(PlatformError) -> FunnelReport {
         var fields = [("from", WireFormat.formatDate(from)), ("to", WireFormat.formatDate(to))]
         if byRelease { fields.append(("breakdown", "version")) }

@@ -163,6 +163,7 @@ public enum AuditAction: OpenVocabulary {
     case switchCreate, switchEdit
     /// A person acknowledged an alert: they are on it.
     case alertAcknowledge
+    case funnelCreate, funnelEdit
     case issueResolve, issueIgnore, issueUnresolve
     /// The platform reopened an issue: a resolved one was seen again, or an ignored one
     /// got the events it was ignored until.
@@ -174,7 +175,7 @@ public enum AuditAction: OpenVocabulary {
         (.releaseHalt, "release.halt"), (.releaseResume, "release.resume"), (.releaseRollback, "release.rollback"),
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
         (.switchCreate, "switch.create"), (.switchEdit, "switch.edit"),
-        (.alertAcknowledge, "alert.acknowledge"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),
+        (.alertAcknowledge, "alert.acknowledge"), (.funnelCreate, "funnel.create"), (.funnelEdit, "funnel.edit"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),
         (.issueUnresolve, "issue.unresolve"), (.issueRegress, "issue.regress"),
     ]
 

@@ -150,11 +150,14 @@ public struct SDKBatch: Codable, Sendable, Equatable {
     public var app: String
     public var release: String
     public var device: DeviceInfo
+    /// The signed-in user, if the app has one: funnels counted by user follow it.
+    public var user: String?
     public var sessions: [SDKSession]
     public var crashes: [SDKCrash]
     public var funnelSteps: [SDKFunnelStep]
 
-    public init(app: String, release: String, device: DeviceInfo, sessions: [SDKSession] = [], crashes: [SDKCrash] = [], funnelSteps: [SDKFunnelStep] = []) {
+    public init(app: String, release: String, device: DeviceInfo, user: String? = nil, sessions: [SDKSession] = [], crashes: [SDKCrash] = [], funnelSteps: [SDKFunnelStep] = []) {
+        self.user = user
         self.app = app
         self.release = release
         self.device = device
@@ -169,6 +172,7 @@ public struct SDKBatch: Codable, Sendable, Equatable {
         app = try container.decode(String.self, forKey: .app)
         release = try container.decode(String.self, forKey: .release)
         device = try container.decode(DeviceInfo.self, forKey: .device)
+        user = try container.decodeIfPresent(String.self, forKey: .user)
         sessions = try container.decodeIfPresent([SDKSession].self, forKey: .sessions) ?? []
         crashes = try container.decodeIfPresent([SDKCrash].self, forKey: .crashes) ?? []
         funnelSteps = try container.decodeIfPresent([SDKFunnelStep].self, forKey: .funnelSteps) ?? []

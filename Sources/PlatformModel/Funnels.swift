@@ -8,13 +8,78 @@ public struct FunnelDefinition: Codable, Hashable, Sendable, Identifiable {
     public var steps: [String]
     /// A device must reach each step within this long of its first step.
     public var windowMinutes: Int
+    /// Whom a journey belongs to: a device, or the signed-in user across their devices.
+    public var countedBy: FunnelCount
+    /// Counts changes; the ETag for If-Match. nil from servers without funnel editing.
+    public var revision: Int?
 
-    public init(app: String, id: String, name: String, steps: [String], windowMinutes: Int) {
+    public var etag: String { "\"f\(revision ?? 0)\"" }
+
+    public init(app: String, id: String, name: String, steps: [String], windowMinutes: Int, countedBy: FunnelCount = .device, revision: Int? = nil) {
         self.app = app
         self.id = id
         self.name = name
         self.steps = steps
         self.windowMinutes = windowMinutes
+        self.countedBy = countedBy
+        self.revision = revision
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        app = try container.decode(String.self, forKey: .app)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        steps = try container.decode([String].self, forKey: .steps)
+        windowMinutes = try container.decode(Int.self, forKey: .windowMinutes)
+        countedBy = try container.decodeIfPresent(FunnelCount.self, forKey: .countedBy) ?? .device
+        revision = try container.decodeIfPresent(Int.self, forKey: .revision)
+    }
+}
+
+/// What a funnel counts.
+public enum FunnelCount: String, Codable, Sendable, CaseIterable {
+    case device
+    /// The user the SDK reported as signed in; steps without one are not counted.
+    case user
+}
+
+/// The body of `POST /v1/apps/{app}/funnels` (with `id`) and `PUT …/funnels/{funnel}`.
+public struct FunnelDraft: Codable, Sendable, Equatable {
+    public var id: String?
+    public var name: String
+    public var steps: [String]
+    public var windowMinutes: Int
+    public var countedBy: FunnelCount
+    public var reason: String
+
+    public init(id: String? = nil, name: String, steps: [String], windowMinutes: Int, countedBy: FunnelCount = .device, reason: String) {
+        self.id = id
+        self.name = name
+        self.steps = steps
+        self.windowMinutes = windowMinutes
+        self.countedBy = countedBy
+        self.reason = reason
+    }
+
+    public static let windowRange = 1...10_080  // up to 7 days
+
+    /// The field that is wrong and why; nil when it can be stored.
+    public var problem: String? {
+        if let id {
+            let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+            if id.isEmpty || id.count > 64 || !id.allSatisfy(allowed.contains) {
+                return "id must be 1 to 64 lower-case letters, digits, '-' or '_' (got '\(id)')"
+            }
+        }
+        if name.trimmingCharacters(in: .whitespaces).isEmpty || name.utf8.count > 200 { return "name must be 1 to 200 bytes" }
+        if steps.count < 2 || steps.count > 20 { return "steps must list 2 to 20 event names, in order (got \(steps.count))" }
+        if let bad = steps.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.utf8.count > 100 }) {
+            return "steps: each is an event name of 1 to 100 bytes (got '\(bad)')"
+        }
+        if Set(steps).count != steps.count { return "steps: an event name appears twice" }
+        if !Self.windowRange.contains(windowMinutes) { return "windowMinutes must be \(Self.windowRange.lowerBound) to \(Self.windowRange.upperBound) (got \(windowMinutes))" }
+        return nil
     }
 }
 

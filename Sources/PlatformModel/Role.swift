@@ -13,6 +13,8 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     public var mayChangeSwitches: Bool { self == .support || self == .admin }
     /// Acknowledging an alert says "I am on it": anyone who can act, not a viewer.
     public var mayAcknowledgeAlerts: Bool { self != .viewer }
+    /// Defining funnels: those who own releases and what users do in them.
+    public var mayEditFunnels: Bool { self == .releaseManager || self == .admin }
     /// Resolving, ignoring and reopening crash issues: whoever is on call, not a viewer.
     public var mayTriageIssues: Bool { self != .viewer }
 

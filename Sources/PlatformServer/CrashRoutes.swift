@@ -52,6 +52,9 @@ private func validate(_ batch: SDKBatch) throws {
     guard !batch.device.id.isEmpty, batch.device.id.count <= 200 else {
         throw ProblemError(.unprocessableContent, "device.id must be 1 to 200 characters")
     }
+    if let user = batch.user, user.isEmpty || user.count > 200 {
+        throw ProblemError(.unprocessableContent, "user must be 1 to 200 characters, or absent")
+    }
     guard !batch.release.isEmpty, batch.release.count <= 100 else {
         throw ProblemError(.unprocessableContent, "release must be 1 to 100 characters")
     }

@@ -26,9 +26,10 @@ extension ServerStore {
                 try session.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, item.startedAt.unixMilliseconds,
                                                 max(0, item.durationSeconds), item.crashed])
             }
-            let step = try db.cachedStatement(sql: "INSERT INTO funnel_events (app, release, device, name, at) VALUES (?, ?, ?, ?, ?)")
+            let step = try db.cachedStatement(sql: "INSERT INTO funnel_events (app, release, device, user, name, at) VALUES (?, ?, ?, ?, ?, ?)")
             for item in batch.funnelSteps {
-                try step.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, item.name.nulSafe, item.at.unixMilliseconds])
+                try step.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, batch.user?.nulSafe, item.name.nulSafe,
+                                             item.at.unixMilliseconds])
             }
             var ids: [Int64] = []
             ids.reserveCapacity(batch.crashes.count)

@@ -14,7 +14,52 @@ extension ServerStore {
         FunnelDefinition(
             app: row["app"], id: row["id"], name: row["name"],
             steps: (try? JSONDecoder().decode([String].self, from: Data((row["steps"] as String).utf8))) ?? [],
-            windowMinutes: row["windowMinutes"])
+            windowMinutes: row["windowMinutes"], countedBy: FunnelCount(rawValue: row["countedBy"]) ?? .device, revision: row["revision"])
+    }
+
+    static func saveFunnel(_ db: Database, _ funnel: FunnelDefinition) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO funnels (app, id, name, steps, windowMinutes, countedBy, revision) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [funnel.app, funnel.id, funnel.name.nulSafe, String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self),
+                             funnel.windowMinutes, funnel.countedBy.rawValue, funnel.revision ?? 1])
+    }
+
+    static func funnelResource(app: String, id: String) -> MutableResource<FunnelDefinition> {
+        MutableResource(
+            target: "\(app)/funnels/\(id)", instance: "/v1/apps/\(app)/funnels/\(id)", notFound: "no funnel '\(id)' in app '\(app)'",
+            load: { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM funnels WHERE app = ? AND id = ?", arguments: [app, id]).map(Self.funnel(from:))
+            },
+            etag: \.etag,
+            stamp: { changed, before, _, _ in
+                var after = changed
+                after.revision = (before.revision ?? 1) + 1
+                return after
+            },
+            save: { db, after in try Self.saveFunnel(db, after) })
+    }
+
+    /// Creates a funnel definition with its audit entry; an id the app already has is a 409.
+    func createFunnel(app: String, _ draft: FunnelDraft, context: MutationContext) async throws -> StoredResponse {
+        let reason = try Self.validReason(draft.reason)
+        guard let id = draft.id else { throw ProblemError(.unprocessableContent, "id is required to create a funnel") }
+        if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
+        return try await db.write { db in
+            if let replay = try Self.replay(db, context) { return replay }
+            guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM funnels WHERE app = ? AND id = ?", arguments: [app, id]) != nil {
+                throw ProblemError(.conflict, "id: \(app) already has a funnel \(id)")
+            }
+            let funnel = FunnelDefinition(app: app, id: id, name: draft.name, steps: draft.steps, windowMinutes: draft.windowMinutes,
+                                          countedBy: draft.countedBy, revision: 1)
+            try Self.saveFunnel(db, funnel)
+            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .funnelCreate,
+                           target: "\(app)/funnels/\(id)", before: nil as FunnelDefinition?, after: funnel, reason: reason,
+                           idempotencyKey: context.idempotencyKey)
+            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(funnel), etag: funnel.etag)
+            try Self.remember(db, context, stored)
+            return stored
+        }
     }
 
     /// The funnel over [from, to): journeys start in the range and may finish within the
@@ -25,18 +70,21 @@ extension ServerStore {
                 .map(Self.funnel(from:)) else { return nil }
             let names = String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self)
             let end = to.addingTimeInterval(Double(funnel.windowMinutes) * 60).unixMilliseconds
-            // Devices whose first step falls in the range, with all their funnel events.
+            // Whose journeys: a device's, or a signed-in user's across their devices (steps
+            // sent without a user are then not counted). The column is one of two names.
+            let who = funnel.countedBy == .user ? "user" : "device"
+            // Those whose first step falls in the range, with all their funnel events.
             let rows = try Row.fetchAll(db, sql: """
-                SELECT device, release, name, at FROM funnel_events
-                WHERE app = :app AND name IN (SELECT value FROM json_each(:names)) AND at >= :from AND at < :end
-                  AND device IN (SELECT device FROM funnel_events WHERE app = :app AND name = :first AND at >= :from AND at < :to)
-                ORDER BY device, at
+                SELECT \(who) AS who, release, name, at FROM funnel_events
+                WHERE app = :app AND name IN (SELECT value FROM json_each(:names)) AND at >= :from AND at < :end AND \(who) IS NOT NULL
+                  AND \(who) IN (SELECT \(who) FROM funnel_events WHERE app = :app AND name = :first AND at >= :from AND at < :to)
+                ORDER BY \(who), at
                 """, arguments: ["app": app, "names": names, "from": from.unixMilliseconds, "to": to.unixMilliseconds,
                                  "end": end, "first": funnel.steps.first ?? ""])
             var journeys: [FunnelAnalysis.Journey] = []
             var currentDevice: String?
             for row in rows {
-                let device: String = row["device"]
+                let device: String = row["who"]
                 if device != currentDevice {
                     journeys.append(FunnelAnalysis.Journey(release: row["release"], steps: []))
                     currentDevice = device
@@ -56,6 +104,24 @@ extension PlatformServer {
         let store = store
         v1.get("apps/:app/funnels") { request, context in
             try jsonResponse(try await store.funnels(app: try await requireApp(context, store)), for: request)
+        }
+        v1.post("apps/:app/funnels") { request, context in
+            let (draft, mutation) = try await mutationInput(FunnelDraft.self, request: request, context: context, allowed: \.mayEditFunnels)
+            return try await store.createFunnel(app: try context.parameters.require("app"), draft, context: mutation).response()
+        }
+        v1.put("apps/:app/funnels/:funnel") { request, context in
+            let (draft, mutation) = try await mutationInput(FunnelDraft.self, request: request, context: context, allowed: \.mayEditFunnels)
+            let (app, id) = (try context.parameters.require("app"), try context.parameters.require("funnel"))
+            if let other = draft.id, other != id { throw ProblemError(.unprocessableContent, "id: a funnel's id cannot change (\(id), got \(other))") }
+            if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
+            return try await store.mutate(ServerStore.funnelResource(app: app, id: id), context: mutation, reason: draft.reason) { current in
+                var changed = current
+                changed.name = draft.name
+                changed.steps = draft.steps
+                changed.windowMinutes = draft.windowMinutes
+                changed.countedBy = draft.countedBy
+                return (changed, .funnelEdit)
+            }.response()
         }
         v1.get("apps/:app/funnels/:funnel/report") { request, context in
             let app = try await requireApp(context, store)

@@ -228,6 +228,15 @@ public final class ServerStore: Sendable {
                 t.add(column: "checksum", .text)
             }
         }
+        migrator.registerMigration("v13: funnels by user, funnel revisions") { db in
+            try db.alter(table: "funnels") { t in
+                t.add(column: "countedBy", .text).notNull().defaults(to: "device")
+                t.add(column: "revision", .integer).notNull().defaults(to: 1)
+            }
+            try db.alter(table: "funnel_events") { t in
+                t.add(column: "user", .text)
+            }
+        }
         return migrator
     }
 

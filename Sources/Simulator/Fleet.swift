@@ -143,8 +143,11 @@ public final class Fleet: Sendable {
             let full = releases.filter { $0.stage == .full }.map(\.version)
             let newestFull = full.max { VersionOrder.compare($0, $1) == .orderedAscending } ?? releases.last?.version ?? "1.0.0"
             let version = Double.random(in: 0..<1, using: &rng) < 0.8 ? newestFull : (full.randomElement(using: &rng) ?? newestFull)
+            // Seven in ten devices have someone signed in; a user has two devices of the app.
+            let k = n / catalogue.count
             return SimulatedDevice(
                 info: DeviceProfiles.device(n: n, seed: configuration.seed, platform: app.platform, rng: &rng),
+                user: k % 10 < 7 ? "u-\(configuration.seed)-\(k / 2)" : nil,
                 app: app.id, version: version, releaseStage: .full,
                 anrRegression: app.id == anrRegressionApp ? newestFull : nil)
         }
@@ -154,6 +157,8 @@ public final class Fleet: Sendable {
 /// One device's state and behaviour.
 struct SimulatedDevice {
     var info: DeviceInfo
+    /// Who is signed in, if anyone (funnels may count by user).
+    var user: String?
     var app: String
     var version: String
     var releaseStage: ReleaseStage
@@ -185,7 +190,7 @@ struct SimulatedDevice {
             sessions.append(SDKSession(startedAt: now.addingTimeInterval(-Double.random(in: 5...600, using: &rng)),
                                        durationSeconds: Double.random(in: 5...600, using: &rng), crashed: crashed))
         }
-        return SDKBatch(app: app, release: version, device: info, sessions: sessions, crashes: crashes,
+        return SDKBatch(app: app, release: version, device: info, user: user, sessions: sessions, crashes: crashes,
                         funnelSteps: funnelWalk(rng: &rng, now: now))
     }
 

@@ -70,3 +70,89 @@ final class FunnelTests: XCTestCase {
         XCTAssertLessThan(Double(paid) / Double(confirmed), 0.2, "the breaker shows as the funnel's worst step")
     }
 }
+
+/// Funnel definitions made and changed over the API, and counting by user.
+final class FunnelEditTests: XCTestCase {
+    var server: TestServer!
+
+    override func setUpWithError() throws {
+        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    func client(_ name: String) throws -> PlatformClient {
+        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
+    }
+
+    func testAFunnelCountedByUserFollowsTheUserAcrossDevices() throws {
+        let rita = try client("rita")
+        let draft = FunnelDraft(id: "onboarding", name: "Onboarding", steps: ["install", "signup", "first_payment"], windowMinutes: 60,
+                                countedBy: .user, reason: "growth review")
+        let created = try rita.createFunnel(app: "wallet-ios", draft, idempotencyKey: "f-1")
+        XCTAssertEqual(created.revision, 1)
+        XCTAssertEqual(created.countedBy, .user)
+        XCTAssertEqual(try rita.createFunnel(app: "wallet-ios", draft, idempotencyKey: "f-1"), created)
+        let t0 = Date().addingTimeInterval(-1800)
+        func send(device: String, user: String?, _ steps: [String], at offset: Double) throws {
+            _ = try rita.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: DeviceInfo(id: device, os: .ios, osVersion: "17", model: "iPhone 15"),
+                                       user: user, funnelSteps: steps.enumerated().map { SDKFunnelStep(name: $1, at: t0.addingTimeInterval(offset + Double($0))) }))
+        }
+        // Ann starts on her phone and pays on her tablet; Bo stops at signup; a signed-out device is not a user.
+        try send(device: "phone-ann", user: "ann", ["install", "signup"], at: 0)
+        try send(device: "tablet-ann", user: "ann", ["first_payment"], at: 60)
+        try send(device: "phone-bo", user: "bo", ["install", "signup"], at: 0)
+        try send(device: "anon", user: nil, ["install", "signup", "first_payment"], at: 0)
+
+        let byUser = try rita.funnelReport(app: "wallet-ios", funnel: "onboarding", from: t0.addingTimeInterval(-60), to: Date())
+        XCTAssertEqual(byUser.steps.map(\.devices), [2, 2, 1], "two users; Ann finished across her devices")
+
+        let edited = try rita.updateFunnel(app: "wallet-ios", id: "onboarding",
+                                           FunnelDraft(name: "Onboarding (devices)", steps: draft.steps, windowMinutes: 60, countedBy: .device,
+                                                       reason: "compare with devices"), ifMatch: created.etag)
+        XCTAssertEqual(edited.revision, 2)
+        let byDevice = try rita.funnelReport(app: "wallet-ios", funnel: "onboarding", from: t0.addingTimeInterval(-60), to: Date())
+        XCTAssertEqual(byDevice.steps.map(\.devices), [3, 3, 1], "by device Ann's payment on the tablet is not her phone's; the anonymous device counts")
+
+        XCTAssertThrowsError(try rita.updateFunnel(app: "wallet-ios", id: "onboarding", FunnelDraft(name: "x", steps: draft.steps, windowMinutes: 5, reason: "stale"),
+                                                   ifMatch: created.etag)) { error in
+            guard case PlatformError.changedMeanwhile = error else { return XCTFail("got \(error)") }
+        }
+        let audit = try client("vera").audit().items.filter { $0.target == "wallet-ios/funnels/onboarding" }
+        XCTAssertEqual(audit.map(\.action), [.funnelCreate, .funnelEdit])
+        XCTAssertEqual(audit[1].before?["countedBy"], .string("user"))
+        XCTAssertEqual(audit[1].after?["countedBy"], .string("device"))
+    }
+
+    func testBadFunnelsNameTheFieldAndRolesAreEnforced() throws {
+        let good = FunnelDraft(id: "f", name: "F", steps: ["a", "b"], windowMinutes: 30, reason: "r")
+        var cases: [(FunnelDraft, String)] = []
+        var draft = good
+        draft.id = "Bad Id"
+        cases.append((draft, "id must be"))
+        draft = good
+        draft.steps = ["a"]
+        cases.append((draft, "steps must list"))
+        draft = good
+        draft.steps = ["a", "a"]
+        cases.append((draft, "steps: an event name appears twice"))
+        draft = good
+        draft.windowMinutes = 0
+        cases.append((draft, "windowMinutes must be"))
+        for (draft, field) in cases {
+            XCTAssertThrowsError(try client("adam").createFunnel(app: "wallet-ios", draft)) { error in
+                guard case PlatformError.http(422, let problem) = error else { return XCTFail("\(field): got \(error)") }
+                XCTAssertTrue(problem?.detail?.hasPrefix(field) ?? false, "\(field): \(problem?.detail ?? "")")
+            }
+        }
+        XCTAssertThrowsError(try client("sam").createFunnel(app: "wallet-ios", good)) { error in
+            guard case PlatformError.forbidden = error else { return XCTFail("support may not define funnels; got \(error)") }
+        }
+        XCTAssertThrowsError(try client("adam").createFunnel(app: "wallet-ios", FunnelDraft(id: "checkout", name: "x", steps: ["a", "b"], windowMinutes: 5, reason: "r"))) { error in
+            guard case PlatformError.http(409, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertEqual(problem?.detail, "id: wallet-ios already has a funnel checkout")
+        }
+    }
+}
