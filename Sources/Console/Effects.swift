@@ -175,6 +175,14 @@ final class EffectRunner {
                     let item = try client.createSwitch(app: app, draft, idempotencyKey: key)
                     logger.info("switch \(app)/\(item.key) created: \(draft.reason)")
                     return .formFinished(idempotencyKey: key, .success(.switchItem(item)))
+                case .createFunnel(let app, let draft):
+                    let funnel = try client.createFunnel(app: app, draft, idempotencyKey: key)
+                    logger.info("funnel \(app)/\(funnel.id) created: \(draft.reason)")
+                    return .formFinished(idempotencyKey: key, .success(.funnel(funnel)))
+                case .editFunnel(let app, let id, let draft):
+                    let funnel = try client.updateFunnel(app: app, id: id, draft, ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
+                    logger.info("funnel \(app)/\(id) edited (revision \(funnel.revision ?? 0)): \(draft.reason)")
+                    return .formFinished(idempotencyKey: key, .success(.funnel(funnel)))
                 case .editSwitch(let app, let name, let patch):
                     let item = try client.patchSwitch(app: app, key: name, patch, ifMatch: form.ifMatch ?? "*", idempotencyKey: key)
                     logger.info("switch \(app)/\(name) edited (revision \(item.revision)): \(patch.reason)")

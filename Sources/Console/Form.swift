@@ -15,6 +15,8 @@ public struct Form: Sendable, Equatable {
         case targeting(app: String, version: String)
         case newSwitch(app: String)
         case editSwitch(app: String, key: String)
+        case newFunnel(app: String)
+        case editFunnel(app: String, id: String)
     }
 
     public struct Field: Sendable, Equatable {
@@ -106,12 +108,15 @@ enum FormRequest: Sendable, Equatable {
     case setTargeting(app: String, version: String, Targeting, reason: String)
     case createSwitch(app: String, SwitchDraft)
     case editSwitch(app: String, key: String, SwitchPatch)
+    case createFunnel(app: String, FunnelDraft)
+    case editFunnel(app: String, id: String, FunnelDraft)
 }
 
 /// What the server answered a form with.
 public enum FormAnswer: Sendable, Equatable {
     case release(Release)
     case switchItem(Switch)
+    case funnel(FunnelDefinition)
 }
 
 func formRequest(_ form: Form) -> Result<FormRequest, FieldError> {
@@ -127,6 +132,10 @@ func formRequest(_ form: Form) -> Result<FormRequest, FieldError> {
             return .success(.createSwitch(app: app, try switchDraft(form, reason: reason)))
         case .editSwitch(let app, let key):
             return .success(.editSwitch(app: app, key: key, try switchPatch(form, reason: reason)))
+        case .newFunnel(let app):
+            return .success(.createFunnel(app: app, try funnelDraft(form, reason: reason)))
+        case .editFunnel(let app, let id):
+            return .success(.editFunnel(app: app, id: id, try funnelDraft(form, reason: reason)))
         }
     } catch {
         return .failure(error)
@@ -215,6 +224,20 @@ func formFinished(_ key: String, _ result: Result<FormAnswer, PlatformFailure>, 
                                 isError: false, shownAt: state.now)
         }
         return [.refresh]
+    case .success(.funnel(let funnel)):
+        state.form = nil
+        var view = state.funnels
+        if let index = view.definitions.firstIndex(where: { $0.id == funnel.id }) {
+            view.definitions[index] = funnel
+        } else {
+            view.definitions.append(funnel)
+            view.definitions.sort { $0.id < $1.id }
+        }
+        state.funnels = view
+        state.selection[.funnels] = view.definitions.firstIndex { $0.id == funnel.id }
+        state.flash = Flash(text: "funnel \(funnel.id) saved: \(funnel.steps.count) steps, \(funnel.windowMinutes) min, by \(funnel.countedBy.rawValue) "
+                            + "(revision \(funnel.revision ?? 1))", isError: false, shownAt: state.now)
+        return loadReport(&state)
     case .failure(let failure):
         // A 422 or 409 names the field: the cursor goes there.
         let named = form.fields.indices.first { index in

@@ -18,6 +18,8 @@ enum KeyPermission {
     case acknowledgesAlerts
     /// Resolves, ignores, reopens an issue: anyone but a viewer, never `--readonly`.
     case triagesIssues
+    /// Defines funnels: release managers and admins, never `--readonly`.
+    case editsFunnels
 
     /// Why the person may not, or nil.
     func refusal(in state: ConsoleState) -> String? {
@@ -27,6 +29,7 @@ enum KeyPermission {
         case .changesSwitches: state.switchesRefusal
         case .acknowledgesAlerts: state.alertsRefusal
         case .triagesIssues: state.issuesRefusal
+        case .editsFunnels: state.funnelsRefusal
         }
     }
 }

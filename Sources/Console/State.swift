@@ -402,6 +402,12 @@ public struct ConsoleState: Sendable {
         return nil
     }
 
+    public var funnelsRefusal: String? {
+        if readOnly { return "read-only console (--readonly): changes are not possible here" }
+        if let caller, !caller.role.mayEditFunnels { return "the token's role (\(caller.role.rawValue)) may not define funnels" }
+        return nil
+    }
+
     public var releasesRefusal: String? {
         if readOnly { return "read-only console (--readonly): changes are not possible here" }
         if let caller, !caller.role.mayChangeReleases { return "the token's role (\(caller.role.rawValue)) may not change releases" }

@@ -64,4 +64,58 @@ import TUI
         _ = update(&state, .funnelsLoaded(app: "wallet-ios", .success([])))
         #expect(state.funnels.definitions.count == 2)
     }
+
+    @Test func twoReleasesAreComparedInColumnsAtEveryWidth() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character("5")))
+        _ = update(&state, .funnelsLoaded(app: "wallet-android", .success(Self.definitions)))
+        func steps(_ counts: [Int]) -> [FunnelStepResult] {
+            counts.enumerated().map { index, count in
+                FunnelStepResult(name: Self.definitions[0].steps[index], devices: count, stepConversion: 0,
+                                 overallConversion: Double(count) / Double(counts[0]) * 100, dropOff: index == 0 ? 0 : counts[index - 1] - count,
+                                 medianSecondsFromPrevious: nil)
+            }
+        }
+        let report = FunnelReport(funnel: Self.definitions[0], from: ConsoleTests.now, to: ConsoleTests.now, steps: steps([1100, 800, 500]),
+                                  byRelease: ["5.3.0": steps([100, 60, 20]), "5.2.1": steps([1000, 740, 480])])
+        _ = update(&state, .funnelReportLoaded(app: "wallet-android", funnel: "checkout", .success(report)))
+        for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+            let lines = ConsoleTests.screen(state, size: size).lines
+            let header = lines.first { $0.contains("5.2.1 (1,000)") }
+            #expect(header?.contains("5.3.0 (100)") == true, "both releases head columns of one table at \(size.width)")
+            let paid = lines.first { $0.contains("paid") && $0.contains("48.0%") }
+            #expect(paid?.contains("20.0%") == true, "one row holds the step for both releases at \(size.width)")
+            #expect(paid?.contains("-28.0") == true, "and the difference in points")
+            #expect(lines.filter { $0.contains("view_cart") }.count == 1, "not stacked: each step once at \(size.width)")
+        }
+    }
+
+    @Test func aReleaseManagerDefinesAFunnelFromThePane() {
+        var state = ConsoleTests.loaded()
+        state.caller = Caller(name: "rita", role: .releaseManager)
+        _ = update(&state, .key(.character("5")))
+        _ = update(&state, .funnelsLoaded(app: "wallet-android", .success(Self.definitions)))
+        _ = update(&state, .key(.character("n")))
+        for text in ["onboarding", "Onboarding", "install > signup > first_payment", "", "user", "growth review"] {
+            if text == "user" { _ = update(&state, .key(.control("u"))) }  // in place of the default, device
+            for character in text { _ = update(&state, .key(.character(character))) }
+            _ = update(&state, .key(.tab))
+        }
+        let effects = update(&state, .key(.enter))
+        guard case .submitForm(let form)? = effects.first, case .success(.createFunnel(let app, let draft)) = formRequest(form) else {
+            Issue.record("the funnel is sent; got \(effects) \(String(describing: state.form?.phase))")
+            return
+        }
+        #expect(app == "wallet-android")
+        #expect(draft == FunnelDraft(id: "onboarding", name: "Onboarding", steps: ["install", "signup", "first_payment"], windowMinutes: 30,
+                                     countedBy: .user, reason: "growth review"))
+        let created = FunnelDefinition(app: "wallet-android", id: "onboarding", name: "Onboarding", steps: draft.steps, windowMinutes: 30,
+                                       countedBy: .user, revision: 1)
+        let next = update(&state, .formFinished(idempotencyKey: form.idempotencyKey, .success(.funnel(created))))
+        #expect(state.funnels.definitions.map(\.id) == ["checkout", "onboarding", "signup"])
+        guard case .loadFunnelReport(_, "onboarding", _, _, _)? = next.first else {
+            Issue.record("the new funnel is selected and its report fetched; got \(next)")
+            return
+        }
+    }
 }

@@ -23,7 +23,15 @@ extension PaneUnit {
         keys: { _ in
             let funnel: (Key, inout ConsoleState) -> [Effect] = { key, state in handleFunnels(key, &state) ?? [] }
             return [KeyAction([.character("t")], short: "t", hint: "range", help: "time range: hour, day, week", run: funnel),
-                    KeyAction([.character("c")], short: "c", hint: "compare releases", help: "compare the two busiest releases", run: funnel)]
+                    KeyAction([.character("c")], short: "c", hint: "compare", help: "the two busiest releases side by side, step by step", run: funnel),
+                    KeyAction([.character("n")], short: "n", hint: "new", help: "define a funnel: ordered steps, window, counted by device or user",
+                              permission: .editsFunnels) { _, state in openNewFunnelForm(&state) },
+                    KeyAction([.character("e")], short: "e", hint: "edit", help: "edit the funnel's name, steps, window and what it counts",
+                              permission: .editsFunnels) { _, state in
+                        let index = state.selection[.funnels] ?? 0
+                        guard state.funnels.definitions.indices.contains(index) else { return [] }
+                        return openEditFunnelForm(state.funnels.definitions[index], &state)
+                    }]
         },
         draw: { state, theme, canvas, area, hits in drawFunnels(state, theme: theme, into: &canvas, area: area, hits: &hits) },
         afterInput: { before, state, effects in

@@ -114,20 +114,52 @@ func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas,
         canvas.put("computed \(clock(fetched)) · t range · c compare releases · Ctrl-R again", x: report.x, y: report.y + 1, maxWidth: report.width, style: theme.style(.muted))
     }
     let compared = view.compare ? comparedReleases(data) : []
-    let parts: [(String, [FunnelStepResult])] = compared.count == 2 ? compared : [("all releases", data.steps)]
     let height = report.y + report.height - y
-    if parts.count == 2 && report.width < 120 {
-        // Too narrow for two side by side: one above the other.
-        let each = height / 2
-        for (index, part) in parts.enumerated() {
-            drawFunnelSteps(part.0, part.1, theme: theme, into: &canvas, area: Rect(x: report.x, y: y + index * each, width: report.width, height: each))
-        }
-        return
+    let area = Rect(x: report.x, y: y, width: report.width, height: height)
+    if compared.count == 2 {
+        drawFunnelComparison(compared[0], compared[1], theme: theme, into: &canvas, area: area)
+    } else {
+        let title = view.compare ? "all releases: fewer than two entered it in the range, nothing to compare" : "all releases"
+        drawFunnelSteps(title + ", counted by \(data.funnel.countedBy.rawValue)", data.steps, theme: theme, into: &canvas, area: area)
     }
-    let width = (report.width - (parts.count - 1) * 2) / parts.count
-    for (index, part) in parts.enumerated() {
-        drawFunnelSteps(part.0, part.1, theme: theme, into: &canvas,
-                        area: Rect(x: report.x + index * (width + 2), y: y, width: width, height: height))
+}
+
+/// Two releases side by side, one row a step: how many reached it and what share of
+/// those that entered, for each, and the difference in points. Columns at any width:
+/// the comparison is read across a row, never between two blocks.
+private func drawFunnelComparison(_ a: (String, [FunnelStepResult]), _ b: (String, [FunnelStepResult]), theme: Theme,
+                                  into canvas: inout Canvas, area: Rect) {
+    let wide = area.width >= 110
+    let barWidth = wide ? max(6, (area.width - 60) / 2) : 0
+    var columns = [Table.Column("STEP", width: .fill(min: 10))]
+    for (version, steps) in [a, b] {
+        let entered = steps.first?.devices ?? 0
+        columns.append(Table.Column("\(version) (\(grouped(entered)))", width: .length(wide ? 16 + barWidth : 16), alignment: .right))
+    }
+    columns.append(Table.Column("Δ POINTS", width: .length(9), alignment: .right))
+    let worstA = worstStep(a.1), worstB = worstStep(b.1)
+    let rows = a.1.indices.map { index -> [Span] in
+        let left = a.1[index], right = b.1.indices.contains(index) ? b.1[index] : nil
+        func cell(_ step: FunnelStepResult?, worst: Bool, first: Int) -> Span {
+            guard let step else { return Span("—", style: theme.style(.muted)) }
+            let figures = "\(grouped(step.devices)) \(String(format: "%5.1f%%", step.overallConversion))\(worst ? " ▼" : "  ")"
+            let bars = wide ? bar(first > 0 ? Double(step.devices) / Double(first) : 0, width: barWidth) : ""
+            return Span(TerminalText.padded(bars, to: barWidth) + figures, style: worst ? theme.style(.statusCrit) : nil)
+        }
+        let delta = right.map { $0.overallConversion - left.overallConversion }
+        let deltaText = delta.map { abs($0) < 0.05 ? "0.0" : String(format: "%+.1f", $0) } ?? "—"
+        return [
+            Span(left.name, style: Style(attributes: .bold)),
+            cell(left, worst: index == worstA, first: a.1.first?.devices ?? 0),
+            cell(right, worst: index == worstB, first: b.1.first?.devices ?? 0),
+            Span(deltaText, style: delta.map { abs($0) >= 5 ? theme.style(.statusWarn).adding(.bold) : theme.style(.muted) } ?? theme.style(.muted)),
+        ]
+    }
+    let shown = Table(columns: columns, rows: rows, selected: -1, styles: tableStyles(theme)).render(into: &canvas, area: area)
+    let below = area.y + 1 + shown.count + 1
+    if below < area.y + area.height {
+        canvas.put("% of those that entered · ▼ biggest drop-off · Δ = \(b.0) − \(a.0)", x: area.x, y: below,
+                   maxWidth: area.width, style: theme.style(.muted))
     }
 }
 
