@@ -158,7 +158,7 @@ private func drawFunnelComparison(_ a: (String, [FunnelStepResult]), _ b: (Strin
     let shown = Table(columns: columns, rows: rows, selected: -1, styles: tableStyles(theme)).render(into: &canvas, area: area)
     let below = area.y + 1 + shown.count + 1
     if below < area.y + area.height {
-        canvas.put("% of those that entered · ▼ biggest drop-off · Δ = \(b.0) − \(a.0)", x: area.x, y: below,
+        canvas.put("% of entered · ▼ biggest drop-off · Δ = \(b.0) − \(a.0)", x: area.x, y: below,
                    maxWidth: area.width, style: theme.style(.muted))
     }
 }
