@@ -5,8 +5,9 @@ import TUI
 // screen (what `view` drew there) and sends `.pointer`; nothing here knows the layout.
 
 func handlePointer(_ button: MouseButton, on hit: Hit?, x: Int, _ state: inout ConsoleState) -> [Effect] {
-    // A dialog, the palette, a filter being typed and help take keys only.
-    guard state.dialog == nil, state.form == nil, state.palette == nil, state.filterEditing == nil, !state.showHelp else { return [] }
+    // A dialog, a form, the palette, a filter being typed or picked and help take keys only.
+    guard state.dialog == nil, state.form == nil, state.palette == nil, state.filterEditing == nil, state.crashFilterPicker == nil,
+          !state.showHelp else { return [] }
     if state.overlay != nil {
         switch button {
         case .wheelDown: state.overlayScroll += 1

@@ -3,8 +3,12 @@ import PlatformModel
 import Sync
 import TUI
 
-/// The smallest terminal the layout is designed for.
-public let minimumSize = Size(width: 80, height: 24)
+/// The size the full layout is designed for; below it, down to `minimumSize`, the
+/// console draws in narrow mode (a one-line header, the active pane's name in place of
+/// the tabs, each pane's list with its first columns; Enter shows the detail).
+public let fullSize = Size(width: 80, height: 24)
+/// The smallest terminal the console draws in at all.
+public let minimumSize = Size(width: 40, height: 12)
 
 /// What can be clicked, as `view` drew it.
 public enum Hit: Sendable, Equatable {
@@ -38,14 +42,25 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
         drawTooSmall(&canvas, theme: theme)
         return Frame(canvas: canvas)
     }
+    let narrow = size.width < fullSize.width || size.height < fullSize.height
     let parts = canvas.bounds.rows([.length(1), .length(1), .fill, .length(1), .length(1)])
-    drawHeader(state, theme: theme, into: &canvas, area: parts[0])
     let unit = state.unit
-    let tabs = Tabs(
-        titles: state.panes.map { "\($0.key) \($0.title)" }, active: state.panes.firstIndex { $0.pane == unit.pane } ?? 0,
-        style: theme.style(.tab), activeStyle: theme.style(.tabActive)
-    ).render(into: &canvas, area: parts[1])
-    for (pane, rect) in zip(state.panes, tabs) { hits.add(rect, .tab(pane.pane)) }
+    if narrow {
+        drawNarrowHeader(state, theme: theme, into: &canvas, area: parts[0])
+        // The active pane by name, and how to get to the others.
+        let index = state.panes.firstIndex { $0.pane == unit.pane } ?? 0
+        canvas.fill(parts[1], style: theme.style(.tab))
+        canvas.put(spans: [Span(" \(unit.key) \(unit.title) ", style: theme.style(.tabActive)),
+                           Span("  \(index + 1)/\(state.panes.count) · Tab next", style: theme.style(.tab))],
+                   x: parts[1].x, y: parts[1].y, maxWidth: parts[1].width, base: theme.style(.tab))
+    } else {
+        drawHeader(state, theme: theme, into: &canvas, area: parts[0])
+        let tabs = Tabs(
+            titles: state.panes.map { "\($0.key) \($0.title)" }, active: state.panes.firstIndex { $0.pane == unit.pane } ?? 0,
+            style: theme.style(.tab), activeStyle: theme.style(.tabActive)
+        ).render(into: &canvas, area: parts[1])
+        for (pane, rect) in zip(state.panes, tabs) { hits.add(rect, .tab(pane.pane)) }
+    }
     let body = parts[2]
     unit.draw(state, theme, &canvas, body, &hits)
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
@@ -93,6 +108,17 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     spans.append(freshnessSpan(state, theme: theme))
     spans.append(Span("  \(hostLabel(state.server))", style: theme.style(.muted)))
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
+}
+
+/// Narrow mode's header: the app, the connection and the data's age; nothing else fits.
+private func drawNarrowHeader(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
+    canvas.fill(area, style: theme.style(.header))
+    var spans = [Span(state.app?.id ?? "—", style: theme.style(.header).adding(.bold)), Span(" ")]
+    if !state.unacknowledgedAlerts.isEmpty { spans.append(Span("⚑\(state.unacknowledgedAlerts.count) ", style: theme.style(.statusCrit).adding(.bold))) }
+    spans.append(connectionSpan(state, theme: theme))
+    spans.append(Span(" "))
+    spans.append(freshnessSpan(state, theme: theme))
+    canvas.put(spans: spans, x: area.x + 1, y: area.y, maxWidth: area.width - 1, base: theme.style(.header))
 }
 
 /// The server as the header names it: host and port, which is what tells two

@@ -192,9 +192,16 @@ import TUI
     }
 
     @Test func tooSmallTerminalSaysSoInsteadOfDrawingGarbage() {
-        let canvas = Self.screen(Self.loaded(), size: Size(width: 60, height: 20))
-        #expect(canvas.contains("Terminal too small: 60×20"))
+        let canvas = Self.screen(Self.loaded(), size: Size(width: 39, height: 12))
+        #expect(canvas.contains("Terminal too small: 39×12"))
+        #expect(canvas.contains("OpsDeck needs at least 40×12."))
         #expect(!canvas.contains("5.3.0"))
+        // Between 40x12 and 80x24: narrow mode, the pane's list and the way to the rest.
+        let narrow = Self.screen(Self.loaded(), size: Size(width: 60, height: 20))
+        #expect(narrow.contains("5.3.0"))
+        #expect(narrow.contains("1 Releases"))
+        #expect(narrow.contains("Tab next"))
+        #expect(narrow.lines.last?.trimmingCharacters(in: .whitespaces).hasSuffix("? help") == true)
         let tiny = Self.screen(Self.loaded(), size: Size(width: 5, height: 1))
         #expect(tiny.size == Size(width: 5, height: 1))
     }

@@ -6,7 +6,7 @@ import Testing
 import TUI
 @testable import Console
 
-/// Every pane at 80x24 and 200x60, as text and the theme role of every cell, against the
+/// Every pane at 40x12 (narrow mode), 80x24 and 200x60, as text and the theme role of every cell, against the
 /// files in `Snapshots/` (a colour regression shows in the diff as well as a text one); and
 /// every pane with every shipped theme at both sizes, each row exactly the screen's width.
 /// `OPSDECK_RECORD=1 swift test --filter PaneSnapshotTests` writes the files anew
@@ -101,7 +101,7 @@ import TUI
         var state = Self.everything()
         state.pane = pane
         let title = state.unit.title
-        for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+        for size in [Size(width: 40, height: 12), Size(width: 80, height: 24), Size(width: 200, height: 60)] {
             let text = Self.snapshot(view(state, theme: Self.probe, size: size))
             let file = Self.snapshots.appendingPathComponent("\(title.lowercased())-\(size.width)x\(size.height).txt")
             if ProcessInfo.processInfo.environment["OPSDECK_RECORD"] == "1" {
@@ -125,12 +125,14 @@ import TUI
         let unit = state.unit
         for name in Theme.available(searchPath: [Self.themes]) {
             let theme = try Theme.load(name, searchPath: [Self.themes])
-            for size in [Size(width: 80, height: 24), Size(width: 200, height: 60)] {
+            for size in [Size(width: 40, height: 12), Size(width: 80, height: 24), Size(width: 200, height: 60)] {
                 let canvas = view(state, theme: theme, size: size)
                 #expect(canvas.lines.count == size.height)
                 #expect((0..<size.height).allSatisfy { TerminalText.width(canvas.text(row: $0)) == size.width },
                         "\(name) \(unit.title) \(size.width)x\(size.height): a row is not exactly the screen's width")
-                #expect(canvas.lines.last?.contains("q quit") == true, "\(name) \(unit.title) \(size.width)x\(size.height)")
+                // Every width keeps the way to every key; from 80 columns, quitting too.
+                #expect(canvas.lines.last?.trimmingCharacters(in: .whitespaces).hasSuffix("? help") == true, "\(name) \(unit.title) \(size.width)x\(size.height)")
+                if size.width >= 80 { #expect(canvas.lines.last?.contains("q quit") == true, "\(name) \(unit.title) \(size.width)x\(size.height)") }
                 #expect(canvas.contains("\(unit.key) \(unit.title)"))
             }
         }

@@ -113,10 +113,15 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testTooSmallATerminalSaysSo() throws {
         let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
         defer { server.stop() }
-        let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path), width: 60, height: 15)
-        try terminal.waitFor(["Terminal too small: 60×15"])
+        let terminal = try Terminal(command: consoleCommand(server, cache: folder.appendingPathComponent("cache.sqlite").path), width: 36, height: 10)
+        try terminal.waitFor(["Terminal too small: 36×10"])
+        // Narrow mode from 40x12: the pane's list, its name in place of the tabs, help.
+        try terminal.tmux(["resize-window", "-t", "main", "-x", "44", "-y", "14"])
+        try terminal.waitFor(["0 Overview", "Tab next", "? help"])
+        try terminal.send("1")
+        try terminal.waitFor(["1 Releases", "VERSION", "5.3.0"])
         try terminal.tmux(["resize-window", "-t", "main", "-x", "120", "-y", "40"])
-        try terminal.waitFor(["ALERTS", "CF SESS", "online"])
+        try terminal.waitFor(["0 Overview   1 Releases", "CF SESS", "online"])
         try assertQuits(terminal)
     }
 

@@ -84,20 +84,25 @@ func comparedReleases(_ report: FunnelReport) -> [(String, [FunnelStepResult])] 
 }
 
 func drawFunnels(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
-    let columns = area.columns([.length(area.width >= 120 ? 26 : 18), .fill])
-    let list = Rect(x: columns[0].x + 1, y: columns[0].y, width: columns[0].width - 2, height: columns[0].height)
+    // Narrow, the report takes the width: the funnel's name heads it and ↑↓ still
+    // move between funnels.
+    let withList = area.width >= 70
+    let columns = area.columns([.length(withList ? (area.width >= 120 ? 26 : 18) : 0), .fill])
     let view = state.funnels
     if view.definitions.isEmpty {
         let text = view.error.map { "Cannot load funnels: \($0)" } ?? (view.loading ? "Loading funnels…" : "No funnels for this app.")
         drawEmpty(text, theme: theme, into: &canvas, area: area)
         return
     }
-    let rows = view.definitions.map { [Span($0.name)] }
-    let shown = Table(columns: [Table.Column("FUNNEL", width: .fill(min: 8))], rows: rows, selected: state.selection[.funnels] ?? 0, styles: tableStyles(theme))
-        .render(into: &canvas, area: list)
-    hits.add(rows: shown, of: .funnels)
+    if withList {
+        let list = Rect(x: columns[0].x + 1, y: columns[0].y, width: columns[0].width - 2, height: columns[0].height)
+        let rows = view.definitions.map { [Span($0.name)] }
+        let shown = Table(columns: [Table.Column("FUNNEL", width: .fill(min: 8))], rows: rows, selected: state.selection[.funnels] ?? 0,
+                          styles: tableStyles(theme)).render(into: &canvas, area: list)
+        hits.add(rows: shown, of: .funnels)
+    }
 
-    let report = columns[1]
+    let report = withList ? columns[1] : Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
     var y = report.y
     let selected = view.definitions[min(state.selection[.funnels] ?? 0, view.definitions.count - 1)]
     var title = [Span(selected.name, style: theme.style(.accent).adding(.bold)), Span("  \(view.range.title)", style: theme.style(.muted)),
@@ -170,7 +175,9 @@ private func drawFunnelSteps(_ title: String, _ steps: [FunnelStepResult], theme
         return
     }
     let worst = worstStep(steps)
-    let barWidth = max(6, area.width - 44)
+    // Narrow, the figures keep their room and the bars go.
+    let barWidth = area.width >= 50 ? max(6, area.width - 44) : 0
+    let figuresX = area.x + 20 + (barWidth > 0 ? barWidth + 1 : 0)
     // Two lines a step when they fit; else one, the drop-off in the figures.
     let roomy = 1 + steps.count * 2 <= area.height
     for (index, step) in steps.enumerated() {
@@ -180,10 +187,12 @@ private func drawFunnelSteps(_ title: String, _ steps: [FunnelStepResult], theme
         let name = (isWorst ? "▼ " : "  ") + step.name
         canvas.put(name, x: area.x, y: y, maxWidth: 20, style: isWorst ? theme.style(.statusCrit) : Style(attributes: .bold))
         let fraction = Double(step.devices) / Double(first.devices)
-        canvas.put(bar(fraction, width: barWidth), x: area.x + 20, y: y, maxWidth: barWidth, style: theme.style(isWorst ? .statusCrit : .funnelBar))
+        if barWidth > 0 {
+            canvas.put(bar(fraction, width: barWidth), x: area.x + 20, y: y, maxWidth: barWidth, style: theme.style(isWorst ? .statusCrit : .funnelBar))
+        }
         var figures = "\(grouped(step.devices).leftPadded(to: 7))  \(String(format: "%5.1f%%", step.overallConversion))"
         if !roomy && index > 0 { figures += "  −\(grouped(step.dropOff))" }
-        canvas.put(figures, x: area.x + 21 + barWidth, y: y, maxWidth: area.width - 21 - barWidth, style: theme.style(.base))
+        canvas.put(figures, x: figuresX, y: y, maxWidth: area.x + area.width - figuresX, style: theme.style(.base))
         if index > 0 && roomy {
             var detail = "step \(String(format: "%.1f%%", step.stepConversion)) · lost \(grouped(step.dropOff))"
             if let median = step.medianSecondsFromPrevious { detail += " · median \(duration(median))" }
