@@ -43,7 +43,7 @@ private func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout C
     let columns = [
         Table.Column("WHEN", width: .length(wide ? 14 : 11)),
         Table.Column("ACTOR", width: .length(wide ? 20 : 12)),
-        Table.Column("ACTION", width: .length(16)),
+        Table.Column("ACTION", width: .length(wide ? 18 : 16)),
         Table.Column("TARGET", width: .length(wide ? 30 : 16)),
         Table.Column("REASON", width: .fill(min: 12)),
     ]
