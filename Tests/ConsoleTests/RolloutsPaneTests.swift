@@ -168,3 +168,19 @@ import TUI
         #expect(sliderTrack(current: 0.01, pending: nil, width: 20).first?.0 == "█", "a tiny gray still shows")
     }
 }
+
+/// `=` in Rollouts: a typed percentage, through the same dialog as the ladder.
+@Suite struct TypedGrayTests {
+    @Test func equalsThenDigitsThenEnterAsksToSetExactlyThat() {
+        var state = ConsoleTests.loaded()
+        state.caller = Caller(name: "rita", role: .releaseManager)
+        _ = update(&state, .key(.character("3")))
+        _ = update(&state, .key(.character("=")))
+        #expect(state.palette?.text == "gray ")
+        for character in "7.5" { _ = update(&state, .key(.character(character))) }
+        #expect(ConsoleTests.screen(state).contains(":gray 7.5"))
+        _ = update(&state, .key(.enter))
+        #expect(state.dialog?.title == "Lower the gray of wallet-android 5.3.0 from 12.5% to 7.5%")
+        #expect(state.dialog?.action == .setGray(app: "wallet-android", version: "5.3.0", percent: 7.5))
+    }
+}

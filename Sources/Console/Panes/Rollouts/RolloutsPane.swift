@@ -63,10 +63,17 @@ private func rolloutsKeys(_ state: ConsoleState) -> [KeyAction] {
                   help: "move the pending gray percentage by 1 point (0.1 below 1 %)", permission: .changesReleases, run: rollout),
         KeyAction([.character("["), .character("]"), .character("-"), .character("+")], short: nil, names: "[ ] (- +)", hint: "ladder",
                   help: "down or up the gray ladder: 1, 2, 5, 10, 20, 50, 100 %", permission: .changesReleases, run: rollout),
+        KeyAction([.character("=")], short: "=", hint: "type %", help: "type an exact gray percentage (opens :gray; e.g. = 7.5 Enter)",
+                  permission: .changesReleases) { _, state in
+            var palette = Palette()
+            palette.text = "gray "
+            state.palette = palette
+            return []
+        },
         KeyAction([.enter], short: "Enter", hint: "apply", help: "apply the pending percentage (asks why)", permission: .changesReleases, run: rollout),
         KeyAction([.escape], short: nil, hint: "reset", help: "forget the pending percentage", permission: .changesReleases, run: rollout),
         KeyAction([.character("H"), .character("R"), .character("A"), .character("B")], short: "H/R/A/B", names: "H R A B",
-                  hint: "halt/resume/advance/back", help: "halt, resume, advance the stage, roll back (asks why)", permission: .changesReleases, run: rollout),
+                  hint: "move", help: "halt, resume, advance the stage, roll back (asks why)", permission: .changesReleases, run: rollout),
     ]
 }
 
