@@ -114,8 +114,8 @@ private func modalKeys(for state: ConsoleState) -> [KeyAction]? {
         return [.described("type", "any text", "a command", "app, release, breaker, theme, pane, refresh, quit"), .described("Tab", "Tab", "complete"),
                 .described("Enter", "Enter", "run"), .described("Esc", "Esc", "close"), .described(nil, "Ctrl-U", "clear")]
     }
-    if state.crashFilterPicker != nil {
-        return [.described("↑↓", "↑ ↓, j k, Tab", "row", "release, kind or OS"),
+    if state.crashFilterPicker != nil || state.auditFilterPicker != nil {
+        return [.described("↑↓", "↑ ↓, j k, Tab", "row", state.auditFilterPicker != nil ? "app, actor, action or time" : "release, kind or OS"),
                 .described("←→", "← → (h l), space", "value", "the next or previous value; applies at once"),
                 .described("x", "x", "clear all"), .described("Enter", "Enter, f", "keep"), .described("Esc", "Esc", "undo", "back to the filter before")]
     }

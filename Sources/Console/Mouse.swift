@@ -7,6 +7,7 @@ import TUI
 func handlePointer(_ button: MouseButton, on hit: Hit?, x: Int, _ state: inout ConsoleState) -> [Effect] {
     // A dialog, a form, the palette, a filter being typed or picked and help take keys only.
     guard state.dialog == nil, state.form == nil, state.palette == nil, state.filterEditing == nil, state.crashFilterPicker == nil,
+          state.auditFilterPicker == nil,
           !state.showHelp else { return [] }
     if state.overlay != nil {
         switch button {

@@ -241,6 +241,9 @@ public struct ConsoleState: Sendable {
     /// The Crashes pane's release, kind and OS filter (the release is the app's: it is
     /// cleared with the app; kind and OS carry over).
     public var crashFilter = CrashEventFilter()
+    /// The Audit pane's filter by app, actor, action and time, and its picker when open.
+    public var auditFilter = AuditFilter()
+    public var auditFilterPicker: AuditFilterPicker?
     /// What the console shows of the focused app: replaced whole when the app changes,
     /// so nothing of one app can stay on screen for another.
     public var appData = AppData()

@@ -183,7 +183,9 @@ func showLists(of snapshot: CacheSnapshot, _ state: inout ConsoleState) {
     if !snapshot.issueTrends.isEmpty { state.issueTrends = snapshot.issueTrends }
     if let reach = snapshot.reach { state.reach = reach }
     state.switches = keepingSelection(of: .switches, in: state.switches, state.filtered(snapshot.switches, .switches), &state, id: \.key)
-    state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit, .audit), &state, id: \.id)
+    let auditFilter = state.auditFilter, now = state.now
+    state.audit = keepingSelection(of: .audit, in: state.audit, state.filtered(snapshot.audit.filter { auditFilter.matches($0, now: now) }, .audit),
+                                   &state, id: \.id)
     for unit in state.panes { unit.show(snapshot, &state) }
     applyPendingFocus(&state)
     followDialogTarget(&state)
@@ -252,6 +254,7 @@ func handle(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     if state.form != nil { return handleForm(key, &state) }
     if let list = state.filterEditing { return handleFilter(key, list, &state) }
     if state.crashFilterPicker != nil { return handleCrashFilterPicker(key, &state) }
+    if state.auditFilterPicker != nil { return handleAuditFilterPicker(key, &state) }
     if state.palette != nil { return handlePalette(key, &state) }
     if case .switchDetail = state.overlay, key == .character(" ") {
         state.overlay = nil

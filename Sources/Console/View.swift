@@ -67,6 +67,7 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     if let form = state.form { drawForm(form, theme: theme, into: &canvas, area: body) }
     if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
+    if let picker = state.auditFilterPicker { drawAuditFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
     KeyHints(keyHints(for: state).filter { $0.key != "?" }, pinned: ("?", "help"), style: theme.style(.status), keyStyle: theme.style(.statusKey))
         .render(into: &canvas, area: parts[4])

@@ -79,3 +79,50 @@ import TUI
         #expect(text.contains("Idempotency key — (sent without one)"))
     }
 }
+
+/// `f` in Audit: app, actor, action and time, applied as they are chosen.
+@Suite struct AuditFilterTests {
+    static func entries() -> [AuditEntry] {
+        let now = ConsoleTests.now
+        return [
+            AuditEntry(id: 4, at: now.addingTimeInterval(-60), actor: "sam", role: "support", action: .switchDisable,
+                       target: "wallet-ios/switches/pay-api", before: nil, after: nil, reason: "ios payments"),
+            AuditEntry(id: 3, at: now.addingTimeInterval(-120), actor: "rita", role: "release-manager", action: .releaseGray,
+                       target: "wallet-android/5.3.0", before: nil, after: nil, reason: "ladder"),
+            AuditEntry(id: 2, at: now.addingTimeInterval(-7200), actor: "sam", role: "support", action: .switchEnable,
+                       target: "wallet-android/switches/pay-api", before: nil, after: nil, reason: "recovered"),
+            AuditEntry(id: 1, at: now.addingTimeInterval(-3 * 86_400), actor: "rita", role: "release-manager", action: .releaseHalt,
+                       target: "wallet-android/5.2.0", before: nil, after: nil, reason: "old halt"),
+        ]
+    }
+
+    @Test func thePickerNarrowsByAppActorActionAndTimeAtOnce() {
+        var state = ConsoleTests.loaded()
+        _ = update(&state, .key(.character("6")))
+        OtherOperatorsTests.read(&state, releases: ConsoleTests.releases, audit: Self.entries())
+        #expect(state.audit.map(\.id) == [4, 3, 2, 1])
+        _ = update(&state, .key(.character("f")))
+        #expect(ConsoleTests.screen(state).contains("Filter the audit log"))
+        _ = update(&state, .key(.right))  // app: the first, wallet-android
+        #expect(state.audit.map(\.id) == [3, 2, 1])
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.right))  // actor: rita
+        #expect(state.audit.map(\.id) == [3, 1])
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.down))
+        _ = update(&state, .key(.right))  // when: last hour
+        #expect(state.audit.map(\.id) == [3])
+        _ = update(&state, .key(.enter))
+        #expect(state.auditFilterPicker == nil)
+        #expect(ConsoleTests.screen(state).contains("only wallet-android · rita · last hour"))
+        // A new read keeps the filter.
+        OtherOperatorsTests.read(&state, releases: ConsoleTests.releases, audit: Self.entries())
+        #expect(state.audit.map(\.id) == [3])
+        _ = update(&state, .key(.character("f")))
+        _ = update(&state, .key(.escape))  // undo only what this opening changed: nothing
+        #expect(state.audit.map(\.id) == [3])
+        _ = update(&state, .key(.character("f")))
+        _ = update(&state, .key(.character("x")))
+        #expect(state.audit.map(\.id) == [4, 3, 2, 1], "x clears every facet")
+    }
+}

@@ -26,15 +26,27 @@ extension PaneUnit {
                 state.overlay = .auditEntry(id: state.audit[index].id)
                 state.overlayScroll = 0
                 return []
+            },
+             KeyAction([.character("f")], short: "f", hint: "app/actor/action/time", help: "filter by app, actor, action and time") { _, state in
+                state.auditFilterPicker = AuditFilterPicker(before: state.auditFilter)
+                return []
             }]
         },
         draw: { state, theme, canvas, area, hits in drawAudit(state, theme: theme, into: &canvas, area: area, hits: &hits) })
 }
 
 private func drawAudit(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect, hits: inout HitMap<Hit>) {
-    let inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
+    var inner = Rect(x: area.x + 1, y: area.y, width: area.width - 2, height: area.height)
+    if let filter = state.auditFilter.text {
+        // What the list is narrowed to, always in sight.
+        canvas.put(spans: [Span("only ", style: theme.style(.muted)), Span(filter, style: theme.style(.accent).adding(.bold)),
+                           Span("  (f changes it)", style: theme.style(.muted))], x: inner.x, y: inner.y, maxWidth: inner.width, base: theme.style(.base))
+        inner = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+    }
     guard !state.audit.isEmpty else {
-        drawEmpty("No changes in the audit log yet.", theme: theme, into: &canvas, area: inner)
+        let empty = state.auditFilter.text != nil || state.filters[.audit] != nil
+            ? "No entries match the filter (f or / change it)." : "No changes in the audit log yet."
+        drawEmpty(empty, theme: theme, into: &canvas, area: inner)
         return
     }
     // Narrow, the reason keeps its room: the time loses seconds, the actor its role

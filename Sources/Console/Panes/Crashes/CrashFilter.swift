@@ -103,27 +103,34 @@ func crashFilterText(_ filter: CrashEventFilter) -> String? {
     return parts.isEmpty ? nil : parts.joined(separator: " · ")
 }
 
-/// A small box over the list: a row per facet with its value between arrows.
+/// The crash filter's box: a row per facet with its value between arrows.
 func drawCrashFilterPicker(_ picker: CrashFilterPicker, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
-    let width = min(area.width - 4, 56), height = 8
+    let rows = CrashFilterPicker.Row.allCases.map { row in
+        (row.title, value(of: row, in: state.crashFilter).map { row == .os ? platformName(Platform(rawValue: $0) ?? .android) : $0 } ?? "all",
+         row == picker.row)
+    }
+    let note = state.crashView == .issues && state.crashFilter.os != nil ? "Issues carry no OS: it narrows the live events only." : nil
+    drawFacetPicker("Filter crashes", rows: rows, note: note, theme: theme, into: &canvas, area: area)
+}
+
+/// A small box over a list: a row per facet ("Release ‹ 5.3.0 ›"), the chosen one
+/// marked, an optional note, and the keys. The crash and audit filters both use it.
+func drawFacetPicker(_ title: String, rows: [(title: String, value: String, chosen: Bool)], note: String?, theme: Theme,
+                     into canvas: inout Canvas, area: Rect) {
+    let width = min(area.width - 4, 56), height = rows.count + 5
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
     let style = theme.style(.header)
     let rule = theme.style(.muted).over(style)
     canvas.fill(box, style: style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    canvas.put(" Filter crashes ", x: box.x + 2, y: box.y, style: theme.style(.accent).over(style).adding(.bold))
-    for (offset, row) in CrashFilterPicker.Row.allCases.enumerated() {
-        let chosen = row == picker.row
-        let shown = value(of: row, in: state.crashFilter).map { row == .os ? platformName(Platform(rawValue: $0) ?? .android) : $0 } ?? "all"
+    canvas.put(" \(title) ", x: box.x + 2, y: box.y, style: theme.style(.accent).over(style).adding(.bold))
+    for (offset, row) in rows.enumerated() {
         let y = box.y + 1 + offset
-        canvas.put(chosen ? "▸ " : "  ", x: box.x + 2, y: y, style: theme.style(.accent).over(style))
-        canvas.put(row.title, x: box.x + 4, y: y, style: chosen ? style.adding(.bold) : style)
-        canvas.put("‹ \(shown) ›", x: box.x + 14, y: y, maxWidth: box.width - 16,
-                   style: chosen ? theme.style(.tableSelected) : style)
+        canvas.put(row.chosen ? "▸ " : "  ", x: box.x + 2, y: y, style: theme.style(.accent).over(style))
+        canvas.put(row.title, x: box.x + 4, y: y, style: row.chosen ? style.adding(.bold) : style)
+        canvas.put("‹ \(row.value) ›", x: box.x + 14, y: y, maxWidth: box.width - 16, style: row.chosen ? theme.style(.tableSelected) : style)
     }
-    if state.crashView == .issues && state.crashFilter.os != nil {
-        canvas.put("Issues carry no OS: it narrows the live events only.", x: box.x + 2, y: box.y + 5, maxWidth: box.width - 4, style: rule)
-    }
-    canvas.put("↑↓ row · ←→ value · x clear · Enter keep · Esc undo", x: box.x + 2, y: box.y + 6, maxWidth: box.width - 4, style: rule)
+    if let note { canvas.put(note, x: box.x + 2, y: box.y + rows.count + 2, maxWidth: box.width - 4, style: rule) }
+    canvas.put("↑↓ row · ←→ value · x clear · Enter keep · Esc undo", x: box.x + 2, y: box.y + rows.count + 3, maxWidth: box.width - 4, style: rule)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y + box.height - 1, style: rule)
 }
