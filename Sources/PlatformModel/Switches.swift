@@ -103,7 +103,8 @@ public struct SwitchDraft: Codable, Sendable, Equatable {
 extension SwitchScope {
     /// What is wrong with this scope, naming the field; nil when it can be stored.
     public var problem: String? {
-        guard percent.isFinite, percent > 0, percent <= 100, abs(percent * 100 - (percent * 100).rounded()) < 1e-6 else {
+        // Checked in hundredths, as it is stored: 5e-324 is above 0 but stores as 0.
+        guard percent.isFinite, (percent * 100).rounded() >= 1, percent <= 100, abs(percent * 100 - (percent * 100).rounded()) < 1e-6 else {
             return "scope.percent must be more than 0 and at most 100, to 0.01 (got \(percent))"
         }
         for (name, version) in [("minVersion", minVersion), ("maxVersion", maxVersion)] {

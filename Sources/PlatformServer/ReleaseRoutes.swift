@@ -44,7 +44,8 @@ enum ReleaseRules {
     }
 
     static func validate(_ percent: Double) throws {
-        guard percent.isFinite, percent > 0, percent <= 100 else {
+        // In hundredths, as it is stored: 5e-324 is above 0 but would store as 0.
+        guard percent.isFinite, (percent * 100).rounded() >= 1, percent <= 100 else {
             throw ProblemError(.unprocessableContent, "grayPercent must be more than 0 and at most 100 (got \(percent))")
         }
         let basisPoints = percent * 100

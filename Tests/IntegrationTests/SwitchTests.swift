@@ -144,3 +144,21 @@ final class SwitchEditTests: XCTestCase {
         }
     }
 }
+
+/// What schemathesis found: a share above 0 that stores as 0 is refused, like 0 itself.
+final class TinyPercentTests: XCTestCase {
+    func testAPercentThatStoresAsZeroIsRefused() throws {
+        let server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
+        defer { server.stop() }
+        let adam = try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == "adam" }!.token)
+        let draft = SwitchDraft(key: "tiny", kind: .killSwitch, description: "d", scope: SwitchScope(percent: 5e-324), reason: "r")
+        XCTAssertThrowsError(try adam.createSwitch(app: "wallet-ios", draft)) { error in
+            guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(problem?.detail?.hasPrefix("scope.percent must be") ?? false)
+        }
+        let gray = try XCTUnwrap(adam.releases(app: "wallet-ios").value?.first { $0.stage == .gray })
+        XCTAssertThrowsError(try adam.patchRelease(app: "wallet-ios", version: gray.version, ReleasePatch(grayPercent: 5e-324, reason: "r"), ifMatch: gray.etag)) { error in
+            guard case PlatformError.http(422, _) = error else { return XCTFail("got \(error)") }
+        }
+    }
+}
