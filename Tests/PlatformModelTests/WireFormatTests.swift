@@ -183,9 +183,9 @@ import Testing
         let kinds = try decoder.decode([AlertKind].self, from: Data(#"["velocity","budget_burn"]"#.utf8))
         #expect(kinds == [.velocity, .other("budget_burn")])
         #expect(String(decoding: try encoder.encode(kinds), as: UTF8.self) == #"["velocity","budget_burn"]"#)
-        let actions = try decoder.decode([AuditAction].self, from: Data(#"["release.halt","funnel.create"]"#.utf8))
-        #expect(actions == [.releaseHalt, .other("funnel.create")])
-        #expect(actions.map(\.rawValue) == ["release.halt", "funnel.create"])
+        let actions = try decoder.decode([AuditAction].self, from: Data(#"["release.halt","funnel.archive"]"#.utf8))
+        #expect(actions == [.releaseHalt, .other("funnel.archive")])
+        #expect(actions.map(\.rawValue) == ["release.halt", "funnel.archive"])
         #expect(AuditAction.knownNames.count == AuditAction.names.count && AlertKind.knownNames.contains("guardrail_halt"))
     }
 }
