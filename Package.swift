@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "opsdeck",
             dependencies: [
-                "Console", "Cache", "PlatformServer", "Simulator", "PlatformModel",
+                "Console", "Cache", "PlatformServer", "Simulator", "PlatformModel", "PlatformClient", "TUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

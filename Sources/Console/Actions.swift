@@ -179,15 +179,9 @@ func moveRelease(_ key: Key, _ release: Release, _ state: inout ConsoleState) ->
     }
 }
 
-/// Where `A` takes a release: a draft to its whitelist when it has one, else to gray;
-/// a whitelist release to gray; a gray one to full.
+/// Where `A` takes a release (`Release.advancedStage`).
 func nextStage(of release: Release) -> ReleaseStage? {
-    switch release.stage {
-    case .draft: (release.targeting?.whitelist.isEmpty ?? true) ? .gray : .whitelist
-    case .whitelist: .gray
-    case .gray: .full
-    default: nil
-    }
+    release.advancedStage
 }
 
 func refuse(_ verb: String, _ release: Release, _ state: inout ConsoleState) -> [Effect] {
@@ -311,13 +305,7 @@ private func devicesRunning(_ version: String, _ state: ConsoleState) -> Int? {
     state.health[version]?.total.devices
 }
 
-/// The one way a gray (or scope) percentage is written: whole numbers bare ("5%"),
-/// otherwise to the platform's resolution of 0.01 with no trailing zeros ("7.5%",
-/// "0.25%"): never "7.50%" in one place and "7.5%" in another.
+/// The one way a gray or scope percentage is written ("5%", "7.5%", "0.25%").
 func percentText(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
-    if hundredths % 100 == 0 { return "\(hundredths / 100)%" }
-    var text = String(format: "%.2f", Double(hundredths) / 100)
-    while text.hasSuffix("0") { text.removeLast() }
-    return text + "%"
+    PercentText.of(value)
 }

@@ -87,6 +87,17 @@ public struct Release: Codable, Hashable, Sendable, Identifiable {
 
     /// The strong ETag the server sends for this release.
     public var etag: String { "\"r\(revision)\"" }
+
+    /// Where advancing takes it: a draft to its whitelist when it has one, else to gray;
+    /// a whitelist release to gray; a gray one to full; nil from any other stage.
+    public var advancedStage: ReleaseStage? {
+        switch stage {
+        case .draft: (targeting?.whitelist.isEmpty ?? true) ? .gray : .whitelist
+        case .whitelist: .gray
+        case .gray: .full
+        default: nil
+        }
+    }
 }
 
 /// A crash-rate limit on a live release: when, over the last `windowMinutes`, at least
@@ -112,5 +123,18 @@ public struct Health: Codable, Sendable, Equatable {
     public init(status: String, version: String) {
         self.status = status
         self.version = version
+    }
+}
+
+/// The one way a gray (or scope) percentage is written, by the console and the command
+/// line alike: whole numbers bare ("5%"), otherwise to the platform's resolution of 0.01
+/// with no trailing zeros ("7.5%", "0.25%").
+public enum PercentText {
+    public static func of(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        if hundredths % 100 == 0 { return "\(hundredths / 100)%" }
+        var text = String(format: "%.2f", Double(hundredths) / 100)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text + "%"
     }
 }

@@ -30,7 +30,14 @@ struct OpsDeck: AsyncParsableCommand {
             `opsdeck --api URL --token TOKEN` against a real one.
             """,
         version: PlatformServer.version,
-        subcommands: [ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self],
+        subcommands: [
+            ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self,
+            AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, AuditCommand.self,
+            WhoAmICommand.self, VersionCommand.self,
+            GrayCommand.self, ReleaseMoveCommand<HaltMove>.self, ReleaseMoveCommand<ResumeMove>.self, ReleaseMoveCommand<RollbackMove>.self,
+            ReleaseMoveCommand<AdvanceMove>.self, SwitchCommand.self,
+            ExitCodesCommand.self,
+        ],
         defaultSubcommand: ConsoleCommand.self)
 }
 

@@ -24,6 +24,16 @@ enum Harness {
     /// command keeps that open for ever. Output goes to files for the same reason.
     @discardableResult
     static func run(_ arguments: [String], allowFailure: Bool = false) throws -> String {
+        let result = try exec(arguments)
+        if result.status != 0 && !allowFailure {
+            throw TestFailure("\(arguments.joined(separator: " ")) exited \(result.status): \(result.errors)")
+        }
+        return result.output
+    }
+
+    /// Runs a command to completion: its exit status (128 + N for signal N), stdout and
+    /// stderr. `environment` is added to this process's (nil removes a variable).
+    static func exec(_ arguments: [String], environment extra: [String: String?] = [:]) throws -> (status: Int32, output: String, errors: String) {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("opsdeck-run-\(UUID().uuidString)").path
         defer {
             unlink(base + ".out")
@@ -37,6 +47,7 @@ enum Harness {
         posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var environment = ProcessInfo.processInfo.environment
         environment["LANG"] = "C.UTF-8"
+        for (name, value) in extra { environment[name] = value }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -50,11 +61,8 @@ enum Harness {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
-        if exitCode != 0 && !allowFailure {
-            let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
-            throw TestFailure("\(arguments.joined(separator: " ")) exited \(exitCode): \(errors)")
-        }
-        return output
+        let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        return (exitCode, output, errors)
     }
 }
 

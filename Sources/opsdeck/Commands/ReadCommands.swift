@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import PlatformClient
+import PlatformModel
+import PlatformServer
+import TUI
+
+// Commands that read: the same API and client as the console, printed for people or
+// for scripts (`-o json`, `-o jsonl`: the API's own field names).
+
+/// One app's items, or every app's in the platform's order.
+func eachApp<Item>(_ app: String?, _ options: ScriptOptions, _ fetch: (PlatformClient, String) throws -> [Item]) throws -> [Item] {
+    let client = try options.client()
+    let apps = try app.map { [$0] } ?? (client.apps().value ?? []).map(\.id)
+    return try apps.flatMap { try fetch(client, $0) }
+}
+
+struct AppsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apps", abstract: "The platform's apps.")
+    @OptionGroup var options: ScriptOptions
+
+    func run() throws {
+        try scripted {
+            let apps = try options.client().apps().value ?? []
+            try emit(apps, as: options.output, columns: ["APP", "NAME", "PLATFORM", "BUNDLE"]) { [$0.id, $0.name, $0.platform.rawValue, $0.bundleId] }
+        }
+    }
+}
+
+struct ReleasesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "releases", abstract: "Releases, newest first: stage, gray percentage, revision.")
+    @OptionGroup var options: ScriptOptions
+    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+
+    func run() throws {
+        try scripted {
+            let releases = try eachApp(app, options) { try $0.releases(app: $1).value ?? [] }
+            try emit(releases, as: options.output, columns: ["APP", "VERSION", "STAGE", "GRAY", "BUILD", "REVISION", "UPDATED"]) { release in
+                [release.app, release.version, release.stage.rawValue, release.stage == .gray || release.stage == .halted ? PercentText.of(release.grayPercent) : "—",
+                 String(release.build), String(release.revision), WireFormat.formatDate(release.updatedAt)]
+            }
+        }
+    }
+}
+
+struct ReleaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "release", abstract: "One release in full, with its targeting.")
+    @OptionGroup var options: ScriptOptions
+    @Argument(help: "The app.") var app: String
+    @Argument(help: "The release's version.") var version: String
+
+    func run() throws {
+        try scripted {
+            let release = try options.client().release(app: app, version: version)
+            if options.output != .table { return print(try jsonText(release)) }
+            let targeting = release.targeting
+            let lines: [(String, String)] = [
+                ("release", "\(release.app) \(release.version) (build \(release.build))"),
+                ("stage", release.stage.rawValue + (release.stage == .gray ? " at \(PercentText.of(release.grayPercent))" : "")),
+                ("revision", "\(release.revision) (ETag \(release.etag))"),
+                ("updated", WireFormat.formatDate(release.updatedAt)),
+                ("whitelist", targeting.map { $0.whitelist.isEmpty ? "—" : $0.whitelist.joined(separator: ", ") } ?? "—"),
+                ("rules", targeting.map { $0.rules.isEmpty ? "—" : $0.rules.map { "\($0.attribute.rawValue) \($0.op.rawValue) \($0.values.joined(separator: ", "))" }.joined(separator: "; ") } ?? "—"),
+                ("package", release.packageSize.map { "\($0) bytes" + (release.checksum.map { ", sha256 \($0)" } ?? "") } ?? "—"),
+                ("notes", release.notes),
+            ]
+            for (name, value) in lines { print(TerminalText.padded(name, to: 10) + TerminalText.sanitized(value)) }
+        }
+    }
+}
+
+struct SwitchesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "switches", abstract: "Kill switches and circuit breakers.")
+    @OptionGroup var options: ScriptOptions
+    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+
+    func run() throws {
+        try scripted {
+            let switches = try eachApp(app, options) { try $0.switches(app: $1).value ?? [] }
+            try emit(switches, as: options.output, columns: ["APP", "KEY", "KIND", "STATE", "REVISION", "CHANGED BY", "DESCRIPTION"]) { item in
+                let state = item.kind == .circuitBreaker ? (item.enabled ? "closed" : "open") : (item.enabled ? "on" : "off")
+                return [item.app, item.key, item.kind.rawValue, state, String(item.revision), item.updatedBy, item.description]
+            }
+        }
+    }
+}
+
+struct IssuesCommand: ParsableCommand {
+    enum Sort: String, ExpressibleByArgument, CaseIterable { case lastSeen = "last-seen", events, devices }
+
+    static let configuration = CommandConfiguration(commandName: "issues", abstract: "Crash and ANR issues.")
+    @OptionGroup var options: ScriptOptions
+    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+    @Option(name: .long, help: "Only issues seen in this release.") var release: String?
+    @Option(name: .long, help: "last-seen, events or devices.") var sort: Sort = .lastSeen
+
+    func run() throws {
+        try scripted {
+            var issues = try eachApp(app, options) { try $0.crashIssues(app: $1).value ?? [] }
+            if let release { issues = issues.filter { $0.releases.contains(release) } }
+            switch sort {
+            case .lastSeen: issues.sort { ($0.lastSeen, $0.fingerprint) > ($1.lastSeen, $1.fingerprint) }
+            case .events: issues.sort { ($0.count, $0.fingerprint) > ($1.count, $1.fingerprint) }
+            case .devices: issues.sort { ($0.affectedDevices, $0.fingerprint) > ($1.affectedDevices, $1.fingerprint) }
+            }
+            try emit(issues, as: options.output, columns: ["APP", "ISSUE", "STATUS", "KIND", "EVENTS", "DEVICES", "LAST SEEN", "EXCEPTION"]) { issue in
+                [issue.app, issue.fingerprint, issue.status.rawValue, issue.kind.rawValue, String(issue.count), String(issue.affectedDevices),
+                 WireFormat.formatDate(issue.lastSeen), "\(issue.shortExceptionType) at \(issue.culprit)"]
+            }
+        }
+    }
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log, oldest first.")
+    @OptionGroup var options: ScriptOptions
+    @Option(name: .long, help: "Only entries after this time (ISO 8601, e.g. 2026-12-03T09:00:00Z).") var since: String?
+
+    func run() throws {
+        try scripted {
+            let client = try options.client()
+            let after = try since.map { text -> Date in
+                guard let date = WireFormat.parseDate(text) else { throw CommandFailure(.usage, "--since must be an ISO 8601 time like 2026-12-03T09:00:00Z (got '\(text)')") }
+                return date
+            }
+            var entries: [AuditEntry] = []
+            var cursor: String?
+            while true {
+                let page = try client.audit(since: cursor, limit: 1000)
+                entries += page.items.filter { entry in after.map { entry.at > $0 } ?? true }
+                guard !page.items.isEmpty, page.nextCursor != cursor else { break }
+                cursor = page.nextCursor
+            }
+            try emit(entries, as: options.output, columns: ["ID", "AT", "ACTOR", "ROLE", "ACTION", "TARGET", "REASON"]) { entry in
+                [String(entry.id), WireFormat.formatDate(entry.at), entry.actor, entry.role, entry.action.rawValue, entry.target, entry.reason]
+            }
+        }
+    }
+}
+
+struct WhoAmICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "The token's name and role, as the server sees it.")
+    @OptionGroup var options: ScriptOptions
+
+    func run() throws {
+        try scripted {
+            let caller = try options.client().me()
+            if options.output != .table { return print(try jsonText(caller)) }
+            print("\(TerminalText.sanitized(caller.name)) (\(caller.role.rawValue))")
+        }
+    }
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "This client's version and, when reachable, the server's.")
+    @OptionGroup var options: ScriptOptions
+
+    func run() throws {
+        try scripted {
+            var server: String?
+            if (try? options.platform.resolve()) != nil { server = try? options.client().health().version }
+            if options.output != .table {
+                return print(try jsonText(["client": PlatformServer.version, "server": server ?? ""].filter { !$0.value.isEmpty }))
+            }
+            print("client \(PlatformServer.version)")
+            print("server " + (server ?? "unknown (not reachable, or no --api / OPSDECK_API)"))
+        }
+    }
+}
+
+struct ExitCodesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exit-codes", abstract: "What opsdeck's exit statuses mean (also: opsdeck help exit-codes).",
+        discussion: ExitStatus.allCases.map { TerminalText.padded(String($0.rawValue), to: 4) + $0.meaning }.joined(separator: "\n"))
+
+    func run() {
+        for status in ExitStatus.allCases { print(TerminalText.padded(String(status.rawValue), to: 4) + status.meaning) }
+    }
+}
