@@ -3,6 +3,7 @@ import Cache
 import Console
 import Foundation
 import Logging
+import PlatformClient
 import PlatformServer
 import Simulator
 import TUI
@@ -118,6 +119,34 @@ struct PlatformOptions: ParsableArguments {
     }
 }
 
+/// Asks the platform who the token is (`GET /v1/me`, 5 s at most) before the console
+/// draws anything: a malformed address is a usage error (64), a refused token 77, an
+/// unreachable server 69 unless a cache exists, in which case the console starts on it
+/// and the returned notice says so. A slow or odd answer is left to the console, which
+/// shows what it knows and how stale it is.
+func preflight(api: String, token: String?, caFile: String?, cachePath: String) throws -> String? {
+    do throws(PlatformError) {
+        let client = try PlatformClient(baseURL: api, token: token, timeouts: .init(connect: 3, total: 5), caFile: caFile)
+        _ = try client.me()
+        return nil
+    } catch {
+        switch error {
+        case .invalidURL:
+            throw CommandFailure(.usage, error.description)
+        case .tokenRefused:
+            throw CommandFailure(.permission, error.description + " (check --token or OPSDECK_TOKEN)")
+        case .unreachable:
+            let cached = ((try? FileManager.default.attributesOfItem(atPath: cachePath)[.size] as? Int) ?? 0) > 0
+            guard cached else {
+                throw CommandFailure(.unavailable, error.description + "; nothing is cached for it yet, so there is nothing to show")
+            }
+            return "\(error.description): starting offline on the cache"
+        default:
+            return nil
+        }
+    }
+}
+
 /// Blocks the calling thread until the console quits.
 func runConsole(_ options: ConsoleOptions, logger: Logger) throws {
     let runtime = try ConsoleRuntime(options: options, logger: logger)
@@ -140,7 +169,11 @@ struct ConsoleCommand: ParsableCommand {
     func run() throws {
         let (api, token) = try platform.resolve()
         let cachePath = cache ?? CacheLocation.path(context: api)
-        let (theme, notice) = display.resolveTheme()
+        // Before the screen: a wrong address or a refused token is said here, with an exit
+        // status a script can test, not discovered on a drawn screen.
+        let offline = try scripted { try preflight(api: api, token: token, caFile: platform.cacert, cachePath: cachePath) }
+        var (theme, notice) = display.resolveTheme()
+        if let offline { notice = [notice, offline].compactMap { $0 }.joined(separator: "; ") }
         let (logger, _) = display.makeLogger(label: "opsdeck.console")
         do {
             try runConsole(

@@ -73,21 +73,33 @@ final class ConsoleEndToEndTests: XCTestCase {
         server.stop()
 
         let offline = try Terminal(command: consoleCommand(server, cache: cache))
-        // The overview as cached, then the app's releases, both saying how stale.
+        // It starts on the cache and says why; the overview as cached, then the app's
+        // releases, both saying how stale.
+        try offline.waitFor(["starting offline on the cache"])
         try offline.waitFor(["offline", "CF SESS", "(stale)"])
         try offline.send("1")
-        let screen = try offline.waitFor(releases.map(\.version) + ["offline", "connection refused", "(stale)"])
-        XCTAssertTrue(screen.contains("showing cached data"), screen)
+        try offline.waitFor(releases.map(\.version) + ["offline", "connection refused", "(stale)"])
+        // The sync's own word comes after the start's notice, in turn.
+        try offline.waitFor(["showing cached data"], timeout: 30)
         try assertQuits(offline, key: "C-c")
     }
 
     func testAWrongTokenIsExplained() throws {
         let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
         defer { server.stop() }
-        let command = "env OPSDECK_CACHE=\(folder.path)/c.sqlite \(Harness.binary) --api \(server.url) --token wrong-token --log \(folder.path)/console.log"
-        let terminal = try Terminal(command: command)
-        try terminal.waitFor(["refused the token", "OPSDECK_TOKEN"])
-        try assertQuits(terminal)
+        // Before the screen, with a status a script can test: no screen is drawn.
+        let cache = "\(folder.path)/c.sqlite"
+        var run = try Harness.exec([Harness.binary, "--api", server.url, "--token", "wrong-token", "--log", "\(folder.path)/console.log"],
+                                   environment: ["OPSDECK_CACHE": cache])
+        XCTAssertEqual(run.status, 77, run.errors)
+        XCTAssertTrue(run.errors.contains("refused the token") && run.errors.contains("OPSDECK_TOKEN"), run.errors)
+        // A malformed address is a usage error; an unreachable server with nothing cached is 69.
+        run = try Harness.exec([Harness.binary, "--api", "not a url", "--token", "t"], environment: ["OPSDECK_CACHE": cache])
+        XCTAssertEqual(run.status, 64, run.errors)
+        run = try Harness.exec([Harness.binary, "--api", "http://127.0.0.1:1", "--token", "t"], environment: ["OPSDECK_CACHE": cache])
+        XCTAssertEqual(run.status, 69, run.errors)
+        XCTAssertTrue(run.errors.contains("nothing is cached for it yet"), run.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cache), "nothing was created for a console that did not start")
     }
 
     /// A log that reaches 10 MB is renamed to `.1` (the one before dropped) and a new
@@ -97,8 +109,10 @@ final class ConsoleEndToEndTests: XCTestCase {
         let old = String(repeating: "an old line of the last session\n", count: (10 * 1024 * 1024) / 32 - 2)
         try old.write(toFile: log, atomically: false, encoding: .utf8)
         try "the session before that\n".write(toFile: log + ".1", atomically: false, encoding: .utf8)
-        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/c.sqlite \(Harness.binary) --api http://127.0.0.1:1 --token t --log \(log)")
-        try terminal.waitFor(["offline"])
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/c.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(log)")
+        try terminal.waitFor(["online"])
         try assertQuits(terminal)
         let rotated = try String(contentsOfFile: log + ".1", encoding: .utf8)
         XCTAssertTrue(rotated.hasPrefix(old), "the full log moved to .1 whole")

@@ -66,9 +66,9 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 /// Runs a command's body: a failure is printed as "opsdeck: …" on stderr and the
 /// process exits with its status.
-func scripted(_ body: () throws -> Void) throws {
+func scripted<Result>(_ body: () throws -> Result) throws -> Result {
     do {
-        try body()
+        return try body()
     } catch let failure as CommandFailure {
         FileHandle.standardError.write(Data("opsdeck: \(failure.description)\n".utf8))
         throw ExitCode(failure.status.rawValue)
