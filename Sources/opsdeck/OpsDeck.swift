@@ -33,7 +33,7 @@ struct OpsDeck: AsyncParsableCommand {
         version: PlatformServer.version,
         subcommands: [
             ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self,
-            AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, AuditCommand.self,
+            AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, EventsCommand.self, AuditCommand.self,
             WhoAmICommand.self, VersionCommand.self,
             GrayCommand.self, ReleaseMoveCommand<HaltMove>.self, ReleaseMoveCommand<ResumeMove>.self, ReleaseMoveCommand<RollbackMove>.self,
             ReleaseMoveCommand<AdvanceMove>.self, SwitchCommand.self,

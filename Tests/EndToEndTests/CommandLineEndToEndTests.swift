@@ -136,3 +136,53 @@ final class CommandLineEndToEndTests: XCTestCase {
         XCTAssertTrue(try opsdeck(["help", "exit-codes"]).output.contains("75  changed meanwhile"))
     }
 }
+
+/// `opsdeck events --follow` across a server restart: every event once, none lost.
+final class FollowEndToEndTests: XCTestCase {
+    func testFollowingResumesAcrossAServerRestartWithNoEventLostOrDoubled() throws {
+        let folder = Harness.temporaryFolder()
+        let tokens = folder.appendingPathComponent("tokens.toml").path
+        try "[[token]]\nname = \"ops\"\nrole = \"admin\"\ntoken = \"follow-admin-token-000001\"\n".write(toFile: tokens, atomically: true, encoding: .utf8)
+        let database = folder.appendingPathComponent("platform.sqlite").path
+        var server = try ServerProcess(database: database, arguments: ["--tokens", tokens], token: "follow-admin-token-000001")
+        let port = server.port
+        func send(_ count: Int, from first: Int) throws {
+            let client = try PlatformClient(baseURL: "http://127.0.0.1:\(port)", token: "follow-admin-token-000001")
+            _ = try client.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: DeviceInfo(id: "f-\(first)", os: .ios, osVersion: "17", model: "iPhone 15"),
+                                         crashes: (first..<first + count).map { n in
+                                             SDKCrash(kind: .crash, exceptionType: "E\(n)", message: "m\(n)", frames: [StackFrame(symbol: "f\(n)", inApp: true)], at: Date())
+                                         }))
+        }
+        try send(3, from: 0)
+
+        let output = folder.appendingPathComponent("events.jsonl")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Harness.binary)
+        follower.arguments = ["events", "--app", "wallet-ios", "--follow", "-o", "jsonl", "--max", "8"]
+        follower.environment = ProcessInfo.processInfo.environment.merging(
+            ["OPSDECK_API": "http://127.0.0.1:\(port)", "OPSDECK_TOKEN": "follow-admin-token-000001"]) { $1 }
+        follower.standardOutput = try FileHandle(forWritingTo: output)
+        follower.standardError = FileHandle.nullDevice
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        func lines() -> [String] {
+            ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        try waitUntil("the events so far", timeout: 20) { lines().count == 3 }
+        try send(2, from: 3)
+        try waitUntil("the live ones", timeout: 20) { lines().count == 5 }
+
+        // The server dies mid-stream and comes back on the same port and store.
+        server.kill()
+        server = try ServerProcess(database: database, port: port, arguments: ["--tokens", tokens], token: "follow-admin-token-000001")
+        defer { server.stop() }
+        try send(3, from: 5)
+        try waitUntil("the follower to reach its 8 events and stop", timeout: 60) { !follower.isRunning }
+        XCTAssertEqual(follower.terminationStatus, 0)
+        let events = try lines().map { try WireFormat.decoder().decode(CrashEvent.self, from: Data($0.utf8)) }
+        XCTAssertEqual(events.map(\.exceptionType), (0..<8).map { "E\($0)" }, "every event once, in order")
+        let client = try PlatformClient(baseURL: server.url, token: "follow-admin-token-000001")
+        XCTAssertEqual(events.map(\.id), try client.crashEvents(app: "wallet-ios").items.map(\.id))
+    }
+}

@@ -177,3 +177,73 @@ struct ExitCodesCommand: ParsableCommand {
         for status in ExitStatus.allCases { print(TerminalText.padded(String(status.rawValue), to: 4) + status.meaning) }
     }
 }
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "An app's crash and ANR events, oldest first; --follow keeps printing them as they come.",
+        discussion: """
+            With --follow the live stream is followed after the events so far, and resumed after \
+            the last event printed when the connection drops or the server restarts: none is \
+            lost or printed twice. Ctrl-C ends it.
+            """)
+    @OptionGroup var options: ScriptOptions
+    @Option(name: .long, help: "The app.") var app: String
+    @Flag(name: .long, help: "Keep following the live stream.") var follow = false
+    @Option(name: .long, help: "Stop after this many events (with --follow too).") var max: Int?
+
+    func run() throws {
+        try scripted {
+            let client = try options.client()
+            var printed = 0, last: Int64 = 0
+            // One line at a time, written at once: a pipe reader sees each event as it comes.
+            func show(_ event: CrashEvent) throws -> Bool {
+                let line: String
+                switch options.output {
+                case .json, .jsonl: line = try jsonText(event)
+                case .table:
+                    line = [WireFormat.formatDate(event.at), String(event.id), event.kind.rawValue, event.release,
+                            CrashIssue.shortName(event.exceptionType), event.message].map(TerminalText.sanitized).joined(separator: "  ")
+                }
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                last = Swift.max(last, event.id)
+                printed += 1
+                return max.map { printed < $0 } ?? true
+            }
+            var cursor: String?
+            while true {
+                let page: FeedPage<CrashEvent>
+                do throws(PlatformError) { page = try client.crashEvents(app: app, since: cursor, limit: 1000) } catch { throw CommandFailure(error) }
+                for event in page.items { guard try show(event) else { return } }
+                guard !page.items.isEmpty, page.nextCursor != cursor else { break }
+                cursor = page.nextCursor
+            }
+            guard follow else { return }
+            var wait = 1.0
+            while true {
+                var stop = false
+                do throws(PlatformError) {
+                    _ = try client.followCrashes(app: app, lastEventID: last > 0 ? String(last) : nil) { events, _ in
+                        wait = 1
+                        for event in events where event.id > last {
+                            guard (try? show(event)) ?? false else {
+                                stop = true
+                                return false
+                            }
+                        }
+                        return true
+                    }
+                } catch {
+                    switch error {
+                    case .unreachable, .timedOut, .busy, .badResponse, .http:
+                        FileHandle.standardError.write(Data("opsdeck: \(error.description); resuming after event \(last) in \(Int(wait)) s\n".utf8))
+                    default:
+                        throw CommandFailure(error)
+                    }
+                }
+                if stop { return }
+                Thread.sleep(forTimeInterval: wait)
+                wait = Swift.min(10, wait * 2)
+            }
+        }
+    }
+}
