@@ -6,7 +6,7 @@ import TUI
 
 /// A box in the middle of the pane: the change, its blast radius, the reason being
 /// typed, and what happened to the last attempt.
-func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 4, 90)
     let height = min(area.height, dialog.lines.count + 8 + (dialog.worse == nil ? 0 : 2) + (dialog.choices.isEmpty ? 0 : 2))
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
@@ -14,7 +14,12 @@ func drawDialog(_ dialog: ActionDialog, theme: Theme, into canvas: inout Canvas,
     canvas.fill(box, style: style)
     let rule = theme.style(.muted).over(style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    canvas.put(" \(dialog.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style(.accent).over(style).adding(.bold))
+    // The context first: a change in production says so in its title.
+    var title = [Span(" \(dialog.title) ", style: theme.style(.accent).over(style).adding(.bold))]
+    if let context {
+        title.insert(Span(" [\(context.label)] ", style: context.production ? theme.style(.flashError).adding([.bold, .reverse]) : theme.style(.accent).over(style)), at: 0)
+    }
+    canvas.put(spans: title, x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
     var y = box.y + 1
     for line in dialog.lines where y < box.y + box.height - 4 {
         canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.hasSuffix("▼ WORSE") ? theme.style(.statusCrit).over(style) : style)

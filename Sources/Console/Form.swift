@@ -258,7 +258,7 @@ func formFinished(_ key: String, _ result: Result<FormAnswer, PlatformFailure>, 
 
 /// A box in the middle of the pane: the fields, the one with the cursor highlighted and
 /// its syntax under it, what the form will do, and what happened to the last attempt.
-func drawForm(_ form: Form, theme: Theme, into canvas: inout Canvas, area: Rect) {
+func drawForm(_ form: Form, context: ConsoleContext?, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 2, 96)
     let labelWidth = min(16, max(8, width / 5))
     let previewLines = form.preview.map { TerminalText.wrapped($0, to: width - 4) } ?? []
@@ -268,7 +268,11 @@ func drawForm(_ form: Form, theme: Theme, into canvas: inout Canvas, area: Rect)
     let rule = theme.style(.muted).over(style)
     canvas.fill(box, style: style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    canvas.put(" \(form.title) ", x: box.x + 2, y: box.y, maxWidth: box.width - 4, style: theme.style(.accent).over(style).adding(.bold))
+    var title = [Span(" \(form.title) ", style: theme.style(.accent).over(style).adding(.bold))]
+    if let context {
+        title.insert(Span(" [\(context.label)] ", style: context.production ? theme.style(.flashError).adding([.bold, .reverse]) : theme.style(.accent).over(style)), at: 0)
+    }
+    canvas.put(spans: title, x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
     var y = box.y + 1
     let bottom = box.maxY - 1
     for (index, field) in form.fields.enumerated() where y < bottom - 2 {

@@ -27,8 +27,12 @@ public struct ConsoleOptions: Sendable {
     public var mouse: Bool
     /// PEM CA certificates to trust for https (`--cacert`).
     public var caFile: String?
+    /// The named context the console runs in, if it came from one.
+    public var context: ConsoleContext?
 
-    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true, caFile: String? = nil) {
+    public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true, caFile: String? = nil,
+                context: ConsoleContext? = nil) {
+        self.context = context
         self.apiURL = apiURL
         self.token = token
         self.cachePath = cachePath
@@ -84,6 +88,7 @@ public final class ConsoleRuntime {
         effects = EffectRunner(cache: cache, sync: sync, requests: requests, reader: reader, logger: logger, deliver: { inbox.post($0) })
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
         state.readOnly = options.readOnly
+        state.context = options.context
         state.theme = options.theme
         state.themeNames = Theme.available(searchPath: Theme.searchPath())
     }

@@ -226,6 +226,22 @@ public struct ChangeOutcome: Sendable, Equatable {
     public static let lifetime: TimeInterval = 180
 }
 
+/// The named context the console runs in (`--context`, OPSDECK_CONTEXT or the config's
+/// current one): the header names it, and a production one is marked on every screen and
+/// in every change's dialog.
+public struct ConsoleContext: Sendable, Equatable {
+    public var name: String
+    public var production: Bool
+
+    public init(name: String, production: Bool) {
+        self.name = name
+        self.production = production
+    }
+
+    /// "prod, PRODUCTION" or "staging": what a dialog's title names.
+    public var label: String { production ? "\(name), PRODUCTION" : name }
+}
+
 /// Everything the console shows, and nothing it does not: `view` is a function of it.
 public struct ConsoleState: Sendable {
     public var server: String
@@ -254,6 +270,8 @@ public struct ConsoleState: Sendable {
     public var themeNames: [String] = []
     /// `--readonly`: every change is refused before it is sent.
     public var readOnly = false
+    /// The context, when the console was started from one.
+    public var context: ConsoleContext?
     /// Who the token is (`GET /v1/me`), once known.
     public var caller: Caller?
     public var crashView: CrashView = .events

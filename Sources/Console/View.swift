@@ -64,8 +64,8 @@ public func frame(_ state: ConsoleState, theme: Theme, size: Size) -> Frame {
     let body = parts[2]
     unit.draw(state, theme, &canvas, body, &hits)
     if let overlay = state.overlay { drawOverlay(overlay, state: state, theme: theme, into: &canvas, area: body) }
-    if let form = state.form { drawForm(form, theme: theme, into: &canvas, area: body) }
-    if let dialog = state.dialog { drawDialog(dialog, theme: theme, into: &canvas, area: body) }
+    if let form = state.form { drawForm(form, context: state.context, theme: theme, into: &canvas, area: body) }
+    if let dialog = state.dialog { drawDialog(dialog, context: state.context, theme: theme, into: &canvas, area: body) }
     if let picker = state.crashFilterPicker { drawCrashFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     if let picker = state.auditFilterPicker { drawAuditFilterPicker(picker, state: state, theme: theme, into: &canvas, area: body) }
     drawFlash(state, theme: theme, into: &canvas, area: parts[3])
@@ -89,7 +89,13 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     canvas.fill(area, style: base)
     // Most urgent first: at 80 columns the end is cut, and it must never be the data's
     // age or a warning that the screen is behind. The server, known at start, goes last.
-    var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle)), Span("  app ")]
+    var spans: [Span] = [Span(" OpsDeck ", style: theme.style(.headerTitle))]
+    // A production context is marked first, on every pane, where it cannot be missed.
+    if let context = state.context, context.production {
+        spans.append(Span(" "))
+        spans.append(Span(" PRODUCTION ", style: theme.style(.flashError).adding([.bold, .reverse])))
+    }
+    spans.append(Span("  app "))
     spans.append(Span(state.app.map { "\($0.id)" } ?? "—", style: Style(attributes: .bold)))
     // Alerts nobody is on yet, on every pane (`!` shows them).
     let alerts = state.unacknowledgedAlerts
@@ -107,14 +113,16 @@ private func drawHeader(_ state: ConsoleState, theme: Theme, into canvas: inout 
     spans.append(connectionSpan(state, theme: theme))
     spans.append(Span("  "))
     spans.append(freshnessSpan(state, theme: theme))
-    spans.append(Span("  \(hostLabel(state.server))", style: theme.style(.muted)))
+    spans.append(Span("  " + (state.context.map { "context \($0.name) · " } ?? "") + hostLabel(state.server), style: theme.style(.muted)))
     canvas.put(spans: spans, x: area.x, y: area.y, maxWidth: area.width, base: base)
 }
 
 /// Narrow mode's header: the app, the connection and the data's age; nothing else fits.
 private func drawNarrowHeader(_ state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {
     canvas.fill(area, style: theme.style(.header))
-    var spans = [Span(state.app?.id ?? "—", style: theme.style(.header).adding(.bold)), Span(" ")]
+    var spans: [Span] = []
+    if let context = state.context, context.production { spans.append(Span("PROD ", style: theme.style(.flashError).adding([.bold, .reverse]))) }
+    spans += [Span(state.app?.id ?? "—", style: theme.style(.header).adding(.bold)), Span(" ")]
     if !state.unacknowledgedAlerts.isEmpty { spans.append(Span("⚑\(state.unacknowledgedAlerts.count) ", style: theme.style(.statusCrit).adding(.bold))) }
     spans.append(connectionSpan(state, theme: theme))
     spans.append(Span(" "))

@@ -55,10 +55,10 @@ extension Theme {
     /// Colours: a palette name, `#rrggbb`, an ANSI name (`red`, `bright-blue`), 0-255, or
     /// `default`.
     public static func parse(_ text: String, name: String) throws -> Theme {
-        let file: ThemeFile
+        let file: SimpleTOML
         do {
-            file = try ThemeFile(parsing: text)
-        } catch let error as ThemeFile.SyntaxError {
+            file = try SimpleTOML(parsing: text)
+        } catch let error as SimpleTOML.SyntaxError {
             throw ThemeError(description: "theme \(name), line \(error.line): \(error.message)")
         }
         var palette: [String: Color] = [:]

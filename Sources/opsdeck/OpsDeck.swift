@@ -33,7 +33,7 @@ struct OpsDeck: AsyncParsableCommand {
         version: PlatformServer.version,
         subcommands: [
             ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self,
-            AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, EventsCommand.self, AuditCommand.self,
+            ContextCommand.self, AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, EventsCommand.self, AuditCommand.self,
             WhoAmICommand.self, VersionCommand.self,
             GrayCommand.self, ReleaseMoveCommand<HaltMove>.self, ReleaseMoveCommand<ResumeMove>.self, ReleaseMoveCommand<RollbackMove>.self,
             ReleaseMoveCommand<AdvanceMove>.self, SwitchCommand.self,
@@ -95,10 +95,13 @@ struct DisplayOptions: ParsableArguments {
 
 /// Where the platform is and how to authenticate, for the commands that talk to one.
 struct PlatformOptions: ParsableArguments {
+    @Option(name: .long, help: "A context of the config file ($XDG_CONFIG_HOME/opsdeck/config.toml; env OPSDECK_CONTEXT).")
+    var context: String?
+
     @Option(name: .long, help: "Platform API address, e.g. http://127.0.0.1:8080 (env OPSDECK_API).")
     var api: String?
 
-    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN).")
+    @Option(name: .long, help: "Bearer token (env OPSDECK_TOKEN; better: a context's token-file, or the variable, not in the process list).")
     var token: String?
 
     @Option(name: .long, help: "PEM file of CA certificates to trust for https (a private CA). TLS is always verified.")
@@ -110,12 +113,33 @@ struct PlatformOptions: ParsableArguments {
         }
     }
 
-    /// The address (required) and token, from the flags or else the environment.
-    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (api: String, token: String?) {
-        guard let api = api ?? environment["OPSDECK_API"], !api.isEmpty else {
-            throw ValidationError("no platform address: pass --api URL or set OPSDECK_API (or try `opsdeck demo`)")
+    /// The address (required), token and CA: flags first, then the environment, then the
+    /// context (--context, OPSDECK_CONTEXT, or the config's current-context).
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedPlatform {
+        let flagAPI = api ?? environment["OPSDECK_API"].flatMap { $0.isEmpty ? nil : $0 }
+        let flagToken = token ?? environment["OPSDECK_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let named = context ?? environment["OPSDECK_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 }
+        var chosen: OpsDeckContext?
+        // The config is read only when it can matter: an address and token given in
+        // full need no file, and a broken file does not stop them.
+        if named != nil || flagAPI == nil || flagToken == nil {
+            do {
+                let config = try ContextConfig.load(ContextConfig.defaultPath(environment: environment))
+                if let named { chosen = try config.context(named: named) } else if flagAPI == nil, let current = config.current {
+                    chosen = try config.context(named: current)
+                }
+            } catch let error as ConfigError {
+                throw CommandFailure(.usage, error.description)
+            }
         }
-        return (api, token ?? environment["OPSDECK_TOKEN"])
+        guard let api = flagAPI ?? chosen?.api else {
+            throw CommandFailure(.usage, "no platform address: pass --api URL, set OPSDECK_API, or add a context to \(ContextConfig.defaultPath(environment: environment)) (or try `opsdeck demo`)")
+        }
+        var token = flagToken
+        if token == nil, let chosen {
+            do { token = try chosen.readToken(environment: environment) } catch let error as ConfigError { throw CommandFailure(.usage, error.description) }
+        }
+        return ResolvedPlatform(api: api, token: token, cacert: cacert ?? chosen?.cacert, context: chosen)
     }
 }
 
@@ -167,11 +191,16 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var display: DisplayOptions
 
     func run() throws {
-        let (api, token) = try platform.resolve()
-        let cachePath = cache ?? CacheLocation.path(context: api)
+        let resolved = try scripted { try platform.resolve() }
+        let (api, token) = (resolved.api, resolved.token)
+        // Each context has its own cache; an address given by hand, the address's.
+        let cachePath = cache ?? CacheLocation.path(context: resolved.context.map { "context-\($0.name)" } ?? api)
         // Before the screen: a wrong address or a refused token is said here, with an exit
         // status a script can test, not discovered on a drawn screen.
-        let offline = try scripted { try preflight(api: api, token: token, caFile: platform.cacert, cachePath: cachePath) }
+        let offline = try scripted { try preflight(api: api, token: token, caFile: resolved.cacert, cachePath: cachePath) }
+        var display = display
+        if display.theme == nil { display.theme = resolved.context?.theme }
+        if resolved.context?.readonly == true { display.readonly = true }
         var (theme, notice) = display.resolveTheme()
         if let offline { notice = [notice, offline].compactMap { $0 }.joined(separator: "; ") }
         let (logger, _) = display.makeLogger(label: "opsdeck.console")
@@ -179,7 +208,7 @@ struct ConsoleCommand: ParsableCommand {
             try runConsole(
                 ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
                                retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse,
-                               caFile: platform.cacert),
+                               caFile: resolved.cacert, context: resolved.context.map { ConsoleContext(name: $0.name, production: $0.production) }),
                 logger: logger)
         } catch let error as ConsoleError {
             throw ValidationError(error.description)
@@ -387,10 +416,10 @@ struct SimulateCommand: ParsableCommand {
     var gateway: String?
 
     func run() throws {
-        let (api, token) = try platform.resolve()
-        guard let token else { throw ValidationError("the simulator needs --token TOKEN (or OPSDECK_TOKEN)") }
-        var configuration = Fleet.Configuration(apiURL: api, token: token, devices: devices, rate: rate, seed: seed)
-        configuration.caFile = platform.cacert
+        let resolved = try scripted { try platform.resolve() }
+        guard let token = resolved.token else { throw ValidationError("the simulator needs a token: --token, OPSDECK_TOKEN or a context") }
+        var configuration = Fleet.Configuration(apiURL: resolved.api, token: token, devices: devices, rate: rate, seed: seed)
+        configuration.caFile = resolved.cacert
         configuration.checkURL = gateway
         let fleet = Fleet(configuration: configuration)
         let started = Date()

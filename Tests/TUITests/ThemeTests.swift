@@ -108,7 +108,7 @@ import Testing
     /// What a theme does not use is refused with its line, never guessed at.
     @Test(arguments: [
         ("x = \"\"\"\nmulti\n\"\"\"", "line 1"), ("a.b = 1", "dotted"), ("[[roles]]", "arrays of tables"),
-        ("[roles]\nmuted = { fg = { x = 1 } }", "inside a table"), ("name = \"a\"\nname = \"b\"", "twice"),
+        ("[roles]\nmuted = { fg = { x = 1 } }", "inside an inline table"), ("name = \"a\"\nname = \"b\"", "twice"),
         ("[roles]\n[roles]", "twice"), ("name = \"open", "ends on its own line"), ("x = 1 2", "after a value"), ("x = 99999999999", "expected a value"),
         ("x = \"\\q\"", "escape"), ("x = \"\\uD800\"", "Unicode scalar"), ("x = [1, 2]", "expected a value"),
     ] as [(String, String)])

@@ -75,6 +75,9 @@ func scripted<Result>(_ body: () throws -> Result) throws -> Result {
     } catch let error as PlatformError {
         FileHandle.standardError.write(Data("opsdeck: \(error.description)\n".utf8))
         throw ExitCode(ExitStatus.of(error).rawValue)
+    } catch let error as ConfigError {
+        FileHandle.standardError.write(Data("opsdeck: \(error.description)\n".utf8))
+        throw ExitCode(ExitStatus.usage.rawValue)
     }
 }
 
@@ -93,9 +96,10 @@ struct ScriptOptions: ParsableArguments {
     var timeout: Double = 10
 
     func client() throws -> PlatformClient {
-        let (api, token) = try platform.resolve()
+        let resolved = try platform.resolve()
         do throws(PlatformError) {
-            return try PlatformClient(baseURL: api, token: token, timeouts: .init(connect: min(timeout, 5), total: timeout), caFile: platform.cacert)
+            return try PlatformClient(baseURL: resolved.api, token: resolved.token, timeouts: .init(connect: min(timeout, 5), total: timeout),
+                                      caFile: resolved.cacert)
         } catch {
             throw CommandFailure(error)
         }

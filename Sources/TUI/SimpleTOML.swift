@@ -1,65 +1,86 @@
-/// The part of TOML a theme file uses, read by a parser of our own: top-level keys,
-/// `[palette]` and `[roles]` tables, and values that are strings, integers, booleans or
-/// inline tables of those. toml++ (behind TOMLKit) fails assertions and aborts the
-/// process on some malformed documents in debug builds, and assumes them away (undefined
-/// behaviour) in release builds, which `make fuzz` found six different ways; a theme is
-/// a file anyone may hand to `--theme`, so it is read by this instead. Anything outside
-/// the subset is an error with its line, never a crash.
-struct ThemeFile {
-    /// One `key = value` of a table.
-    struct Entry {
-        var key: String
-        var value: Item
+/// The part of TOML OpsDeck's own files use (themes, the contexts config), read by a
+/// parser of our own: top-level keys, `[tables]`, `[[arrays of tables]]` where the
+/// caller allows them, and values that are strings, integers, booleans or inline tables
+/// of those. toml++ (behind TOMLKit) fails assertions and aborts the process on some
+/// malformed documents in debug builds, and assumes them away (undefined behaviour) in
+/// release builds, which `make fuzz` found six different ways; these are files anyone may
+/// hand to OpsDeck, so they are read by this instead. Anything outside the subset is an
+/// error with its line, never a crash.
+public struct SimpleTOML {
+    /// One `key = value` of a table, with the line it is on.
+    public struct Entry {
+        public var key: String
+        public var value: Item
+        public var line: Int
     }
 
-    enum Item {
+    public enum Item {
         case string(String)
         case integer(Int)
         case bool(Bool)
         case table([Entry])
 
-        var asString: String? { if case .string(let text) = self { text } else { nil } }
-        var asInteger: Int? { if case .integer(let number) = self { number } else { nil } }
-        var asBool: Bool? { if case .bool(let flag) = self { flag } else { nil } }
-        var asTable: [Entry]? { if case .table(let entries) = self { entries } else { nil } }
+        public var asString: String? { if case .string(let text) = self { text } else { nil } }
+        public var asInteger: Int? { if case .integer(let number) = self { number } else { nil } }
+        public var asBool: Bool? { if case .bool(let flag) = self { flag } else { nil } }
+        public var asTable: [Entry]? { if case .table(let entries) = self { entries } else { nil } }
     }
 
-    struct SyntaxError: Error {
-        var line: Int
-        var message: String
+    public struct SyntaxError: Error {
+        public var line: Int
+        public var message: String
     }
 
     /// Top-level keys under "", each table's keys under its name, in file order.
-    private(set) var tables: [String: [Entry]] = ["": []]
+    public private(set) var tables: [String: [Entry]] = ["": []]
+    /// Each `[[name]]`'s tables, in file order, with the line of its header.
+    public private(set) var arrays: [String: [(line: Int, entries: [Entry])]] = [:]
 
-    func value(_ key: String, in table: String = "") -> Item? {
+    public func value(_ key: String, in table: String = "") -> Item? {
         tables[table]?.first { $0.key == key }?.value
     }
 
-    init(parsing text: String) throws {
+    /// - Parameter arraysOfTables: the `[[name]]`s the file may hold (none in a theme).
+    public init(parsing text: String, arraysOfTables: Set<String> = []) throws {
         var reader = Reader(bytes: Array(text.utf8))
         if reader.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         var current = ""
+        var inArray = false
         while !reader.atEnd {
             reader.skipBlanks()
             if reader.takeEndOfLine() { continue }
             if reader.peek == UInt8(ascii: "[") {
                 reader.index += 1
-                if reader.peek == UInt8(ascii: "[") { throw reader.error("arrays of tables are not used in a theme") }
+                inArray = reader.take(UInt8(ascii: "["))
                 reader.skipBlanks()
                 current = try reader.key()
                 reader.skipBlanks()
-                guard reader.take(UInt8(ascii: "]")) else { throw reader.error("a table header ends with ]") }
-                guard tables[current] == nil else { throw reader.error("table [\(current)] appears twice") }
-                tables[current] = []
+                if inArray {
+                    guard arraysOfTables.contains(current) else { throw reader.error("[[\(current)]] is not one of this file's arrays of tables") }
+                    guard reader.take(UInt8(ascii: "]")), reader.take(UInt8(ascii: "]")) else { throw reader.error("an array-of-tables header ends with ]]") }
+                    guard tables[current] == nil else { throw reader.error("[\(current)] is a table, not an array of tables") }
+                    arrays[current, default: []].append((reader.line, []))
+                } else {
+                    guard reader.take(UInt8(ascii: "]")) else { throw reader.error("a table header ends with ]") }
+                    guard tables[current] == nil, arrays[current] == nil else { throw reader.error("table [\(current)] appears twice") }
+                    tables[current] = []
+                }
             } else {
+                let line = reader.line
                 let key = try reader.key()
                 reader.skipBlanks()
                 guard reader.take(UInt8(ascii: "=")) else { throw reader.error("expected = after \(key)") }
                 reader.skipBlanks()
                 let value = try reader.value(depth: 0)
-                guard !(tables[current] ?? []).contains(where: { $0.key == key }) else { throw reader.error("\(key) is set twice") }
-                tables[current, default: []].append(Entry(key: key, value: value))
+                if inArray, var tables = arrays[current], var last = tables.popLast() {
+                    guard !last.entries.contains(where: { $0.key == key }) else { throw reader.error("\(key) is set twice") }
+                    last.entries.append(Entry(key: key, value: value, line: line))
+                    tables.append(last)
+                    arrays[current] = tables
+                } else {
+                    guard !(tables[current] ?? []).contains(where: { $0.key == key }) else { throw reader.error("\(key) is set twice") }
+                    tables[current, default: []].append(Entry(key: key, value: value, line: line))
+                }
             }
             reader.skipBlanks()
             guard reader.takeEndOfLine() else { throw reader.error("unexpected text after a value") }
@@ -109,7 +130,7 @@ struct ThemeFile {
                 index += 1
             }
             guard index > start else { throw error("expected a name (letters, digits, _ or -, or a quoted string)") }
-            if peek == UInt8(ascii: ".") { throw error("dotted names are not used in a theme: quote it, as in \"status.ok\"") }
+            if peek == UInt8(ascii: ".") { throw error("dotted names are not supported: quote it, as in \"status.ok\"") }
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
 
@@ -117,7 +138,7 @@ struct ThemeFile {
             switch peek {
             case UInt8(ascii: "\""), UInt8(ascii: "'"): return .string(try string())
             case UInt8(ascii: "{"):
-                guard depth == 0 else { throw error("a table inside a table is not used in a theme") }
+                guard depth == 0 else { throw error("a table inside an inline table is not supported") }
                 return .table(try inlineTable())
             case UInt8(ascii: "t"), UInt8(ascii: "f"):
                 for (word, flag) in [("true", true), ("false", false)] where bytes[index...].starts(with: word.utf8) {
@@ -150,7 +171,7 @@ struct ThemeFile {
                 skipBlanks()
                 let value = try value(depth: 1)
                 guard !entries.contains(where: { $0.key == key }) else { throw error("\(key) is set twice") }
-                entries.append(Entry(key: key, value: value))
+                entries.append(Entry(key: key, value: value, line: line))
                 skipBlanks()
             } while take(UInt8(ascii: ","))
             guard take(UInt8(ascii: "}")) else { throw error("an inline table ends with }, on the same line") }
