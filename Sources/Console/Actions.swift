@@ -39,7 +39,7 @@ func handleDialog(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         dialog.phase = .sending
         state.dialog = dialog
         return [.perform(dialog)]
-    case .tab, .backTab where !dialog.choices.isEmpty:
+    case .tab where !dialog.choices.isEmpty, .backTab where !dialog.choices.isEmpty:
         let count = dialog.choices.count
         dialog.choice = (dialog.choice + (key == .tab ? 1 : count - 1)) % count
         dialog.action = dialog.choices[dialog.choice].action

@@ -51,6 +51,8 @@ final class Inbox: Sendable {
 enum RuntimeControl {
     case none
     case quit
+    /// Quit, to be started again on this context.
+    case switchContext(String)
     /// Forget what the terminal shows and paint every cell again.
     case redrawAll
 }
@@ -81,6 +83,8 @@ final class EffectRunner {
         switch effect {
         case .quit:
             return .quit
+        case .switchContext(let name):
+            return .switchContext(name)
         case .redrawAll:
             return .redrawAll
         case .refresh:

@@ -3,7 +3,8 @@ import PlatformModel
 import TUI
 
 // The `:` command palette, k9s style: `:app wallet-ios`, `:release 5.2.0`,
-// `:breaker pay-api`, `:gray 7.5`, `:theme mono`, `:pane audit`, `:quit`; Tab completes.
+// `:breaker pay-api`, `:gray 7.5`, `:theme mono`, `:pane audit`, `:context prod`, `:quit`;
+// Tab completes.
 
 /// The palette line being typed, and what went wrong with the last command.
 public struct Palette: Sendable, Equatable {
@@ -21,7 +22,7 @@ public struct PendingFocus: Sendable, Equatable {
 }
 
 enum PaletteCommand: String, CaseIterable {
-    case app, release, breaker, gray, theme, pane, refresh, quit
+    case app, release, breaker, gray, theme, pane, context, refresh, quit
 }
 
 /// What can follow `text`: command names, or the arguments of the command typed.
@@ -36,6 +37,7 @@ func completions(for text: String, in state: ConsoleState) -> [String] {
     case .release: candidates = (state.lastSnapshot?.releases ?? state.releases).map(\.version)
     case .breaker: candidates = (state.lastSnapshot?.switches.isEmpty == false ? state.lastSnapshot!.switches : state.switches).map(\.key)
     case .theme: candidates = state.themeNames
+    case .context: candidates = state.contextNames
     case .pane: candidates = state.panes.map { $0.title.lowercased() }
     case .gray: candidates = grayLadder.map { percentArgument($0) }
     case .refresh, .quit: candidates = []
@@ -150,6 +152,15 @@ private func run(_ text: String, _ state: inout ConsoleState) -> [Effect] {
         }
         state.palette = nil
         return [.theme(argument)]
+    case .context:
+        guard state.contextNames.contains(argument) else {
+            return fail(state.contextNames.isEmpty ? "no contexts in the config file (see `opsdeck context list`)"
+                                                   : "no context '\(argument)'; one of: \(state.contextNames.joined(separator: ", "))")
+        }
+        guard argument != state.context?.name else { return fail("already in context \(argument)") }
+        state.palette = nil
+        // The console starts again on that context: its address, token and own cache.
+        return [.switchContext(argument)]
     case .pane:
         guard let unit = state.panes.first(where: { $0.title.lowercased() == argument.lowercased() }) else { return fail("no pane '\(argument)'") }
         state.palette = nil

@@ -29,6 +29,8 @@ public struct ConsoleOptions: Sendable {
     public var caFile: String?
     /// The named context the console runs in, if it came from one.
     public var context: ConsoleContext?
+    /// The config's contexts, for `:context`.
+    public var contextNames: [String] = []
 
     public init(apiURL: String, token: String?, cachePath: String, theme: Theme, startupNotice: String? = nil, retention: Retention = .init(), readOnly: Bool = false, mouse: Bool = true, caFile: String? = nil,
                 context: ConsoleContext? = nil) {
@@ -64,6 +66,9 @@ public final class ConsoleRuntime {
     private let inbox = Inbox()
     private var state: ConsoleState
     private let quitRequested = QuitFlag()
+    /// Set when the person asked for another context (`:context`): the caller starts a
+    /// console again on it.
+    public private(set) var nextContext: String?
     private var latency = PaintLatency()
     private let requests: RequestWorker
     private let reader: CacheReader
@@ -89,6 +94,7 @@ public final class ConsoleRuntime {
         state = ConsoleState(server: options.apiURL, sync: sync.status, now: Date())
         state.readOnly = options.readOnly
         state.context = options.context
+        state.contextNames = options.contextNames
         state.theme = options.theme
         state.themeNames = Theme.available(searchPath: Theme.searchPath())
     }
@@ -144,6 +150,9 @@ public final class ConsoleRuntime {
                     switch effects.run(effect) {
                     case .none: break
                     case .quit: running = false
+                    case .switchContext(let name):
+                        nextContext = name
+                        running = false
                     case .redrawAll: terminal.invalidate()
                     }
                 }

@@ -272,6 +272,8 @@ public struct ConsoleState: Sendable {
     public var readOnly = false
     /// The context, when the console was started from one.
     public var context: ConsoleContext?
+    /// The config's contexts, which `:context` offers.
+    public var contextNames: [String] = []
     /// Who the token is (`GET /v1/me`), once known.
     public var caller: Caller?
     public var crashView: CrashView = .events
@@ -525,6 +527,8 @@ public enum Effect: Sendable, Equatable {
     case perform(ActionDialog)
     /// Sends a filled-in form.
     case submitForm(Form)
+    /// Ends this console to start it again on another context.
+    case switchContext(String)
     /// Asks how many devices a targeting reaches.
     case previewTargeting(app: String, Targeting)
 }

@@ -172,10 +172,13 @@ func preflight(api: String, token: String?, caFile: String?, cachePath: String) 
 }
 
 /// Blocks the calling thread until the console quits.
-func runConsole(_ options: ConsoleOptions, logger: Logger) throws {
+/// Blocks the calling thread until the console quits; returns the context the person
+/// asked to switch to (`:context`), if that is why it ended.
+func runConsole(_ options: ConsoleOptions, logger: Logger) throws -> String? {
     let runtime = try ConsoleRuntime(options: options, logger: logger)
     // Ended by a signal: the terminal is restored by now; exit as a shell expects.
     if let signal = runtime.run() { exit(128 + signal) }
+    return runtime.nextContext
 }
 
 struct ConsoleCommand: ParsableCommand {
@@ -191,7 +194,18 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var display: DisplayOptions
 
     func run() throws {
-        let resolved = try scripted { try platform.resolve() }
+        var resolved = try scripted { try platform.resolve() }
+        // `:context NAME` ends the console; it starts again on that context.
+        while let next = try runOnce(resolved) {
+            resolved = try scripted {
+                let config = try ContextConfig.load(ContextConfig.defaultPath())
+                let context = try config.context(named: next)
+                return ResolvedPlatform(api: context.api, token: try context.readToken(), cacert: context.cacert, context: context)
+            }
+        }
+    }
+
+    private func runOnce(_ resolved: ResolvedPlatform) throws -> String? {
         let (api, token) = (resolved.api, resolved.token)
         // Each context has its own cache; an address given by hand, the address's.
         let cachePath = cache ?? CacheLocation.path(context: resolved.context.map { "context-\($0.name)" } ?? api)
@@ -204,12 +218,12 @@ struct ConsoleCommand: ParsableCommand {
         var (theme, notice) = display.resolveTheme()
         if let offline { notice = [notice, offline].compactMap { $0 }.joined(separator: "; ") }
         let (logger, _) = display.makeLogger(label: "opsdeck.console")
+        var options = ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
+                                     retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse,
+                                     caFile: resolved.cacert, context: resolved.context.map { ConsoleContext(name: $0.name, production: $0.production) })
+        options.contextNames = ((try? ContextConfig.load(ContextConfig.defaultPath()))?.contexts ?? []).map(\.name)
         do {
-            try runConsole(
-                ConsoleOptions(apiURL: api, token: token, cachePath: cachePath, theme: theme, startupNotice: notice,
-                               retention: display.retention, readOnly: display.readonly, mouse: !display.noMouse,
-                               caFile: resolved.cacert, context: resolved.context.map { ConsoleContext(name: $0.name, production: $0.production) }),
-                logger: logger)
+            return try runConsole(options, logger: logger)
         } catch let error as ConsoleError {
             throw ValidationError(error.description)
         }
@@ -379,7 +393,7 @@ struct DemoCommand: AsyncParsableCommand {
         let failure: String? = await withCheckedContinuation { continuation in
             let thread = Thread {
                 do {
-                    try runConsole(options, logger: logger)
+                    _ = try runConsole(options, logger: logger)  // the demo has no contexts to switch to
                     continuation.resume(returning: nil)
                 } catch {
                     continuation.resume(returning: String(describing: error))

@@ -71,7 +71,7 @@ import TUI
         #expect(canvas.contains("Resolve IndexOutOfBoundsException in wallet-android"))
         #expect(canvas.contains("If it happens again it comes back as regressed."))
         #expect(canvas.contains("Now: ongoing, 10 events from 9 devices"))
-        _ = ControlsPaneTests.type("fixed in 5.3.1", &state)
+        ControlsPaneTests.type("fixed in 5.3.1", &state)
         guard case .perform(let dialog)? = update(&state, .key(.enter)).first else {
             Issue.record("Enter with a reason sends the change")
             return
@@ -183,5 +183,16 @@ import TUI
         var state = ConsoleTests.loaded(releases: draftFirst)
         _ = update(&state, .key(.character("1")))
         #expect(state.selection[.releases] == 1)
+    }
+}
+
+@Suite struct DialogTabTests {
+    @Test func tabInADialogWithoutChoicesDoesNothing() {
+        var state = IssueTriageConsoleTests.issuesPane()
+        _ = update(&state, .key(.character("r")))
+        let before = state.dialog
+        #expect(update(&state, .key(.tab)).isEmpty)
+        #expect(update(&state, .key(.backTab)).isEmpty)
+        #expect(state.dialog == before, "no choices: Tab changes nothing (and never divides by zero)")
     }
 }

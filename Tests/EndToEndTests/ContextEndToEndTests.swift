@@ -122,9 +122,20 @@ final class ContextEndToEndTests: XCTestCase {
         try terminal.send("A")  // the first rollout: advance it, which asks why
         try terminal.waitFor(["[prod, PRODUCTION]", "Advance wallet-android"], timeout: 20)
         try terminal.send("Escape")
-        try terminal.send("q")
-        XCTAssertEqual(try terminal.waitForExit(), 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cache/opsdeck/context-prod.sqlite").path),
                       "the context's own cache")
+        // :context switches: the console starts again on staging (rita's token file), its own cache.
+        try terminal.tmux(["send-keys", "-t", "main", "-l", ":context sta"])
+        try terminal.send("Tab")
+        try terminal.waitFor([":context staging"])
+        try terminal.send("Enter")
+        try terminal.waitFor(["context staging", "online", "rita (release-manager)"])
+        XCTAssertFalse(try terminal.screen().contains("PRODUCTION"), "staging is not production")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cache/opsdeck/context-staging.sqlite").path))
+        try terminal.send("q")
+        XCTAssertEqual(try terminal.waitForExit(), 0)
+        // The log never holds a token.
+        let log = try String(contentsOfFile: folder.appendingPathComponent("console.log").path, encoding: .utf8)
+        for (_, token) in Self.tokens.values { XCTAssertFalse(log.contains(token), "the log holds a token") }
     }
 }
