@@ -151,13 +151,13 @@ final class TinyPercentTests: XCTestCase {
         let server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
         defer { server.stop() }
         let adam = try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == "adam" }!.token)
-        let draft = SwitchDraft(key: "tiny", kind: .killSwitch, description: "d", scope: SwitchScope(percent: 5e-324), reason: "r")
+        let draft = SwitchDraft(key: "tiny", kind: .killSwitch, description: "d", scope: SwitchScope(percent: Double.leastNonzeroMagnitude), reason: "r")
         XCTAssertThrowsError(try adam.createSwitch(app: "wallet-ios", draft)) { error in
             guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
             XCTAssertTrue(problem?.detail?.hasPrefix("scope.percent must be") ?? false)
         }
         let gray = try XCTUnwrap(adam.releases(app: "wallet-ios").value?.first { $0.stage == .gray })
-        XCTAssertThrowsError(try adam.patchRelease(app: "wallet-ios", version: gray.version, ReleasePatch(grayPercent: 5e-324, reason: "r"), ifMatch: gray.etag)) { error in
+        XCTAssertThrowsError(try adam.patchRelease(app: "wallet-ios", version: gray.version, ReleasePatch(grayPercent: Double.leastNonzeroMagnitude, reason: "r"), ifMatch: gray.etag)) { error in
             guard case PlatformError.http(422, _) = error else { return XCTFail("got \(error)") }
         }
     }
