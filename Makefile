@@ -6,7 +6,12 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test api-check api-fuzz bench fuzz clean
+.PHONY: deps build demo test api-check api-fuzz bench fuzz clean install
+
+# `make install [PREFIX=/usr/local] [DESTDIR=…]`: the release binary, its manual page
+# (generated from the same definitions as --help, by swift-argument-parser's
+# generate-manual), shell completions and the themes.
+PREFIX ?= /usr/local
 
 # Installs only what is missing, so that a ready machine pays nothing.
 deps:
@@ -69,3 +74,18 @@ fuzz: deps
 
 clean:
 	rm -rf .build
+
+install: deps
+	$(SWIFT) build -c release --product opsdeck
+	$(SWIFT) build --product generate-manual
+	mkdir -p .build/man
+	.build/debug/generate-manual .build/release/opsdeck --output-directory .build/man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/opsdeck/themes \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 .build/release/opsdeck $(DESTDIR)$(PREFIX)/bin/opsdeck
+	install -m 644 .build/man/opsdeck.1 $(DESTDIR)$(PREFIX)/share/man/man1/opsdeck.1
+	install -m 644 Themes/*.toml $(DESTDIR)$(PREFIX)/share/opsdeck/themes/
+	.build/release/opsdeck --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/opsdeck
+	.build/release/opsdeck --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_opsdeck
+	.build/release/opsdeck --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/opsdeck.fish

@@ -227,7 +227,7 @@ struct ContextCommand: ParsableCommand {
 
     struct Use: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a context the current one.")
-        @Argument var name: String
+        @Argument(completion: .custom { _, _, prefix in contextNames(prefix) }) var name: String
         func run() throws {
             try scripted {
                 let config = try ContextConfig.load(ContextConfig.defaultPath())
@@ -239,7 +239,7 @@ struct ContextCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A context's settings (the token's source, never the token).")
-        @Argument var name: String?
+        @Argument(completion: .custom { _, _, prefix in contextNames(prefix) }) var name: String?
         func run() throws {
             try scripted {
                 let config = try ContextConfig.load(ContextConfig.defaultPath())
@@ -261,4 +261,9 @@ struct ContextCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Context names for shell completion, from the config file.
+func contextNames(_ prefix: String) -> [String] {
+    ((try? ContextConfig.load(ContextConfig.defaultPath()))?.contexts ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
 }

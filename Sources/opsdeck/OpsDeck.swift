@@ -33,7 +33,7 @@ struct OpsDeck: AsyncParsableCommand {
         version: PlatformServer.version,
         subcommands: [
             ConsoleCommand.self, DemoCommand.self, ServeCommand.self, SimulateCommand.self,
-            ContextCommand.self, AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, EventsCommand.self, AuditCommand.self,
+            ContextCommand.self, AppsCommand.self, ReleasesCommand.self, ReleaseCommand.self, SwitchesCommand.self, IssuesCommand.self, EventsCommand.self, FunnelCommand.self, AuditCommand.self,
             WhoAmICommand.self, VersionCommand.self,
             GrayCommand.self, ReleaseMoveCommand<HaltMove>.self, ReleaseMoveCommand<ResumeMove>.self, ReleaseMoveCommand<RollbackMove>.self,
             ReleaseMoveCommand<AdvanceMove>.self, SwitchCommand.self,
@@ -95,7 +95,10 @@ struct DisplayOptions: ParsableArguments {
 
 /// Where the platform is and how to authenticate, for the commands that talk to one.
 struct PlatformOptions: ParsableArguments {
-    @Option(name: .long, help: "A context of the config file ($XDG_CONFIG_HOME/opsdeck/config.toml; env OPSDECK_CONTEXT).")
+    @Option(name: .long, help: "A context of the config file ($XDG_CONFIG_HOME/opsdeck/config.toml; env OPSDECK_CONTEXT).",
+            completion: .custom { _, _, prefix in
+                contextNames(prefix)
+            })
     var context: String?
 
     @Option(name: .long, help: "Platform API address, e.g. http://127.0.0.1:8080 (env OPSDECK_API).")

@@ -65,6 +65,18 @@ final class CommandLineEndToEndTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.errors)
         XCTAssertNoThrow(try WireFormat.decoder().decode([CrashIssue].self, from: Data(run.output.utf8)))
 
+        let from = "2026-01-01T00:00:00.000Z", to = WireFormat.formatDate(Date())
+        run = try opsdeck(["funnel", "wallet-ios", "checkout", "--from", from, "--to", to, "--by-release", "-o", "json"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        let report = try WireFormat.decoder().decode(FunnelReport.self, from: Data(run.output.utf8))
+        let expected = try api.funnelReport(app: "wallet-ios", funnel: "checkout", from: try XCTUnwrap(WireFormat.parseDate(from)),
+                                            to: try XCTUnwrap(WireFormat.parseDate(to)), byRelease: true)
+        XCTAssertEqual(report.steps, expected.steps)
+        XCTAssertEqual(report.funnel, expected.funnel)
+        run = try opsdeck(["funnel", "wallet-ios", "checkout"])
+        XCTAssertTrue(run.output.contains("Checkout (checkout), counted by device") && run.output.contains("STEP"), run.output)
+        XCTAssertEqual(try opsdeck(["funnel", "wallet-ios", "nope"]).status, 66)
+
         XCTAssertEqual(try opsdeck(["whoami"]).output, "rita (release-manager)\n")
         XCTAssertEqual(try opsdeck(["whoami", "-o", "json"], as: "sam").output, #"{"name":"sam","role":"support"}"# + "\n")
         XCTAssertEqual(try opsdeck(["version"]).output, "client 0.1.0\nserver 0.1.0\n")
@@ -100,6 +112,21 @@ final class CommandLineEndToEndTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.errors)
         XCTAssertEqual(run.output, "wallet-ios pay-api is now OPEN (revision \((try api.switches(app: "wallet-ios").value?.first { $0.key == "pay-api" }?.revision) ?? 0))\n")
         XCTAssertEqual(try opsdeck(["audit", "-o", "jsonl"]).output.split(separator: "\n").count, 2)
+        // audit --follow prints what comes next, as it is made.
+        let output = folder.appendingPathComponent("audit.jsonl")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Harness.binary)
+        follower.arguments = ["audit", "--follow", "-o", "jsonl", "--max", "3"]
+        follower.environment = ProcessInfo.processInfo.environment.merging(["OPSDECK_API": server.url, "OPSDECK_TOKEN": Self.tokens["vera"]!.1]) { $1 }
+        follower.standardOutput = try FileHandle(forWritingTo: output)
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        let breaker = try XCTUnwrap(api.switches(app: "wallet-ios").value?.first { $0.key == "pay-api" })
+        _ = try client("sam").patchSwitch(app: "wallet-ios", key: "pay-api", SwitchPatch(enabled: true, reason: "recovered"), ifMatch: breaker.etag)
+        try waitUntil("the follower's third entry", timeout: 30) { !follower.isRunning }
+        let followed = try String(contentsOf: output, encoding: .utf8).split(separator: "\n").map { try WireFormat.decoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+        XCTAssertEqual(followed.map(\.reason), ["ladder step", "payments 5xx", "recovered"])
     }
 
     func testEveryExitStatusComesFromARealCondition() throws {
@@ -156,7 +183,7 @@ final class FollowEndToEndTests: XCTestCase {
         try send(3, from: 0)
 
         let output = folder.appendingPathComponent("events.jsonl")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: Harness.binary)
         follower.arguments = ["events", "--app", "wallet-ios", "--follow", "-o", "jsonl", "--max", "8"]

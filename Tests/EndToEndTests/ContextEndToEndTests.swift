@@ -103,6 +103,15 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(show.contains("token      token-command ") && show.contains("token-helper --profile ops") && show.contains("readonly   true"), show)
         XCTAssertFalse(show.contains(Self.tokens["sam"]!.1), "show names the source, never the token")
         XCTAssertTrue((try String(contentsOf: config, encoding: .utf8)).contains("# Three environments"), "use keeps the rest of the file")
+        // Shell completion: the scripts, and context names completed from the config (what
+        // the generated scripts call).
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try opsdeck(["--generate-completion-script", shell])
+            XCTAssertEqual(script.status, 0, shell)
+            XCTAssertTrue(script.output.contains("opsdeck") && script.output.contains("context"), shell)
+        }
+        let names = try opsdeck(["---completion", "whoami", "--", "--context", "1", "0"]).output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Set(names), ["staging", "prod", "helper", "leaky"])
 
         try "current-context = \"x\"\n\n[[context]]\nname = \"x\"\napi = \"ftp://example\"\n".write(to: config, atomically: true, encoding: .utf8)
         let broken = try opsdeck(["whoami"])

@@ -112,9 +112,12 @@ struct IssuesCommand: ParsableCommand {
 }
 
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The audit log, oldest first; --follow keeps printing new entries (every 2 s).")
     @OptionGroup var options: ScriptOptions
     @Option(name: .long, help: "Only entries after this time (ISO 8601, e.g. 2026-12-03T09:00:00Z).") var since: String?
+    @Flag(name: .long, help: "Keep printing new entries as they are made.") var follow = false
+    @Option(name: .long, help: "Stop after this many entries (with --follow too).") var max: Int?
 
     func run() throws {
         try scripted {
@@ -123,16 +126,48 @@ struct AuditCommand: ParsableCommand {
                 guard let date = WireFormat.parseDate(text) else { throw CommandFailure(.usage, "--since must be an ISO 8601 time like 2026-12-03T09:00:00Z (got '\(text)')") }
                 return date
             }
-            var entries: [AuditEntry] = []
             var cursor: String?
+            var entries: [AuditEntry] = []
             while true {
                 let page = try client.audit(since: cursor, limit: 1000)
                 entries += page.items.filter { entry in after.map { entry.at > $0 } ?? true }
                 guard !page.items.isEmpty, page.nextCursor != cursor else { break }
                 cursor = page.nextCursor
             }
-            try emit(entries, as: options.output, columns: ["ID", "AT", "ACTOR", "ROLE", "ACTION", "TARGET", "REASON"]) { entry in
+            if let max { entries = Array(entries.prefix(max)) }
+            let columns = ["ID", "AT", "ACTOR", "ROLE", "ACTION", "TARGET", "REASON"]
+            func row(_ entry: AuditEntry) -> [String] {
                 [String(entry.id), WireFormat.formatDate(entry.at), entry.actor, entry.role, entry.action.rawValue, entry.target, entry.reason]
+            }
+            guard follow else { return try emit(entries, as: options.output, columns: columns, row: row) }
+            // Following: one line an entry, written at once, in the order they were made.
+            var printed = 0
+            func show(_ entry: AuditEntry) throws -> Bool {
+                let line = options.output == .table ? row(entry).map(TerminalText.sanitized).joined(separator: "  ") : try jsonText(entry)
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                printed += 1
+                return max.map { printed < $0 } ?? true
+            }
+            for entry in entries { guard try show(entry) else { return } }
+            var wait = 2.0
+            while true {
+                Thread.sleep(forTimeInterval: wait)
+                let page: FeedPage<AuditEntry>
+                do throws(PlatformError) {
+                    page = try client.audit(since: cursor, limit: 1000)
+                    wait = 2
+                } catch {
+                    switch error {
+                    case .unreachable, .timedOut, .busy, .badResponse, .http:
+                        FileHandle.standardError.write(Data("opsdeck: \(error.description); trying again in \(Int(wait)) s\n".utf8))
+                        wait = Swift.min(10, wait * 2)
+                    default:
+                        throw CommandFailure(error)
+                    }
+                    continue
+                }
+                for entry in page.items { guard try show(entry) else { return } }
+                cursor = page.nextCursor
             }
         }
     }
@@ -243,6 +278,48 @@ struct EventsCommand: ParsableCommand {
                 if stop { return }
                 Thread.sleep(forTimeInterval: wait)
                 wait = Swift.min(10, wait * 2)
+            }
+        }
+    }
+}
+
+struct FunnelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "funnel", abstract: "A funnel's report: devices (or users) at each step, conversion, drop-off.")
+    @OptionGroup var options: ScriptOptions
+    @Argument(help: "The app.") var app: String
+    @Argument(help: "The funnel's id, e.g. checkout.") var funnel: String
+    @Option(name: .long, help: "From (ISO 8601; default: a day before --to).") var from: String?
+    @Option(name: .long, help: "To (ISO 8601; default: now).") var to: String?
+    @Flag(name: .long, help: "Also each release's figures.") var byRelease = false
+
+    func run() throws {
+        try scripted {
+            func date(_ text: String?, _ name: String) throws -> Date? {
+                try text.map { text in
+                    guard let date = WireFormat.parseDate(text) else { throw CommandFailure(.usage, "--\(name) must be an ISO 8601 time like 2026-12-03T09:00:00Z (got '\(text)')") }
+                    return date
+                }
+            }
+            let end = try date(to, "to") ?? Date()
+            let start = try date(from, "from") ?? end.addingTimeInterval(-86_400)
+            let client = try options.client()
+            let report: FunnelReport
+            do throws(PlatformError) {
+                report = try client.funnelReport(app: app, funnel: funnel, from: start, to: end, byRelease: byRelease)
+            } catch {
+                throw CommandFailure(error)
+            }
+            if options.output != .table { return print(try jsonText(report)) }
+            print("\(report.funnel.name) (\(report.funnel.id)), counted by \(report.funnel.countedBy.rawValue), window \(report.funnel.windowMinutes) min, "
+                  + "\(WireFormat.formatDate(report.from)) to \(WireFormat.formatDate(report.to))")
+            var parts: [(String, [FunnelStepResult])] = [("all releases", report.steps)]
+            parts += (report.byRelease ?? [:]).sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
+            for (title, steps) in parts {
+                print("")
+                print(title)
+                try emit(steps, as: .table, columns: ["STEP", "REACHED", "OVERALL", "STEP %", "LOST"]) { step in
+                    [step.name, String(step.devices), String(format: "%.1f%%", step.overallConversion), String(format: "%.1f%%", step.stepConversion), String(step.dropOff)]
+                }
             }
         }
     }
