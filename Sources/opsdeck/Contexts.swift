@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cache
 import Foundation
 import TUI
 
@@ -266,4 +267,33 @@ struct ContextCommand: ParsableCommand {
 /// Context names for shell completion, from the config file.
 func contextNames(_ prefix: String) -> [String] {
     ((try? ContextConfig.load(ContextConfig.defaultPath()))?.contexts ?? []).map(\.name).filter { $0.hasPrefix(prefix) }
+}
+
+/// The cache file a completion reads: OPSDECK_CACHE, else the context's (OPSDECK_CONTEXT
+/// or current-context), else the address's (OPSDECK_API). nil when there is none yet.
+private func completionCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> CacheStore? {
+    var path = environment["OPSDECK_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
+    if path == nil {
+        let config = try? ContextConfig.load(ContextConfig.defaultPath(environment: environment))
+        if let name = environment["OPSDECK_CONTEXT"].flatMap({ $0.isEmpty ? nil : $0 }) ?? config?.current {
+            path = CacheLocation.path(context: "context-\(name)", environment: environment)
+        } else if let api = environment["OPSDECK_API"], !api.isEmpty {
+            path = CacheLocation.path(context: api, environment: environment)
+        }
+    }
+    // Only a cache that is there: a completion creates nothing.
+    guard let path, FileManager.default.fileExists(atPath: path) else { return nil }
+    return try? CacheStore(path: path)
+}
+
+/// App ids for shell completion, from the cache.
+func cachedApps(_ prefix: String) -> [String] {
+    ((try? completionCache()?.apps()) ?? []).map(\.id).filter { $0.hasPrefix(prefix) }
+}
+
+/// An app's release versions for shell completion, from the cache; the app is the word
+/// before the one being completed.
+func cachedVersions(_ words: [String], _ index: Int, _ prefix: String) -> [String] {
+    guard index > 0, words.indices.contains(index - 1) else { return [] }
+    return ((try? completionCache()?.releases(app: words[index - 1])) ?? []).map(\.version).filter { $0.hasPrefix(prefix) }
 }

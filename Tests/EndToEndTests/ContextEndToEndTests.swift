@@ -143,6 +143,13 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cache/opsdeck/context-staging.sqlite").path))
         try terminal.send("q")
         XCTAssertEqual(try terminal.waitForExit(), 0)
+        // Completion of apps and versions comes from the context's cache, filled by the run.
+        let client = try PlatformClient(baseURL: server.url, token: Self.tokens["rita"]!.1)
+        let apps = try opsdeck(["---completion", "releases", "--", "--app", "1", "0"], ["OPSDECK_CONTEXT": "staging"]).output
+        XCTAssertEqual(apps.split(separator: "\n").map(String.init), try XCTUnwrap(client.apps().value).map(\.id))
+        let app = try XCTUnwrap(client.apps().value?.first?.id)
+        let versions = try opsdeck(["---completion", "release", "--", "positional@1", "3", "0", "opsdeck", "release", app, ""], ["OPSDECK_CONTEXT": "staging"]).output
+        XCTAssertEqual(versions.split(separator: "\n").map(String.init), try XCTUnwrap(client.releases(app: app).value).map(\.version))
         // The log never holds a token.
         let log = try String(contentsOfFile: folder.appendingPathComponent("console.log").path, encoding: .utf8)
         for (_, token) in Self.tokens.values { XCTAssertFalse(log.contains(token), "the log holds a token") }

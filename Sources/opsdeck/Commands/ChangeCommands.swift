@@ -81,8 +81,8 @@ private func changeRelease(_ options: ScriptOptions, _ change: ChangeOptions, ap
 struct GrayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gray", abstract: "Set a gray release's percentage.")
     @OptionGroup var options: ScriptOptions
-    @Argument(help: "The app.") var app: String
-    @Argument(help: "The release's version.") var version: String
+    @Argument(help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
+    @Argument(help: "The release's version.", completion: .custom { words, index, prefix in cachedVersions(words, index, prefix) }) var version: String
     @Argument(help: "The new percentage, 0.01 to 100 (e.g. 5 or 7.5).") var percent: Double
     @OptionGroup var change: ChangeOptions
 
@@ -172,8 +172,8 @@ enum AdvanceMove: ReleaseMoveName {
 struct ReleaseMoveCommand<Name: ReleaseMoveName>: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: Name.move.rawValue, abstract: Name.abstract) }
     @OptionGroup var options: ScriptOptions
-    @Argument(help: "The app.") var app: String
-    @Argument(help: "The release's version.") var version: String
+    @Argument(help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
+    @Argument(help: "The release's version.", completion: .custom { words, index, prefix in cachedVersions(words, index, prefix) }) var version: String
     @OptionGroup var change: ChangeOptions
 
     func run() throws { try scripted { try perform(Name.move, options: options, change: change, app: app, version: version) } }
@@ -186,7 +186,7 @@ struct SwitchCommand: ParsableCommand {
         commandName: "switch", abstract: "Turn a kill switch on or off, or open or close a circuit breaker.",
         discussion: "on/close let the feature or the calls through; off/open stop them (a breaker OPEN fails fast).")
     @OptionGroup var options: ScriptOptions
-    @Argument(help: "The app.") var app: String
+    @Argument(help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
     @Argument(help: "The switch's key.") var key: String
     @Argument(help: "on, off (kill switches); open, close (circuit breakers).") var value: Value
     @OptionGroup var change: ChangeOptions

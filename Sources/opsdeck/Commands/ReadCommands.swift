@@ -30,7 +30,7 @@ struct AppsCommand: ParsableCommand {
 struct ReleasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "releases", abstract: "Releases, newest first: stage, gray percentage, revision.")
     @OptionGroup var options: ScriptOptions
-    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+    @Option(name: .long, help: "Only this app's (default: every app's).", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String?
 
     func run() throws {
         try scripted {
@@ -46,8 +46,8 @@ struct ReleasesCommand: ParsableCommand {
 struct ReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "release", abstract: "One release in full, with its targeting.")
     @OptionGroup var options: ScriptOptions
-    @Argument(help: "The app.") var app: String
-    @Argument(help: "The release's version.") var version: String
+    @Argument(help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
+    @Argument(help: "The release's version.", completion: .custom { words, index, prefix in cachedVersions(words, index, prefix) }) var version: String
 
     func run() throws {
         try scripted {
@@ -72,7 +72,7 @@ struct ReleaseCommand: ParsableCommand {
 struct SwitchesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "switches", abstract: "Kill switches and circuit breakers.")
     @OptionGroup var options: ScriptOptions
-    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+    @Option(name: .long, help: "Only this app's (default: every app's).", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String?
 
     func run() throws {
         try scripted {
@@ -90,7 +90,7 @@ struct IssuesCommand: ParsableCommand {
 
     static let configuration = CommandConfiguration(commandName: "issues", abstract: "Crash and ANR issues.")
     @OptionGroup var options: ScriptOptions
-    @Option(name: .long, help: "Only this app's (default: every app's).") var app: String?
+    @Option(name: .long, help: "Only this app's (default: every app's).", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String?
     @Option(name: .long, help: "Only issues seen in this release.") var release: String?
     @Option(name: .long, help: "last-seen, events or devices.") var sort: Sort = .lastSeen
 
@@ -222,7 +222,7 @@ struct EventsCommand: ParsableCommand {
             lost or printed twice. Ctrl-C ends it.
             """)
     @OptionGroup var options: ScriptOptions
-    @Option(name: .long, help: "The app.") var app: String
+    @Option(name: .long, help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
     @Flag(name: .long, help: "Keep following the live stream.") var follow = false
     @Option(name: .long, help: "Stop after this many events (with --follow too).") var max: Int?
 
@@ -286,7 +286,7 @@ struct EventsCommand: ParsableCommand {
 struct FunnelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "funnel", abstract: "A funnel's report: devices (or users) at each step, conversion, drop-off.")
     @OptionGroup var options: ScriptOptions
-    @Argument(help: "The app.") var app: String
+    @Argument(help: "The app.", completion: .custom { _, _, prefix in cachedApps(prefix) }) var app: String
     @Argument(help: "The funnel's id, e.g. checkout.") var funnel: String
     @Option(name: .long, help: "From (ISO 8601; default: a day before --to).") var from: String?
     @Option(name: .long, help: "To (ISO 8601; default: now).") var to: String?
