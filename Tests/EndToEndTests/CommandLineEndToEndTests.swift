@@ -61,9 +61,29 @@ final class CommandLineEndToEndTests: XCTestCase {
         run = try opsdeck(["switches", "--app", "wallet-ios"])
         XCTAssertTrue(run.output.contains("pay-api") && run.output.contains("closed"), run.output)
 
+        // Issues and events: some crashes first, so that there is something to compare.
+        _ = try api.send(SDKBatch(app: "wallet-ios", release: "5.3.0", device: DeviceInfo(id: "cli-1", os: .ios, osVersion: "17", model: "iPhone 15"),
+                                  crashes: (0..<4).map { n in
+                                      SDKCrash(kind: n == 3 ? .anr : .crash, exceptionType: "NSGenericException\(n % 2)", message: "m\(n)",
+                                               frames: [StackFrame(symbol: "f\(n % 2)", inApp: true)], at: Date())
+                                  }))
         run = try opsdeck(["issues", "--app", "wallet-ios", "--sort", "events", "-o", "json"])
         XCTAssertEqual(run.status, 0, run.errors)
-        XCTAssertNoThrow(try WireFormat.decoder().decode([CrashIssue].self, from: Data(run.output.utf8)))
+        let issues = try WireFormat.decoder().decode([CrashIssue].self, from: Data(run.output.utf8))
+        let apiIssues = try XCTUnwrap(api.crashIssues(app: "wallet-ios").value)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: issues.map { ($0.fingerprint, $0.count) }),
+                       Dictionary(uniqueKeysWithValues: apiIssues.map { ($0.fingerprint, $0.count) }))
+        XCTAssertEqual(issues.map(\.count), issues.map(\.count).sorted(by: >), "sorted by events")
+        run = try opsdeck(["issues", "--app", "wallet-ios"])
+        XCTAssertEqual(run.output.split(separator: "\n").count, apiIssues.count + 1, run.output)
+        let feed = try api.crashEvents(app: "wallet-ios").items
+        run = try opsdeck(["events", "--app", "wallet-ios", "-o", "json"])
+        XCTAssertEqual(try WireFormat.decoder().decode([CrashEvent].self, from: Data(run.output.utf8)), feed)
+        run = try opsdeck(["events", "--app", "wallet-ios"])
+        let eventLines = run.output.split(separator: "\n")
+        XCTAssertEqual(eventLines.count, feed.count + 1)
+        XCTAssertTrue(eventLines.first?.hasPrefix("AT") ?? false)
+        XCTAssertTrue(eventLines.dropFirst().allSatisfy { $0.contains("NSGenericException") })
 
         let from = "2026-01-01T00:00:00.000Z", to = WireFormat.formatDate(Date())
         run = try opsdeck(["funnel", "wallet-ios", "checkout", "--from", from, "--to", to, "--by-release", "-o", "json"])
@@ -111,7 +131,11 @@ final class CommandLineEndToEndTests: XCTestCase {
         run = try opsdeck(["switch", "wallet-ios", "pay-api", "open", "--reason", "payments 5xx", "--yes"], as: "sam")
         XCTAssertEqual(run.status, 0, run.errors)
         XCTAssertEqual(run.output, "wallet-ios pay-api is now OPEN (revision \((try api.switches(app: "wallet-ios").value?.first { $0.key == "pay-api" }?.revision) ?? 0))\n")
-        XCTAssertEqual(try opsdeck(["audit", "-o", "jsonl"]).output.split(separator: "\n").count, 2)
+        let auditJSONL = try opsdeck(["audit", "-o", "jsonl"]).output.split(separator: "\n").map { try WireFormat.decoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+        XCTAssertEqual(auditJSONL, try api.audit().items)
+        let auditTable = try opsdeck(["audit"]).output.split(separator: "\n")
+        XCTAssertEqual(auditTable.count, 3)
+        XCTAssertTrue(auditTable[0].hasPrefix("ID") && auditTable[2].contains("payments 5xx"), auditTable.joined(separator: "\n"))
         // audit --follow prints what comes next, as it is made.
         let output = folder.appendingPathComponent("audit.jsonl")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)

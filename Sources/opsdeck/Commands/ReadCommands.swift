@@ -245,14 +245,22 @@ struct EventsCommand: ParsableCommand {
                 return max.map { printed < $0 } ?? true
             }
             var cursor: String?
+            var sofar: [CrashEvent] = []
             while true {
                 let page: FeedPage<CrashEvent>
                 do throws(PlatformError) { page = try client.crashEvents(app: app, since: cursor, limit: 1000) } catch { throw CommandFailure(error) }
-                for event in page.items { guard try show(event) else { return } }
+                sofar += page.items
                 guard !page.items.isEmpty, page.nextCursor != cursor else { break }
                 cursor = page.nextCursor
             }
-            guard follow else { return }
+            if let max { sofar = Array(sofar.prefix(max)) }
+            guard follow else {
+                // Not a stream: a table aligned as a whole, or one JSON array.
+                return try emit(sofar, as: options.output, columns: ["AT", "ID", "KIND", "RELEASE", "EXCEPTION", "MESSAGE"]) { event in
+                    [WireFormat.formatDate(event.at), String(event.id), event.kind.rawValue, event.release, CrashIssue.shortName(event.exceptionType), event.message]
+                }
+            }
+            for event in sofar { guard try show(event) else { return } }
             var wait = 1.0
             while true {
                 var stop = false
