@@ -39,27 +39,14 @@ extension ServerStore {
             save: { db, after in try Self.saveFunnel(db, after) })
     }
 
-    /// Creates a funnel definition with its audit entry; an id the app already has is a 409.
+    /// Creates a funnel definition; an id the app already has is a 409.
     func createFunnel(app: String, _ draft: FunnelDraft, context: MutationContext) async throws -> StoredResponse {
-        let reason = try Self.validReason(draft.reason)
-        guard let id = draft.id else { throw ProblemError(.unprocessableContent, "id is required to create a funnel") }
-        if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
-        return try await db.write { db in
-            if let replay = try Self.replay(db, context) { return replay }
-            guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM funnels WHERE app = ? AND id = ?", arguments: [app, id]) != nil {
-                throw ProblemError(.conflict, "id: \(app) already has a funnel \(id)")
-            }
-            let funnel = FunnelDefinition(app: app, id: id, name: draft.name, steps: draft.steps, windowMinutes: draft.windowMinutes,
-                                          countedBy: draft.countedBy, revision: 1)
-            try Self.saveFunnel(db, funnel)
-            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .funnelCreate,
-                           target: "\(app)/funnels/\(id)", before: nil as FunnelDefinition?, after: funnel, reason: reason,
-                           idempotencyKey: context.idempotencyKey)
-            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(funnel), etag: funnel.etag)
-            try Self.remember(db, context, stored)
-            return stored
-        }
+        let id = draft.id ?? ""
+        let funnel = FunnelDefinition(app: app, id: id, name: draft.name, steps: draft.steps, windowMinutes: draft.windowMinutes,
+                                      countedBy: draft.countedBy, revision: 1)
+        return try await create(Self.funnelResource(app: app, id: id), app: app, made: funnel, action: .funnelCreate, context: context,
+                                reason: draft.reason, problem: draft.id == nil ? "id is required to create a funnel" : draft.problem,
+                                conflict: "id: \(app) already has a funnel \(id)", insert: Self.saveFunnel)
     }
 
     /// The funnel over [from, to): journeys start in the range and may finish within the

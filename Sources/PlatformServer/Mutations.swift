@@ -75,33 +75,45 @@ extension ServerStore {
         }
     }
 
-    /// Creates a draft release in one transaction with its audit entry (before: none)
-    /// and the idempotency record; a version the app already has is a 409.
-    func createRelease(app: String, _ draft: ReleaseDraft, context: MutationContext) async throws -> StoredResponse {
-        let reason = try Self.validReason(draft.reason)
-        if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
+    /// Creates a resource in a single transaction, as `mutate` changes one: idempotency
+    /// replay, the insert, the audit entry (before: none) and the idempotency record
+    /// commit together; one that exists already (`resource.load` finds it) is a 409 with
+    /// `conflict`. `problem` is the body's own validation, checked after the reason.
+    func create<Resource: Encodable & Sendable>(
+        _ resource: MutableResource<Resource>, app: String, made: Resource, action: AuditAction, context: MutationContext, reason: String,
+        problem: String?, conflict: String, insert: @escaping @Sendable (Database, Resource) throws -> Void
+    ) async throws -> StoredResponse {
+        let reason = try Self.validReason(reason)
+        if let problem { throw ProblemError(.unprocessableContent, problem) }
         defer { snapshots.invalidateAll() }
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM releases WHERE app = ? AND version = ?", arguments: [app, draft.version]) != nil {
-                throw ProblemError(.conflict, "version: \(app) already has a release \(draft.version)")
-            }
-            let release = Release(
-                app: app, version: draft.version, build: draft.build, stage: .draft, grayPercent: 0, notes: draft.notes,
-                createdAt: context.now, updatedAt: context.now, revision: 1, targeting: draft.targeting,
-                packageSize: draft.packageSize, checksum: draft.checksum.lowercased())
+            guard try resource.load(db) == nil else { throw ProblemError(.conflict, conflict) }
+            try insert(db, made)
+            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: action,
+                           target: resource.target, before: nil as Resource?, after: made, reason: reason, idempotencyKey: context.idempotencyKey)
+            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(made), etag: resource.etag(made))
+            try Self.remember(db, context, stored)
+            return stored
+        }
+    }
+
+    /// Creates a draft release (version, build, notes, package size and checksum).
+    func createRelease(app: String, _ draft: ReleaseDraft, context: MutationContext) async throws -> StoredResponse {
+        let release = Release(
+            app: app, version: draft.version, build: draft.build, stage: .draft, grayPercent: 0, notes: draft.notes,
+            createdAt: context.now, updatedAt: context.now, revision: 1, targeting: draft.targeting,
+            packageSize: draft.packageSize, checksum: draft.checksum.lowercased())
+        return try await create(
+            Self.releaseResource(app: app, version: draft.version), app: app, made: release, action: .releaseCreate, context: context,
+            reason: draft.reason, problem: draft.problem, conflict: "version: \(app) already has a release \(draft.version)"
+        ) { db, release in
             try db.execute(sql: """
                 INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision, targeting, packageSize, checksum)
                 VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?)
                 """, arguments: [app, release.version, release.build, release.stage.rawValue, release.notes.nulSafe, release.createdAt,
                                  release.updatedAt, Self.targetingJSON(release.targeting), release.packageSize, release.checksum])
-            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .releaseCreate,
-                           target: "\(app)/\(release.version)", before: nil as Release?, after: release, reason: reason,
-                           idempotencyKey: context.idempotencyKey)
-            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(release), etag: release.etag)
-            try Self.remember(db, context, stored)
-            return stored
         }
     }
 

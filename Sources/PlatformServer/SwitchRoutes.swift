@@ -25,28 +25,13 @@ extension ServerStore {
 }
 
 extension ServerStore {
-    /// Creates a switch in one transaction with its audit entry; a key the app already
-    /// has is a 409.
+    /// Creates a kill switch or circuit breaker; a key the app already has is a 409.
     func createSwitch(app: String, _ draft: SwitchDraft, context: MutationContext) async throws -> StoredResponse {
-        let reason = try Self.validReason(draft.reason)
-        if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
-        defer { snapshots.invalidateAll() }
-        return try await db.write { db in
-            if let replay = try Self.replay(db, context) { return replay }
-            guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM switches WHERE app = ? AND key = ?", arguments: [app, draft.key]) != nil {
-                throw ProblemError(.conflict, "key: \(app) already has a switch \(draft.key)")
-            }
-            let item = Switch(app: app, key: draft.key, description: draft.description, kind: draft.kind, enabled: draft.enabled ?? true,
-                              scope: draft.scope, updatedBy: context.caller.name, updatedAt: context.now, revision: 1)
-            try Self.save(db, item)
-            try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .switchCreate,
-                           target: "\(app)/switches/\(item.key)", before: nil as Switch?, after: item, reason: reason,
-                           idempotencyKey: context.idempotencyKey)
-            let stored = StoredResponse(status: 201, body: try WireFormat.encoder().encode(item), etag: item.etag)
-            try Self.remember(db, context, stored)
-            return stored
-        }
+        let item = Switch(app: app, key: draft.key, description: draft.description, kind: draft.kind, enabled: draft.enabled ?? true,
+                          scope: draft.scope, updatedBy: context.caller.name, updatedAt: context.now, revision: 1)
+        return try await create(Self.switchResource(app: app, key: draft.key), app: app, made: item, action: .switchCreate, context: context,
+                                reason: draft.reason, problem: draft.problem, conflict: "key: \(app) already has a switch \(draft.key)",
+                                insert: Self.save)
     }
 }
 
