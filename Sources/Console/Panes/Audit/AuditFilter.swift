@@ -104,35 +104,16 @@ private func set(_ row: AuditFilterPicker.Row, to value: String?, in filter: ino
 
 func handleAuditFilterPicker(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     guard var picker = state.auditFilterPicker else { return [] }
-    let rows = AuditFilterPicker.Row.allCases
-    var filter = state.auditFilter
-    switch key {
-    case .up, .character("k"), .backTab: picker.row = rows[(picker.row.rawValue + rows.count - 1) % rows.count]
-    case .down, .character("j"), .tab: picker.row = rows[(picker.row.rawValue + 1) % rows.count]
-    case .left, .right, .character("h"), .character("l"), .character(" "):
-        let options = choices(for: picker.row, state)
-        let current = options.firstIndex(of: value(of: picker.row, in: filter)) ?? 0
-        let step = (key == .left || key == .character("h")) ? options.count - 1 : 1
-        set(picker.row, to: options[(current + step) % options.count], in: &filter)
-    case .character("x"): filter = AuditFilter()
-    case .enter, .character("f"):
-        state.auditFilterPicker = nil
-        return []
-    case .escape:
-        filter = picker.before
-        state.auditFilterPicker = nil
-        state.auditFilter = filter
-        refilter(&state)
-        return []
-    case .control("c"), .character("q"): return [.quit]
-    default: return []
-    }
-    state.auditFilterPicker = picker
+    let snapshot = state
+    let (filter, open, effects) = handleFacetPicker(
+        key, row: &picker.row, rows: AuditFilterPicker.Row.allCases, filter: state.auditFilter, before: picker.before, empty: AuditFilter(),
+        choices: { choices(for: $0, snapshot) }, value: value(of:in:), set: set)
+    state.auditFilterPicker = open ? picker : nil
     if filter != state.auditFilter {
         state.auditFilter = filter
         refilter(&state)
     }
-    return []
+    return effects
 }
 
 func drawAuditFilterPicker(_ picker: AuditFilterPicker, state: ConsoleState, theme: Theme, into canvas: inout Canvas, area: Rect) {

@@ -62,31 +62,40 @@ func openCrashFilter(_ state: inout ConsoleState) {
 /// Keys while the picker is open.
 func handleCrashFilterPicker(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
     guard var picker = state.crashFilterPicker else { return [] }
-    let rows = CrashFilterPicker.Row.allCases
-    var filter = state.crashFilter
-    switch key {
-    case .up, .character("k"), .backTab: picker.row = rows[(picker.row.rawValue + rows.count - 1) % rows.count]
-    case .down, .character("j"), .tab: picker.row = rows[(picker.row.rawValue + 1) % rows.count]
-    case .left, .right, .character("h"), .character("l"), .character(" "):
-        let options = choices(for: picker.row, state)
-        let current = options.firstIndex(of: value(of: picker.row, in: filter)) ?? 0
-        let step = (key == .left || key == .character("h")) ? options.count - 1 : 1
-        set(picker.row, to: options[(current + step) % options.count], in: &filter)
-    case .character("x"): filter = CrashEventFilter()
-    case .enter, .character("f"):
-        state.crashFilterPicker = nil
-        return []
-    case .escape:
-        filter = picker.before
-        state.crashFilterPicker = nil
-        applyCrashFilter(filter, &state)
-        return []
-    case .control("c"), .character("q"): return [.quit]
-    default: return []
-    }
-    state.crashFilterPicker = picker
+    let snapshot = state
+    let (filter, open, effects) = handleFacetPicker(
+        key, row: &picker.row, rows: CrashFilterPicker.Row.allCases, filter: state.crashFilter, before: picker.before, empty: CrashEventFilter(),
+        choices: { choices(for: $0, snapshot) }, value: value(of:in:), set: set)
+    state.crashFilterPicker = open ? picker : nil
     applyCrashFilter(filter, &state)
-    return []
+    return effects
+}
+
+/// What a key does in a facet picker (the crash filter's, the audit filter's): ↑↓ (j k,
+/// Tab) move between rows, ←→ (h l, space) cycle the row's value, x clears every facet,
+/// Enter or f keeps, Esc goes back to the filter before the picker opened, q quits.
+/// Returns the filter as it is now and whether the picker stays open.
+func handleFacetPicker<Row: Equatable, Filter>(
+    _ key: Key, row: inout Row, rows: [Row], filter: Filter, before: Filter, empty: Filter,
+    choices: (Row) -> [String?], value: (Row, Filter) -> String?, set: (Row, String?, inout Filter) -> Void
+) -> (filter: Filter, open: Bool, effects: [Effect]) {
+    let index = rows.firstIndex(of: row) ?? 0
+    var filter = filter
+    switch key {
+    case .up, .character("k"), .backTab: row = rows[(index + rows.count - 1) % rows.count]
+    case .down, .character("j"), .tab: row = rows[(index + 1) % rows.count]
+    case .left, .right, .character("h"), .character("l"), .character(" "):
+        let options = choices(row)
+        let current = options.firstIndex(of: value(row, filter)) ?? 0
+        let step = (key == .left || key == .character("h")) ? options.count - 1 : 1
+        set(row, options[(current + step) % options.count], &filter)
+    case .character("x"): filter = empty
+    case .enter, .character("f"): return (filter, false, [])
+    case .escape: return (before, false, [])
+    case .control("c"), .character("q"): return (filter, true, [.quit])
+    default: break
+    }
+    return (filter, true, [])
 }
 
 /// Shows the lists as the new filter has them now; the next cache read brings the newest
