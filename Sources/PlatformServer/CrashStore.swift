@@ -55,16 +55,19 @@ extension ServerStore {
                 StackFrame.jsonArray(frames), at,
             ])
         let id = db.lastInsertedRowID
-        try reopenIfRegressed(db, app: batch.app, fingerprint: fingerprint, at: crash.at)
-        try db.cachedStatement(sql: """
+        // Counted, and what triage needs to know of the issue now, in one statement: the
+        // ingest path pays for a resolved or ignored issue only when there is one.
+        let counted = try Row.fetchOne(db.cachedStatement(sql: """
             INSERT INTO crash_issues (app, fingerprint, kind, exceptionType, culprit, message, firstSeen, lastSeen, count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT (app, fingerprint) DO UPDATE SET
                 count = count + 1, lastSeen = MAX(lastSeen, excluded.lastSeen), firstSeen = MIN(firstSeen, excluded.firstSeen),
                 message = excluded.message
-            """).execute(arguments: [
+            RETURNING resolved, ignored, ignoredUntilCount, count, revision
+            """), arguments: [
                 batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType.nulSafe, CrashGrouping.culprit(frames).nulSafe, message, at, at,
             ])
+        if let counted { try reopenIfRegressed(db, app: batch.app, fingerprint: fingerprint, counted: counted, at: crash.at) }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO issue_devices (app, fingerprint, device) VALUES (?, ?, ?)")
             .execute(arguments: [batch.app, fingerprint, device.id.nulSafe])
         try db.cachedStatement(sql: """

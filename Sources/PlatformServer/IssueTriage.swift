@@ -90,15 +90,14 @@ extension ServerStore {
             })
     }
 
-    /// Called for each crash before it is counted: a resolved issue, or one ignored
-    /// until this event, becomes regressed, and the audit log says so (actor `system`).
-    static func reopenIfRegressed(_ db: Database, app: String, fingerprint: String, at: Date) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT resolved, ignored, ignoredUntilCount, count, revision FROM crash_issues
-            WHERE app = ? AND fingerprint = ? AND (resolved = 1 OR (ignored = 1 AND ignoredUntilCount <= count + 1))
-            """), arguments: [app, fingerprint]) else { return }
-        let wasResolved: Bool = row["resolved"], count: Int = row["count"], revision: Int = row["revision"]
-        let until: Int? = row["ignoredUntilCount"]
+    /// Called for each crash with its issue as counted (`counted`: resolved, ignored,
+    /// ignoredUntilCount, count and revision after this event): a resolved issue, or one
+    /// ignored until this event, becomes regressed, and the audit log says so (actor
+    /// `system`).
+    static func reopenIfRegressed(_ db: Database, app: String, fingerprint: String, counted row: Row, at: Date) throws {
+        let wasResolved: Bool = row["resolved"], ignored: Bool = row["ignored"], until: Int? = row["ignoredUntilCount"]
+        let count: Int = row["count"] - 1, revision: Int = row["revision"]
+        guard wasResolved || (ignored && until.map { $0 <= count + 1 } ?? false) else { return }
         try db.cachedStatement(sql: """
             UPDATE crash_issues SET resolved = 0, ignored = 0, ignoredUntil = NULL, ignoredUntilCount = NULL, regressed = 1,
                 revision = revision + 1 WHERE app = ? AND fingerprint = ?
