@@ -214,14 +214,14 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
         case nil: who = "About \(percentText(abs(delta)))\(more) of \(app)'s devices"
         }
         lines.append(delta > 0 ? "\(who) will be offered \(release.version)." : "\(who) will no longer be offered \(release.version); installs stay.")
-        if let active { lines.append("That is \(percentText(abs(delta))) of the \(devices(active)) of \(app) active in the last hour.") }
+        if let active { lines.append("That is \(percentText(abs(delta))) of the \(count(active, "device")) of \(app) active in the last hour.") }
         if delta > 0 { lines.append("Every device already in stays in: buckets are stable, a raise only adds.") }
         if delta > 0 { worse = vitals(of: release, state, into: &lines) }
     case .setStage(_, _, let stage):
         title = "Advance \(app) \(release.version) from \(release.stage.rawValue) to \(stage.rawValue)"
         switch stage {
         case .full:
-            let active = activeDevices(state).map { " (\(devices($0)) active in the last hour)" } ?? ""
+            let active = activeDevices(state).map { " (\(count($0, "device")) active in the last hour)" } ?? ""
             lines.append("Every device of \(app)\(active) will be offered \(release.version).")
         case .whitelist:
             let listed = release.targeting?.whitelist ?? []
@@ -232,7 +232,7 @@ func ask(_ action: ActionDialog.Action, for release: Release, _ state: inout Con
             lines.append("Devices in the gray percentage (now \(percentText(release.grayPercent))) will be offered it.")
         }
     case .release(_, _, let command):
-        let running = devicesRunning(release.version, state).map { " (\(devices($0)) ran it in the last hour)" } ?? ""
+        let running = devicesRunning(release.version, state).map { " (\(count($0, "device")) ran it in the last hour)" } ?? ""
         switch command {
         case .halt:
             title = "Halt \(app) \(release.version)"
@@ -293,11 +293,6 @@ private func vitals(of release: Release, _ state: ConsoleState, into lines: inou
 /// them: what a gray percentage is a share of. nil before the health is cached.
 private func activeDevices(_ state: ConsoleState) -> Int? {
     state.health.values.compactMap(\.total.appDevices).max()
-}
-
-/// "1 device", "1,240 devices".
-private func devices(_ count: Int) -> String {
-    "\(grouped(count)) \(count == 1 ? "device" : "devices")"
 }
 
 /// Devices that ran a release in the last hour.

@@ -138,3 +138,17 @@ public enum PercentText {
         return text + "%"
     }
 }
+
+/// A count as people read it, the same in the console, the server's words and the
+/// command line: "12,345".
+public enum GroupedNumber {
+    public static func of(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+}

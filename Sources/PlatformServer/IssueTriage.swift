@@ -104,17 +104,13 @@ extension ServerStore {
             """).execute(arguments: [app, fingerprint])
         let reason = wasResolved
             ? "seen again after it was resolved"
-            : "ignored until \(grouped(until ?? count + 1)) events; event \(grouped(count + 1)) arrived"
+            : "ignored until \(GroupedNumber.of(until ?? count + 1)) events; event \(GroupedNumber.of(count + 1)) arrived"
         try audit(db, at: at, actor: "system", role: "system", action: .issueRegress, target: "\(app)/issues/\(fingerprint)",
                   before: IssueReopening(status: wasResolved ? .resolved : .ignored, count: count, revision: revision, ignoredUntilCount: until),
                   after: IssueReopening(status: .regressed, count: count + 1, revision: revision + 1), reason: reason)
     }
 }
 
-/// "12,345".
-private func grouped(_ value: Int) -> String {
-    value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
-}
 
 extension PlatformServer {
     func addIssueTriageRoutes(to v1: RouterGroup<PlatformRequestContext>) {

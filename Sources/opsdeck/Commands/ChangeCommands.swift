@@ -47,9 +47,6 @@ private func activeDevices(_ client: PlatformClient, app: String) -> Int? {
     (try? client.reach(app: app).value).flatMap { $0?.devices }
 }
 
-private func grouped(_ value: Int) -> String {
-    value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
-}
 
 /// Reads the release, works out the change, says it, asks, sends, prints the answer.
 private func changeRelease(_ options: ScriptOptions, _ change: ChangeOptions, app: String, version: String,
@@ -102,7 +99,7 @@ struct GrayCommand: ParsableCommand {
                         { active in
                             guard let active else { return nil }
                             guard active > 0 else { return "no device of \(app) checked in the last hour: none is reached now" }
-                            return "about \(grouped(Int((Double(active) * abs(delta) / 100).rounded()))) of the \(grouped(active)) devices active in the last hour "
+                            return "about \(GroupedNumber.of(Int((Double(active) * abs(delta) / 100).rounded()))) of the \(GroupedNumber.of(active)) devices active in the last hour "
                                 + (delta > 0 ? "will be offered it" : "will no longer be offered it")
                         },
                         { client, ifMatch, key throws(PlatformError) in
@@ -126,7 +123,7 @@ func perform(_ move: ReleaseMove, options: ScriptOptions, change: ChangeOptions,
                 throw CommandFailure(.changedMeanwhile, "\(app) \(version) is \(release.stage.rawValue): it cannot be advanced")
             }
             return ("advance from \(release.stage.rawValue) to \(next.rawValue)",
-                    { active in next == .full ? active.map { "every one of the \(grouped($0)) devices active in the last hour will be offered it" } : nil },
+                    { active in next == .full ? active.map { "every one of the \(GroupedNumber.of($0)) devices active in the last hour will be offered it" } : nil },
                     { client, ifMatch, key throws(PlatformError) in
                         try client.patchRelease(app: app, version: version, ReleasePatch(stage: next, reason: change.reason), ifMatch: ifMatch, idempotencyKey: key)
                     })

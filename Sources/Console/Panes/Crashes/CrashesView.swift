@@ -303,13 +303,7 @@ func count(_ value: Int, _ noun: String) -> String {
 
 /// 12345 -> "12,345".
 func grouped(_ value: Int) -> String {
-    let digits = String(abs(value))
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
+    GroupedNumber.of(value)
 }
 
 extension String {
