@@ -9,16 +9,12 @@ import XCTest
 final class CommandLineEndToEndTests: XCTestCase {
     var folder: URL!
     var server: ServerProcess!
-    static let tokens = ["vera": ("viewer", "cli-viewer-token-00000001"), "rita": ("release-manager", "cli-manager-token-0000001"),
+    static let tokens: [String: (role: String, token: String)] = ["vera": ("viewer", "cli-viewer-token-00000001"), "rita": ("release-manager", "cli-manager-token-0000001"),
                          "sam": ("support", "cli-support-token-0000001")]
 
     override func setUpWithError() throws {
         folder = Harness.temporaryFolder()
-        let file = folder.appendingPathComponent("tokens.toml").path
-        try Self.tokens.map { name, value in "[[token]]\nname = \"\(name)\"\nrole = \"\(value.0)\"\ntoken = \"\(value.1)\"\n" }
-            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path, arguments: ["--tokens", file],
-                                   token: Self.tokens["rita"]!.1)
+        server = try ServerProcess(in: folder, tokens: Self.tokens, as: "rita")
     }
 
     override func tearDown() {

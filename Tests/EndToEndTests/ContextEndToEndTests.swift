@@ -10,16 +10,12 @@ final class ContextEndToEndTests: XCTestCase {
     var folder: URL!
     var server: ServerProcess!
     var config: URL!
-    static let tokens = ["vera": ("viewer", "ctx-viewer-token-000000001"), "rita": ("release-manager", "ctx-manager-token-00000001"),
+    static let tokens: [String: (role: String, token: String)] = ["vera": ("viewer", "ctx-viewer-token-000000001"), "rita": ("release-manager", "ctx-manager-token-00000001"),
                          "sam": ("support", "ctx-support-token-00000001")]
 
     override func setUpWithError() throws {
         folder = Harness.temporaryFolder()
-        let file = folder.appendingPathComponent("tokens.toml").path
-        try Self.tokens.map { name, value in "[[token]]\nname = \"\(name)\"\nrole = \"\(value.0)\"\ntoken = \"\(value.1)\"\n" }
-            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path, arguments: ["--tokens", file],
-                                   token: Self.tokens["rita"]!.1)
+        server = try ServerProcess(in: folder, tokens: Self.tokens, as: "rita")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("config/opsdeck"), withIntermediateDirectories: true)
         config = folder.appendingPathComponent("config/opsdeck/config.toml")
         let tokenFile = folder.appendingPathComponent("rita.token").path

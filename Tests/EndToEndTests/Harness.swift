@@ -66,6 +66,18 @@ enum Harness {
     }
 }
 
+extension ServerProcess {
+    /// `opsdeck serve` on a new store in `folder`, with a tokens file of `tokens` (name:
+    /// role and token); the harness's own calls use `as`'s token.
+    convenience init(in folder: URL, tokens: [String: (role: String, token: String)], as name: String) throws {
+        let file = folder.appendingPathComponent("tokens.toml").path
+        try tokens.map { name, value in "[[token]]\nname = \"\(name)\"\nrole = \"\(value.role)\"\ntoken = \"\(value.token)\"\n" }
+            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try self.init(database: folder.appendingPathComponent("platform.sqlite").path, arguments: ["--tokens", file],
+                      token: try XCTUnwrap(tokens[name]).token)
+    }
+}
+
 /// `opsdeck serve` as a child process.
 final class ServerProcess {
     let process = Process()

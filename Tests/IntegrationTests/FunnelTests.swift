@@ -72,21 +72,7 @@ final class FunnelTests: XCTestCase {
 }
 
 /// Funnel definitions made and changed over the API, and counting by user.
-final class FunnelEditTests: XCTestCase {
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
-    }
-
+final class FunnelEditTests: RolesServerTestCase {
     func testAFunnelCountedByUserFollowsTheUserAcrossDevices() throws {
         let rita = try client("rita")
         let draft = FunnelDraft(id: "onboarding", name: "Onboarding", steps: ["install", "signup", "first_payment"], windowMinutes: 60,

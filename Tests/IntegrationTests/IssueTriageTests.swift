@@ -6,21 +6,8 @@ import XCTest
 
 /// Issue triage over real HTTP: resolve, ignore (for a time, until more events), unresolve;
 /// roles, If-Match, Idempotency-Key, the audit log, and regression when it happens again.
-final class IssueTriageTests: XCTestCase {
-    var server: TestServer!
+final class IssueTriageTests: RolesServerTestCase {
     let now = Date()
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
-    }
 
     /// Sends `count` events of one issue and returns the issue as the server lists it.
     @discardableResult

@@ -6,27 +6,7 @@ import TestSupport
 import XCTest
 
 /// Release changes over real HTTP: roles, If-Match, Idempotency-Key, rules, audit.
-final class ReleaseChangeTests: XCTestCase {
-    static let tokens = [
-        AccessToken(name: "vera", role: .viewer, token: "viewer-token-0123456789"),
-        AccessToken(name: "sam", role: .support, token: "support-token-0123456789"),
-        AccessToken(name: "rita", role: .releaseManager, token: "manager-token-0123456789"),
-        AccessToken(name: "adam", role: .admin, token: "admin-token-0123456789"),
-    ]
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: Self.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: Self.tokens.first { $0.name == name }!.token)
-    }
-
+final class ReleaseChangeTests: RolesServerTestCase {
     /// The first release in `stage` in the seeded catalogue.
     func release(in stage: ReleaseStage) throws -> Release {
         let client = try client("vera")

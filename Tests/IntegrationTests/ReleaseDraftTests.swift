@@ -5,21 +5,8 @@ import PlatformServer
 import XCTest
 
 /// Creating draft releases and previewing a targeting's reach, over real HTTP.
-final class ReleaseDraftTests: XCTestCase {
-    var server: TestServer!
+final class ReleaseDraftTests: RolesServerTestCase {
     static let checksum = String(repeating: "ab", count: 32)
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
-    }
 
     func testAReleaseManagerCreatesADraftAndItIsAudited() throws {
         let draft = ReleaseDraft(version: "9.0.0", build: 900, notes: "New wallet home", packageSize: 48_213_004,

@@ -5,6 +5,7 @@ import PlatformModel
 import PlatformServer
 import Synchronization
 import TestSupport
+import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -134,5 +135,30 @@ func sendSessions(_ client: PlatformClient, app: String, release: String, total:
         _ = try client.send(SDKBatch(app: app, release: release,
                                      device: DeviceInfo(id: "g\(batch)", os: .android, osVersion: "14", model: "Pixel 8"),
                                      sessions: sessions))
+    }
+}
+
+/// A test against a server with one token per role (vera viewer, sam support, rita
+/// release manager, adam admin), started before each test and stopped after it.
+class RolesServerTestCase: XCTestCase {
+    static let roleTokens = [
+        AccessToken(name: "vera", role: .viewer, token: "viewer-token-0123456789"),
+        AccessToken(name: "sam", role: .support, token: "support-token-0123456789"),
+        AccessToken(name: "rita", role: .releaseManager, token: "manager-token-0123456789"),
+        AccessToken(name: "adam", role: .admin, token: "admin-token-0123456789"),
+    ]
+    var server: TestServer!
+
+    override func setUpWithError() throws {
+        server = try TestServer.start(tokens: Self.roleTokens)
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    /// A client with `name`'s token.
+    func client(_ name: String) throws -> PlatformClient {
+        try PlatformClient(baseURL: server.url, token: try XCTUnwrap(Self.roleTokens.first { $0.name == name }).token)
     }
 }

@@ -5,21 +5,7 @@ import PlatformServer
 import XCTest
 
 /// Kill switches and circuit breakers over real HTTP.
-final class SwitchTests: XCTestCase {
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
-    }
-
+final class SwitchTests: RolesServerTestCase {
     func testEveryAppHasBreakersAndKillSwitches() throws {
         let vera = try client("vera")
         for app in try vera.apps().value! {
@@ -67,21 +53,7 @@ final class SwitchTests: XCTestCase {
 }
 
 /// Creating and editing switches over real HTTP.
-final class SwitchEditTests: XCTestCase {
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-    }
-
-    override func tearDown() {
-        server.stop()
-    }
-
-    func client(_ name: String) throws -> PlatformClient {
-        try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == name }!.token)
-    }
-
+final class SwitchEditTests: RolesServerTestCase {
     func testSupportCreatesABreakerEditsItsScopeAndOpensIt() throws {
         let sam = try client("sam")
         let draft = SwitchDraft(key: "risk-api", kind: .circuitBreaker, description: "Calls to the risk scoring API",
@@ -146,11 +118,9 @@ final class SwitchEditTests: XCTestCase {
 }
 
 /// What schemathesis found: a share above 0 that stores as 0 is refused, like 0 itself.
-final class TinyPercentTests: XCTestCase {
+final class TinyPercentTests: RolesServerTestCase {
     func testAPercentThatStoresAsZeroIsRefused() throws {
-        let server = try TestServer.start(tokens: ReleaseChangeTests.tokens)
-        defer { server.stop() }
-        let adam = try PlatformClient(baseURL: server.url, token: ReleaseChangeTests.tokens.first { $0.name == "adam" }!.token)
+        let adam = try client("adam")
         let draft = SwitchDraft(key: "tiny", kind: .killSwitch, description: "d", scope: SwitchScope(percent: Double.leastNonzeroMagnitude), reason: "r")
         XCTAssertThrowsError(try adam.createSwitch(app: "wallet-ios", draft)) { error in
             guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
