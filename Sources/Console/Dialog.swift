@@ -14,12 +14,7 @@ func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, 
     canvas.fill(box, style: style)
     let rule = theme.style(.muted).over(style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    // The context first: a change in production says so in its title.
-    var title = [Span(" \(dialog.title) ", style: theme.style(.accent).over(style).adding(.bold))]
-    if let context {
-        title.insert(Span(" [\(context.label)] ", style: context.production ? theme.style(.flashError).adding([.bold, .reverse]) : theme.style(.accent).over(style)), at: 0)
-    }
-    canvas.put(spans: title, x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
+    canvas.put(spans: changeTitle(dialog.title, context: context, theme: theme, on: style), x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
     var y = box.y + 1
     for line in dialog.lines where y < box.y + box.height - 4 {
         canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.hasSuffix("▼ WORSE") ? theme.style(.statusCrit).over(style) : style)
@@ -59,4 +54,15 @@ func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, 
     }
     canvas.put(status.text, x: box.x + 2, y: y + 2, maxWidth: box.width - 4, style: status.style ?? style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y + box.height - 1, style: rule)
+}
+
+/// A change box's title (a dialog's, a form's), the context first: a change in production
+/// says so in red before anything else.
+func changeTitle(_ title: String, context: ConsoleContext?, theme: Theme, on style: Style) -> [Span] {
+    var spans = [Span(" \(title) ", style: theme.style(.accent).over(style).adding(.bold))]
+    if let context {
+        spans.insert(Span(" [\(context.label)] ", style: context.production ? theme.style(.flashError).adding([.bold, .reverse]) : theme.style(.accent).over(style)),
+                     at: 0)
+    }
+    return spans
 }

@@ -268,11 +268,7 @@ func drawForm(_ form: Form, context: ConsoleContext?, theme: Theme, into canvas:
     let rule = theme.style(.muted).over(style)
     canvas.fill(box, style: style)
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
-    var title = [Span(" \(form.title) ", style: theme.style(.accent).over(style).adding(.bold))]
-    if let context {
-        title.insert(Span(" [\(context.label)] ", style: context.production ? theme.style(.flashError).adding([.bold, .reverse]) : theme.style(.accent).over(style)), at: 0)
-    }
-    canvas.put(spans: title, x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
+    canvas.put(spans: changeTitle(form.title, context: context, theme: theme, on: style), x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
     var y = box.y + 1
     let bottom = box.maxY - 1
     for (index, field) in form.fields.enumerated() where y < bottom - 2 {

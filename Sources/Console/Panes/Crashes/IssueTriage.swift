@@ -91,10 +91,7 @@ private func triagedIssue(_ state: ConsoleState) -> CrashIssue? {
 
 /// Opens the change dialog for `r`, `i` or `u` on the issue in front of the person.
 func askTriage(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
-    if let refusal = state.issuesRefusal {
-        state.flash = Flash(text: refusal, isError: true, shownAt: state.now)
-        return []
-    }
+    // Who may triage is the key table's to say (`.triagesIssues`): dispatch refuses first.
     guard let issue = triagedIssue(state) else { return [] }
     let app = issue.app, name = issue.shortExceptionType
     let triage: IssueTriage = switch key {
@@ -112,8 +109,8 @@ func askTriage(_ key: Key, _ state: inout ConsoleState) -> [Effect] {
         return []
     }
     let action = ActionDialog.Action.triage(app: app, fingerprint: issue.fingerprint, triage)
-    let seen = "\(grouped(issue.count)) \(issue.count == 1 ? "event" : "events") from \(grouped(issue.affectedDevices)) "
-        + "\(issue.affectedDevices == 1 ? "device" : "devices"), last \(duration(max(0, state.now.timeIntervalSince(issue.lastSeen)))) ago"
+    let seen = "\(count(issue.count, "event")) from \(count(issue.affectedDevices, "device")), "
+        + "last \(duration(max(0, state.now.timeIntervalSince(issue.lastSeen)))) ago"
     var lines: [String] = []
     let title: String
     switch triage {
