@@ -21,14 +21,7 @@ final class AlertToActionEndToEndTests: XCTestCase {
         let log = folder.appendingPathComponent("demo.log").path
         let terminal = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/cache.sqlite \(Harness.binary) demo --tokens \(tokens) --rate 40 --log \(log)",
                                     width: 160, height: 45)
-        var port = ""
-        try waitUntil("the demo's platform is listening", timeout: 30) {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            guard let range = text.range(of: #"demo platform on port [0-9]+"#, options: .regularExpression) else { return false }
-            port = String(text[range].split(separator: " ").last ?? "")
-            return true
-        }
-        let client = try PlatformClient(baseURL: "http://127.0.0.1:\(port)", token: token)
+        let client = try PlatformClient(baseURL: try demoAPI(log: log), token: token)
 
         // The overview, the spiking app first, with its alert.
         var screen = try terminal.waitFor(["ALERTS", "new issue in gray", "⚑"], timeout: 60)

@@ -78,6 +78,21 @@ extension ServerProcess {
     }
 }
 
+extension XCTestCase {
+    /// The address `opsdeck demo` announces in its log ("demo platform on port N"), once
+    /// it does.
+    func demoAPI(log: String, timeout: TimeInterval = 30) throws -> String {
+        var port = ""
+        try waitUntil("the demo's platform is listening", timeout: timeout) {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: #"demo platform on port [0-9]+"#, options: .regularExpression) else { return false }
+            port = String(text[range].split(separator: " ").last ?? "")
+            return true
+        }
+        return "http://127.0.0.1:\(port)"
+    }
+}
+
 /// `opsdeck serve` as a child process.
 final class ServerProcess {
     let process = Process()

@@ -33,14 +33,7 @@ final class WorkflowEndToEndTests: XCTestCase {
         let log = folder.appendingPathComponent("demo.log").path
         let onCall = try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/oncall.sqlite \(Harness.binary) demo --tokens \(tokens) --rate 40 --log \(log)",
                                   width: 120, height: 40)
-        var port = ""
-        try waitUntil("the demo's platform is listening", timeout: 30) {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            guard let range = text.range(of: #"demo platform on port [0-9]+"#, options: .regularExpression) else { return false }
-            port = String(text[range].split(separator: " ").last ?? "")
-            return true
-        }
-        let api = "http://127.0.0.1:\(port)"
+        let api = try demoAPI(log: log)
         let client = try PlatformClient(baseURL: api, token: "e2e-oncall-token-0000001")
         func console(_ name: String, _ token: String) throws -> Terminal {
             try Terminal(command: "env OPSDECK_CACHE=\(folder.path)/\(name).sqlite \(Harness.binary) --api \(api) --token \(token) --log \(folder.path)/\(name).log",
