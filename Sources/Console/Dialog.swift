@@ -8,7 +8,12 @@ import TUI
 /// typed, and what happened to the last attempt.
 func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, into canvas: inout Canvas, area: Rect) {
     let width = min(area.width - 4, 90)
-    let height = min(area.height, dialog.lines.count + 8 + (dialog.worse == nil ? 0 : 2) + (dialog.choices.isEmpty ? 0 : 2))
+    // At 80 columns a line may not fit: it wraps (keeping its indent), never cut.
+    let lines = dialog.lines.flatMap { line -> [(text: String, worse: Bool)] in
+        let indent = String(line.prefix { $0 == " " })
+        return TerminalText.wrapped(String(line.dropFirst(indent.count)), to: width - 4 - indent.count).map { (indent + $0, line.hasSuffix("▼ WORSE")) }
+    }
+    let height = min(area.height, lines.count + 8 + (dialog.worse == nil ? 0 : 2) + (dialog.choices.isEmpty ? 0 : 2))
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + max(0, (area.height - height) / 2), width: width, height: height)
     let style = theme.style(.header)
     canvas.fill(box, style: style)
@@ -16,8 +21,8 @@ func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, 
     canvas.put(String(repeating: "─", count: box.width), x: box.x, y: box.y, style: rule)
     canvas.put(spans: changeTitle(dialog.title, context: context, theme: theme, on: style), x: box.x + 2, y: box.y, maxWidth: box.width - 4, base: style)
     var y = box.y + 1
-    for line in dialog.lines where y < box.y + box.height - 4 {
-        canvas.put(line, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.hasSuffix("▼ WORSE") ? theme.style(.statusCrit).over(style) : style)
+    for line in lines where y < box.y + box.height - 4 {
+        canvas.put(line.text, x: box.x + 2, y: y, maxWidth: box.width - 4, style: line.worse ? theme.style(.statusCrit).over(style) : style)
         y += 1
     }
     if !dialog.choices.isEmpty, y < box.y + box.height - 5 {
@@ -28,6 +33,12 @@ func drawDialog(_ dialog: ActionDialog, context: ConsoleContext?, theme: Theme, 
                                                 : Span("  \(choice.label) ", style: style))
         }
         spans.append(Span("  Tab: next", style: rule))
+        // Too narrow for every choice: the chosen one, and where it stands among them.
+        if spans.reduce(0, { $0 + TerminalText.width($1.text) }) > box.width - 4 {
+            spans = [Span("Choose: ", style: style.adding(.bold)),
+                     Span("▸ \(dialog.choices[dialog.choice].label) ", style: theme.style(.tableSelected).adding(.bold)),
+                     Span("  \(dialog.choice + 1) of \(dialog.choices.count) · Tab: next", style: rule)]
+        }
         canvas.put(spans: spans, x: box.x + 2, y: y, maxWidth: box.width - 4, base: style)
         y += 1
     }

@@ -196,3 +196,20 @@ import TUI
         #expect(state.dialog == before, "no choices: Tab changes nothing (and never divides by zero)")
     }
 }
+
+@Suite struct NarrowDialogTests {
+    @Test func at80ColumnsDialogLinesWrapAndTheChoicesSayWhereTheyStand() {
+        var state = IssueTriageConsoleTests.issuesPane()
+        _ = update(&state, .key(.character("i")))
+        let lines = ConsoleTests.screen(state, size: Size(width: 80, height: 24)).lines
+        let cut = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasSuffix("An ignore until more events ends when they arrive: it comes back as") }
+        func column(_ text: String, _ row: Int) -> Int? {
+            lines[row].range(of: text).map { lines[row].distance(from: lines[row].startIndex, to: $0.lowerBound) }
+        }
+        #expect(cut.map { column("regressed.", $0 + 1) != nil && column("regressed.", $0 + 1) == column("An ignore", $0) } == true,
+                "wrapped under its start, not cut: \(lines)")
+        #expect(lines.contains { $0.contains("Choose: ▸ for 1 hour   1 of 5 · Tab: next") })
+        _ = update(&state, .key(.backTab))
+        #expect(ConsoleTests.screen(state, size: Size(width: 80, height: 24)).contains("▸ for good   5 of 5 · Tab: next"), "the last choice, reached and shown")
+    }
+}
