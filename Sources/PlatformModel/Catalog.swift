@@ -17,6 +17,10 @@ public struct App: Codable, Hashable, Sendable, Identifiable {
     public var platform: Platform
     /// Android application id or iOS bundle identifier.
     public var bundleId: String
+    /// Where Sentry SDKs in the app send crashes and sessions:
+    /// `http://PUBLIC_KEY@HOST:PORT/PROJECT_ID`, this server's address as the caller
+    /// reached it. Set by the API's app answers.
+    public var sentryDSN: String?
 
     public init(id: String, name: String, platform: Platform, bundleId: String) {
         self.id = id

@@ -168,6 +168,10 @@ public enum AuditAction: OpenVocabulary {
     /// The platform reopened an issue: a resolved one was seen again, or an ignored one
     /// got the events it was ignored until.
     case issueRegress
+    /// Switches brought in from an Unleash features document.
+    case switchImport
+    /// An Unleash SDK token made or revoked for an app.
+    case sdkTokenCreate, sdkTokenRevoke
     case other(String)
 
     public static let names: [(AuditAction, String)] = [
@@ -176,7 +180,8 @@ public enum AuditAction: OpenVocabulary {
         (.releaseGuardrailHalt, "release.guardrail_halt"), (.switchEnable, "switch.enable"), (.switchDisable, "switch.disable"),
         (.switchCreate, "switch.create"), (.switchEdit, "switch.edit"),
         (.alertAcknowledge, "alert.acknowledge"), (.funnelCreate, "funnel.create"), (.funnelEdit, "funnel.edit"), (.issueResolve, "issue.resolve"), (.issueIgnore, "issue.ignore"),
-        (.issueUnresolve, "issue.unresolve"), (.issueRegress, "issue.regress"),
+        (.issueUnresolve, "issue.unresolve"), (.issueRegress, "issue.regress"), (.switchImport, "switch.import"),
+        (.sdkTokenCreate, "sdk_token.create"), (.sdkTokenRevoke, "sdk_token.revoke"),
     ]
 
     public var otherName: String? {
@@ -254,20 +259,6 @@ public enum Bucketing {
         mix(0, into: &hash)
         mix(device, into: &hash)
         return finish(hash)
-    }
-
-    /// A switch's percentage scope buckets devices as a release named "switch:KEY".
-    public static func includes(app: String, switch key: String, device: String, percent: Double) -> Bool {
-        let limit = basisPoints(percent)
-        if limit >= buckets { return true }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        mix(app, into: &hash)
-        mix(0, into: &hash)
-        mix("switch:", into: &hash)
-        mix(key, into: &hash)
-        mix(0, into: &hash)
-        mix(device, into: &hash)
-        return finish(hash) < limit
     }
 
     private static func mix(_ text: String, into hash: inout UInt64) {

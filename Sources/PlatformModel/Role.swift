@@ -17,6 +17,8 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     public var mayEditFunnels: Bool { self == .releaseManager || self == .admin }
     /// Resolving, ignoring and reopening crash issues: whoever is on call, not a viewer.
     public var mayTriageIssues: Bool { self != .viewer }
+    /// SDK tokens and imports change what every device of an app is told: admins only.
+    public var mayAdministerSDKs: Bool { self == .admin }
 
     private var rank: Int { Role.allCases.firstIndex(of: self)! }
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }

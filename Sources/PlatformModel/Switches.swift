@@ -38,11 +38,18 @@ public struct Switch: Codable, Hashable, Sendable, Identifiable {
     public var updatedBy: String
     public var updatedAt: Date
     public var revision: Int
+    /// Rules written in Unleash's terms (a switch imported from an Unleash features
+    /// document): when present they, not `scope`, decide where the switch applies.
+    public var rules: SwitchRules?
+    /// How Unleash SDKs evaluated it lately (lists only; not part of the switch itself).
+    public var sdk: SwitchSDKUse?
 
     public var id: String { key }
     public var etag: String { "\"s\(revision)\"" }
 
-    public init(app: String, key: String, description: String, kind: SwitchKind, enabled: Bool, scope: SwitchScope, updatedBy: String, updatedAt: Date, revision: Int) {
+    public init(app: String, key: String, description: String, kind: SwitchKind, enabled: Bool, scope: SwitchScope, updatedBy: String,
+                updatedAt: Date, revision: Int, rules: SwitchRules? = nil) {
+        self.rules = rules
         self.app = app
         self.key = key
         self.description = description
@@ -103,17 +110,19 @@ public struct SwitchDraft: Codable, Sendable, Equatable {
 extension SwitchScope {
     /// What is wrong with this scope, naming the field; nil when it can be stored.
     public var problem: String? {
-        // Checked in hundredths, as it is stored: 5e-324 is above 0 but stores as 0.
-        guard percent.isFinite, (percent * 100).rounded() >= 1, percent <= 100, abs(percent * 100 - (percent * 100).rounded()) < 1e-6 else {
-            return "scope.percent must be more than 0 and at most 100, to 0.01 (got \(percent))"
+        // Whole percents: the share is an Unleash flexible rollout, whose buckets are
+        // 1 to 100 (`Switch.unleashFeature`). 5e-324 is above 0 but is no percent.
+        guard percent.isFinite, percent >= 1, percent <= 100, percent == percent.rounded() else {
+            return "scope.percent must be a whole percent from 1 to 100 (got \(percent))"
         }
+        // Semantic versions, as Unleash's SEMVER_ operators compare them.
         for (name, version) in [("minVersion", minVersion), ("maxVersion", maxVersion)] {
-            if let version, version.isEmpty || version.count > 40 || !(version.first?.isNumber ?? false) {
-                return "scope.\(name) must be a version like 5.2.0 (got '\(version)')"
+            if let version, version.count > 40 || SemanticVersion(version) == nil {
+                return "scope.\(name) must be a semantic version like 5.2.0 (got '\(version)')"
             }
         }
-        if let low = minVersion, let high = maxVersion, VersionOrder.compare(low, high) == .orderedDescending {
-            return "scope.minVersion \(low) is above scope.maxVersion \(high)"
+        if let low = minVersion.flatMap(SemanticVersion.init), let high = maxVersion.flatMap(SemanticVersion.init), low > high {
+            return "scope.minVersion \(minVersion ?? "") is above scope.maxVersion \(maxVersion ?? "")"
         }
         if Set(platforms).count != platforms.count { return "scope.platforms lists a platform twice" }
         return nil

@@ -166,14 +166,11 @@ public enum UpgradePolicy {
         }
     }
 
-    /// Whether `item`'s setting applies to this device; where it does not, the guarded
-    /// feature stays on.
+    /// Whether the feature `item` guards is on for this device: its Unleash feature
+    /// (`Switch.unleashFeature`) evaluated for the device's context, the same evaluation
+    /// the Client and Frontend APIs answer with.
     public static func value(of item: Switch, os: Platform, version: String, device: String) -> Bool {
-        let scope = item.scope
-        let inScope = (scope.platforms.isEmpty || scope.platforms.contains(os))
-            && (scope.minVersion.map { VersionOrder.compare(version, $0) != .orderedAscending } ?? true)
-            && (scope.maxVersion.map { VersionOrder.compare(version, $0) != .orderedDescending } ?? true)
-            && Bucketing.includes(app: item.app, switch: item.key, device: device, percent: scope.percent)
-        return inScope ? item.enabled : true
+        let context = UnleashContext.device(DeviceInfo(id: device, os: os, osVersion: "", model: ""), appVersion: version, app: item.app)
+        return UnleashEvaluator().isEnabled(item.unleashFeature, context)
     }
 }

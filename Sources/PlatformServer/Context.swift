@@ -7,9 +7,13 @@ public struct PlatformRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the authentication middleware for every `/v1` request.
     var caller: AccessToken?
+    /// The peer's IP address: the Unleash Frontend API's `remoteAddress` when the
+    /// context does not name one.
+    let remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Limits request bodies; the API's largest bodies are SDK event batches.

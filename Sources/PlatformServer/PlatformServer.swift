@@ -87,6 +87,11 @@ public struct PlatformServer: Sendable {
         }
     }
 
+    /// The host and port a DSN names: the one the caller reached this server at.
+    func dsnHost(_ request: Request) -> String {
+        request.head.authority ?? "\(configuration.host):\(configuration.port)"
+    }
+
     /// The OpenAPI 3.1 description of this API (Sources/PlatformServer/openapi.json).
     public static let openAPIDocument: Data? = Bundle.module.url(forResource: "openapi", withExtension: "json")
         .flatMap { try? Data(contentsOf: $0) }
@@ -107,7 +112,14 @@ public struct PlatformServer: Sendable {
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(registry: TokenRegistry(tokens: configuration.tokens)))
         let store = store
         v1.get("apps") { request, _ in
-            try jsonResponse(try await store.apps(), for: request)
+            try jsonResponse(try await store.apps(dsnHost: dsnHost(request)), for: request)
+        }
+        v1.get("apps/:app") { request, context in
+            let app = try await requireApp(context, store)
+            guard let found = try await store.apps(dsnHost: dsnHost(request)).first(where: { $0.id == app }) else {
+                throw ProblemError(.notFound, "no app with id '\(app)'")
+            }
+            return try jsonResponse(found, for: request)
         }
         // Who the token is: the console shows the role and hides what it may not do.
         v1.get("me") { request, context in
@@ -128,6 +140,8 @@ public struct PlatformServer: Sendable {
         addAlertRoutes(to: v1)
         addFleetRoutes(to: v1)
         addReachRoute(to: v1)
+        addSDKAdminRoutes(to: v1)
+        addUnleashRoutes(to: router)
         routes.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }

@@ -128,20 +128,23 @@ extension PlatformServer {
 /// Reads and checks what every mutation needs: the caller's role, the JSON body, and
 /// the If-Match and Idempotency-Key headers.
 func mutationInput<Body: Decodable>(
-    _ type: Body.Type, request: Request, context: PlatformRequestContext, allowed: KeyPath<Role, Bool>
+    _ type: Body.Type, request: Request, context: PlatformRequestContext, allowed: KeyPath<Role, Bool>, upTo limit: Int = 64 * 1024,
+    emptyBody: Body? = nil
 ) async throws -> (Body, MutationContext) {
+    try requireRole(context, allowed)
     guard let caller = context.caller else { throw ProblemError(.unauthorized, "no caller") }
-    guard caller.role[keyPath: allowed] else {
-        throw ProblemError(.forbidden, "the role \(caller.role.rawValue) of token '\(caller.name)' may not do this")
-    }
     var request = request
-    let buffer = try await request.collectBody(upTo: 64 * 1024)
+    let buffer = try await request.collectBody(upTo: limit)
     let data = Data(buffer.readableBytesView)
     let body: Body
-    do {
-        body = try WireFormat.decoder().decode(Body.self, from: data)
-    } catch {
-        throw ProblemError(.badRequest, WireFormat.explain(error))
+    if data.isEmpty, let emptyBody {
+        body = emptyBody
+    } else {
+        do {
+            body = try WireFormat.decoder().decode(Body.self, from: data)
+        } catch {
+            throw ProblemError(.badRequest, WireFormat.explain(error))
+        }
     }
     let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
     if let key, key.isEmpty || key.count > 200 {

@@ -40,9 +40,9 @@ struct UpgradeCheck {
             UpgradeAnswer.Offer(version: $0.version, build: $0.build, stage: $0.stage, notes: $0.notes)
         }
         // The snapshot keeps its switches in key order, the order the answer lists them.
-        let switches = snapshot.switches.indices.map { index in
-            (key: snapshot.switches[index].key,
-             value: UpgradePolicy.value(of: snapshot.switches[index], os: device.os, version: version, device: device.id))
+        let context = UnleashContext.device(device, appVersion: version, app: app)
+        let switches = snapshot.features.map { feature in
+            (key: feature.name, value: snapshot.evaluator.isEnabled(feature, context))
         }
         reach.record(app: app, device: device.id, DeviceReach.Seen(device: device, runs: version, offered: offer?.version, keys: snapshot.switchKeys,
                                                                    values: switches.map(\.value), at: Date()))

@@ -237,6 +237,63 @@ public final class ServerStore: Sendable {
                 t.add(column: "user", .text)
             }
         }
+        migrator.registerMigration("v14: SDKs: Unleash rules, tokens and metrics; Sentry keys and sessions") { db in
+            try db.alter(table: "switches") { t in
+                t.add(column: "rules", .text)  // JSON SwitchRules, for switches imported from Unleash
+            }
+            try db.create(table: "unleash_segments") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("id", .integer).notNull()
+                t.column("name", .text)
+                t.column("constraints", .text).notNull()  // JSON [UnleashConstraint]
+                t.primaryKey(["app", "id"])
+            }
+            try db.create(table: "sdk_tokens") { t in
+                t.primaryKey("token", .text)
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("kind", .text).notNull()  // client | frontend
+                t.column("name", .text).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
+            try db.create(table: "sdk_clients") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("appName", .text).notNull()
+                t.column("instanceId", .text).notNull()
+                t.column("sdkVersion", .text)
+                t.column("strategies", .text)
+                t.column("interval", .integer)
+                t.column("started", .text)
+                t.column("lastSeen", .integer).notNull()
+                t.primaryKey(["app", "appName", "instanceId"])
+            }
+            // Evaluations Unleash SDKs report, per switch and hour.
+            try db.create(table: "switch_metrics") { t in
+                t.column("app", .text).notNull().references("apps", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("hour", .integer).notNull()  // unix ms of the hour's start
+                t.column("yes", .integer).notNull()
+                t.column("no", .integer).notNull()
+                t.primaryKey(["app", "key", "hour"])
+            }
+            try db.alter(table: "apps") { t in
+                t.add(column: "sentryProject", .integer)
+                t.add(column: "sentryKey", .text)
+            }
+            for (index, id) in try String.fetchAll(db, sql: "SELECT id FROM apps ORDER BY position, id").enumerated() {
+                try db.execute(sql: "UPDATE apps SET sentryProject = ?, sentryKey = ? WHERE id = ?",
+                               arguments: [index + 1, Self.newSentryKey(), id])
+            }
+            try db.create(index: "apps_by_sentry_project", on: "apps", columns: ["sentryProject"], unique: true)
+            // Sentry sessions are updated as they go (init, then ok/exited/crashed): one row
+            // per session id, the release-health figures read the latest state.
+            try db.alter(table: "sessions") { t in
+                t.add(column: "sid", .text)
+                t.add(column: "user", .text)
+                t.add(column: "errored", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "sessions_by_sid", on: "sessions", columns: ["app", "sid"], unique: true, condition: Column("sid") != nil)
+        }
         return migrator
     }
 
@@ -258,8 +315,9 @@ public final class ServerStore: Sendable {
         try await db.write { db in
             for (position, app) in catalogue.apps.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
+                    sql: "INSERT INTO apps (id, name, platform, bundleId, position, sentryProject, sentryKey) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position,
+                                (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(sentryProject), 0) + 1 FROM apps")) ?? 1, Self.newSentryKey()])
             }
             for item in catalogue.switches { try Self.save(db, item) }
             for funnel in catalogue.funnels {
@@ -292,6 +350,19 @@ public final class ServerStore: Sendable {
         }
     }
 
+    /// The apps, each with its Sentry DSN naming `dsnHost` ("host:port").
+    func apps(dsnHost: String) async throws -> [App] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map { row in
+                var app = Self.app(from: row)
+                if let key = row["sentryKey"] as String?, let project = row["sentryProject"] as Int? {
+                    app.sentryDSN = "http://\(key)@\(dsnHost)/\(project)"
+                }
+                return app
+            }
+        }
+    }
+
     public func app(id: String) async throws -> App? {
         try await db.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id]).map(Self.app(from:))
@@ -303,9 +374,16 @@ public final class ServerStore: Sendable {
         try await db.read { db in try Self.releases(db, app: app) }
     }
 
-    /// The app's switches, by key.
+    /// The app's switches, by key, each with how Unleash SDKs evaluated it lately.
     public func switches(app: String) async throws -> [Switch] {
-        try await db.read { db in try Self.switches(db, app: app) }
+        try await db.read { db in
+            let use = try Self.sdkUse(db, app: app, now: Date())
+            return try Self.switches(db, app: app).map { item in
+                var item = item
+                item.sdk = use[item.key]
+                return item
+            }
+        }
     }
 
     static func releases(_ db: Database, app: String) throws -> [Release] {
@@ -328,7 +406,14 @@ public final class ServerStore: Sendable {
             app: row["app"], key: row["key"], description: row["description"],
             kind: SwitchKind(rawValue: row["kind"]) ?? .killSwitch, enabled: row["enabled"],
             scope: SwitchScope(platforms: platforms, minVersion: row["minVersion"], maxVersion: row["maxVersion"], percent: Double(basisPoints) / 100),
-            updatedBy: row["updatedBy"], updatedAt: row["updatedAt"], revision: row["revision"])
+            updatedBy: row["updatedBy"], updatedAt: row["updatedAt"], revision: row["revision"],
+            rules: (row["rules"] as String?).flatMap { try? JSONDecoder().decode(SwitchRules.self, from: Data($0.utf8)) })
+    }
+
+    /// A Sentry DSN's public key: 32 hex digits, as Sentry makes them.
+    static func newSentryKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     /// Inserts or replaces one switch.
@@ -337,12 +422,13 @@ public final class ServerStore: Sendable {
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO switches (app, key, description, kind, enabled, platforms, minVersion, maxVersion,
-                    percentBasisPoints, updatedBy, updatedAt, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    percentBasisPoints, updatedBy, updatedAt, revision, rules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [item.app, item.key, item.description, item.kind.rawValue, item.enabled, platforms,
                         item.scope.minVersion, item.scope.maxVersion, Bucketing.basisPoints(item.scope.percent),
-                        item.updatedBy, item.updatedAt, item.revision])
+                        item.updatedBy, item.updatedAt, item.revision,
+                        try item.rules.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
     }
 
     static func app(from row: Row) -> App {

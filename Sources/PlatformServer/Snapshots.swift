@@ -12,12 +12,21 @@ struct AppSnapshot: Sendable {
     /// `switches`' keys, made once: every check records them for `DeviceReach`, and one
     /// shared array costs nothing per check where a new one would be an allocation.
     let switchKeys: [String]
+    /// `switches` as Unleash features (`Switch.unleashFeature`), made once, in the same
+    /// order: what the check, the Client API and the Frontend API evaluate.
+    let features: [UnleashFeature]
+    /// Evaluates `features`, with the app's segments.
+    let evaluator: UnleashEvaluator
 
-    init(releases: [Release], switches: [Switch]) {
+    init(releases: [Release], switches: [Switch], segments: [UnleashSegment] = []) {
         self.releases = releases
         self.switches = switches
         switchKeys = switches.map(\.key)
+        features = switches.map(\.unleashFeature)
+        evaluator = UnleashEvaluator(segments: segments)
     }
+
+    var segments: [UnleashSegment] { evaluator.segments.values.sorted { $0.id < $1.id } }
 }
 
 /// A cache of `AppSnapshot`s that mutations invalidate. A generation counter keeps a
@@ -73,6 +82,16 @@ extension ServerStore {
         guard try appExists(db, app) else { return nil }
         // Switches in the order the check's answer lists them (Swift's `<`, as JSONEncoder's
         // sorted keys; SQLite's ORDER BY may differ past ASCII).
-        return AppSnapshot(releases: try releases(db, app: app), switches: try switches(db, app: app).sorted { $0.key < $1.key })
+        return AppSnapshot(releases: try releases(db, app: app), switches: try switches(db, app: app).sorted { $0.key < $1.key },
+                           segments: try segments(db, app: app))
+    }
+}
+
+extension ServerStore {
+    static func segments(_ db: Database, app: String) throws -> [UnleashSegment] {
+        try Row.fetchAll(db, sql: "SELECT * FROM unleash_segments WHERE app = ? ORDER BY id", arguments: [app]).map { row in
+            let constraints = (try? JSONDecoder().decode([UnleashConstraint].self, from: Data((row["constraints"] as String).utf8))) ?? []
+            return UnleashSegment(id: row["id"], name: row["name"], constraints: constraints)
+        }
     }
 }

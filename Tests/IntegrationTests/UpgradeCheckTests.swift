@@ -49,10 +49,10 @@ final class UpgradeCheckTests: XCTestCase {
         XCTAssertEqual(try client.check(app: "wallet-ios", device: device, version: "5.0.0").switches["pay-api"], false)
 
         let item = Switch(app: "a", key: "k", description: "", kind: .killSwitch, enabled: false,
-                          scope: SwitchScope(platforms: [.android], minVersion: "2.0", maxVersion: "3.0"), updatedBy: "", updatedAt: Date(), revision: 1)
-        XCTAssertFalse(UpgradePolicy.value(of: item, os: .android, version: "2.5", device: "d"))
-        XCTAssertTrue(UpgradePolicy.value(of: item, os: .ios, version: "2.5", device: "d"), "another platform is out of scope")
-        XCTAssertTrue(UpgradePolicy.value(of: item, os: .android, version: "3.1", device: "d"), "a newer version is out of scope")
+                          scope: SwitchScope(platforms: [.android], minVersion: "2.0.0", maxVersion: "3.0.0"), updatedBy: "", updatedAt: Date(), revision: 1)
+        XCTAssertFalse(UpgradePolicy.value(of: item, os: .android, version: "2.5.0", device: "d"))
+        XCTAssertTrue(UpgradePolicy.value(of: item, os: .ios, version: "2.5.0", device: "d"), "another platform is out of scope")
+        XCTAssertTrue(UpgradePolicy.value(of: item, os: .android, version: "3.1.0", device: "d"), "a newer version is out of scope")
         XCTAssertTrue(UpgradePolicy.value(of: item, os: .android, version: "1.9.9", device: "d"))
     }
 

@@ -59,11 +59,8 @@ import Testing
         let alphabet = Array("abcXYZ019.-_ /ü東🙂\u{0}\u{1}")
         func text() -> String { String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }) }
         for _ in 0..<2000 {
-            let app = text(), release = text(), device = text(), key = text()
+            let app = text(), release = text(), device = text()
             #expect(Bucketing.bucket(app: app, release: release, device: device) == definition("\(app)\u{0}\(release)\u{0}\(device)"))
-            let percent = Double(Int.random(in: 0...10_000, using: &random)) / 100
-            #expect(Bucketing.includes(app: app, switch: key, device: device, percent: percent)
-                == (definition("\(app)\u{0}switch:\(key)\u{0}\(device)") < Bucketing.basisPoints(percent)))
         }
         // Values the server gave before the hash was computed part by part.
         #expect(Bucketing.bucket(app: "wallet-ios", release: "5.2.0", device: "device-1") == 6347)
