@@ -2,11 +2,11 @@
 # Debian packages they need when missing, then build.
 
 SWIFT ?= swift
-DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
+DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test api-check api-fuzz bench fuzz clean install
+.PHONY: deps build demo test api-check api-fuzz sdk-test bench fuzz clean install
 
 # `make install [PREFIX=/usr/local] [DESTDIR=…]`: the release binary, its manual page
 # (generated from the same definitions as --help, by swift-argument-parser's
@@ -40,9 +40,14 @@ api-check:
 api-fuzz: build
 	bash Tests/api/fuzz.sh $(BIN)
 
+# Real SDKs from PyPI (UnleashClient, sentry-sdk; pinned) against fresh servers.
+sdk-test: build
+	bash Tests/sdk/run.sh $(BIN)
+
 # Builds the binary first: the end-to-end tests drive it in tmux.
 test: build api-check
 	$(SWIFT) test
+	$(MAKE) --no-print-directory sdk-test
 	$(MAKE) --no-print-directory api-fuzz
 
 # Release build, then figures: upgrade-check throughput and latency, ingestion rate, the

@@ -40,7 +40,7 @@ extension PlatformServer {
             for (name, value) in request.uri.queryParameters {
                 unleash.set(String(name), String(value))
             }
-            return try await frontendAnswer(access, unleash, request, context, store)
+            return try await frontendAnswer(access, unleash, peerAddress: context.remoteAddress, request, store)
         }
         api.post("frontend") { request, context in
             let access = try await sdkAccess(request, store, .frontend)
@@ -48,7 +48,10 @@ extension PlatformServer {
             // Unleash takes `{"context": {...}}`, and the context itself at the top.
             let fields = body["context"] ?? body
             var unleash = UnleashContext(properties: [:])
+            var addressGiven = false
             if case .object(let members) = fields {
+                // "remoteAddress": null says "no address": the peer's is not put in.
+                addressGiven = members.keys.contains("remoteAddress")
                 for (name, value) in members {
                     if name == "properties", case .object(let properties) = value {
                         for (key, property) in properties { if let text = property.text { unleash.properties[key] = text } }
@@ -57,19 +60,19 @@ extension PlatformServer {
                     }
                 }
             }
-            return try await frontendAnswer(access, unleash, request, context, store)
+            return try await frontendAnswer(access, unleash, peerAddress: addressGiven ? nil : context.remoteAddress, request, store)
         }
     }
 }
 
 /// Every enabled switch for this context, with its variant: `{"toggles": [...]}`, as
 /// Unleash's Frontend API answers (switches that are off are left out).
+/// The peer's address stands in for a context without `remoteAddress`, as in Unleash.
 private func frontendAnswer(
-    _ access: SDKAccess, _ unleash: UnleashContext, _ request: Request, _ context: PlatformRequestContext, _ store: ServerStore
+    _ access: SDKAccess, _ unleash: UnleashContext, peerAddress: String?, _ request: Request, _ store: ServerStore
 ) async throws -> Response {
     var unleash = unleash
-    if unleash.remoteAddress == nil { unleash.remoteAddress = context.remoteAddress }
-    if unleash.appName == nil { unleash.appName = access.app }
+    if unleash.remoteAddress == nil { unleash.remoteAddress = peerAddress }
     guard let snapshot = try await store.snapshot(app: access.app) else { throw UpgradeCheck.unknownApp(access.app) }
     let toggles = snapshot.features.compactMap { feature -> FrontendToggle? in
         let variant = snapshot.evaluator.variant(feature, unleash)

@@ -92,7 +92,8 @@ extension UnleashFeatures {
     /// operators, and segments that are not defined.
     public var unsupported: [String] {
         let operators: Set = ["IN", "NOT_IN", "STR_STARTS_WITH", "STR_ENDS_WITH", "STR_CONTAINS", "NUM_EQ", "NUM_GT", "NUM_GTE",
-                              "NUM_LT", "NUM_LTE", "DATE_AFTER", "DATE_BEFORE", "SEMVER_EQ", "SEMVER_GT", "SEMVER_LT", "REGEX"]
+                              "NUM_LT", "NUM_LTE", "DATE_AFTER", "DATE_BEFORE", "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE",
+                              "SEMVER_LT", "SEMVER_LTE", "REGEX"]
         let known = Set((segments ?? []).map(\.id))
         var warnings: [String] = []
         for feature in features {

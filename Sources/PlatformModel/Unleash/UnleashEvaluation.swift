@@ -140,12 +140,14 @@ public struct UnleashEvaluator: Sendable {
     }
 
     private static func compare(_ value: String, _ constraint: UnleashConstraint) -> Bool {
+        // `caseInsensitive` is for the string operators: IN and NOT_IN compare exactly,
+        // as Unleash's engine (yggdrasil) does.
         let fold: (String) -> String = constraint.caseInsensitive ? { $0.lowercased() } : { $0 }
         let subject = fold(value)
         let values = constraint.values.map(fold)
         switch constraint.operator {
-        case "IN": return values.contains(subject)
-        case "NOT_IN": return !values.contains(subject)
+        case "IN": return constraint.values.contains(value)
+        case "NOT_IN": return !constraint.values.contains(value)
         case "STR_STARTS_WITH": return values.contains { subject.hasPrefix($0) }
         case "STR_ENDS_WITH": return values.contains { subject.hasSuffix($0) }
         case "STR_CONTAINS": return values.contains { subject.contains($0) }
@@ -159,12 +161,14 @@ public struct UnleashEvaluator: Sendable {
             case "NUM_LT": return left < right
             default: return left <= right
             }
-        case "SEMVER_EQ", "SEMVER_GT", "SEMVER_LT":
+        case "SEMVER_EQ", "SEMVER_GT", "SEMVER_GTE", "SEMVER_LT", "SEMVER_LTE":
             guard let left = SemanticVersion(value), let text = constraint.value, let right = SemanticVersion(text) else { return false }
             switch constraint.operator {
             case "SEMVER_EQ": return left == right
             case "SEMVER_GT": return left > right
-            default: return left < right
+            case "SEMVER_GTE": return left >= right
+            case "SEMVER_LT": return left < right
+            default: return left <= right
             }
         case "REGEX":
             guard let pattern = constraint.value,

@@ -210,18 +210,20 @@ public struct UnleashContext: Sendable, Equatable {
         self.properties = properties
     }
 
-    /// The value a constraint or stickiness names: a top-level field first, then
-    /// `properties`.
+    /// The value a constraint or stickiness names: the top-level field of that name,
+    /// else the property (as Unleash's SDKs resolve it: `properties.appName` stands in
+    /// for a missing `appName`).
     public func value(of field: String) -> String? {
-        switch field {
+        let top: String? = switch field {
         case "userId": userId
         case "sessionId": sessionId
         case "remoteAddress": remoteAddress
         case "environment": environment
         case "appName": appName
         case "currentTime": currentTime
-        default: properties[field]
+        default: nil
         }
+        return top ?? properties[field]
     }
 
     /// The context of a device as the upgrade check sees it, in the fields OpsDeck's
