@@ -6,7 +6,7 @@ import PackageDescription
 //   opsdeck ─┬─ Console ─┬─ TUI ── CCurses
 //            │           └─ Sync ─┬─ PlatformClient ── CCurl, CLinux
 //            │                    └─ Cache
-//            ├─ PlatformServer ── CLinux
+//            ├─ PlatformServer ── CLinux, CCompression
 //            ├─ Simulator
 //            └─ PlatformModel   (Foundation only; shared wire types)
 let package = Package(
@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
@@ -31,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         // epoll, eventfd, thread names, CPU affinity: for the device gateway and the bench.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // zlib and brotli decoders: Sentry SDKs send gzip- or br-compressed envelopes.
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
 
         .target(name: "PlatformModel"),
         .target(
@@ -66,9 +69,10 @@ let package = Package(
         .target(
             name: "PlatformServer",
             dependencies: [
-                "PlatformModel", "CLinux",
+                "PlatformModel", "CLinux", "CCompression",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,6 +4,9 @@ public enum CrashKind: String, Codable, Sendable, CaseIterable {
     case crash
     /// Application Not Responding: the main thread was blocked too long.
     case anr
+    /// An error the app caught and reported (Sentry's handled events): counted and
+    /// grouped, but no crash: crash rates and crash-free figures leave it out.
+    case error
 }
 
 public struct StackFrame: Codable, Hashable, Sendable {

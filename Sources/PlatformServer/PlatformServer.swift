@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     /// How often guardrails and alerts are evaluated; nil: never by themselves (tests
     /// that evaluate at moments of their choosing).
     public var watchInterval: Duration? = .seconds(5)
+    /// Sentry events and sessions one project may send a minute (429 past it).
+    public var sentryEventsPerMinute = 60_000
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String? = nil, seed: UInt64 = 1, tokens: [AccessToken]) {
         self.host = host
@@ -142,6 +144,7 @@ public struct PlatformServer: Sendable {
         addReachRoute(to: v1)
         addSDKAdminRoutes(to: v1)
         addUnleashRoutes(to: router)
+        addSentryRoutes(to: router)
         routes.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }

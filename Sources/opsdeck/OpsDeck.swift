@@ -269,8 +269,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --gateway: event loops (threads) to run it on (default: one per core).")
     var gatewayLoops: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: "Sentry events and sessions one app may send a minute; past it, 429 with Retry-After.")
+    var sentryRateLimit: Int = 60_000
+
     func validate() throws {
         guard (1...256).contains(gatewayLoops) else { throw ValidationError("--gateway-loops must be 1 to 256 (got \(gatewayLoops))") }
+        guard sentryRateLimit >= 1 else { throw ValidationError("--sentry-rate-limit must be at least 1 (got \(sentryRateLimit))") }
     }
 
     func run() async throws {
@@ -293,8 +297,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let server: PlatformServer
         do {
-            server = try await PlatformServer(configuration: .init(
-                host: host, port: port, databasePath: db, seed: seed, tokens: accessTokens))
+            var configuration = ServerConfiguration(host: host, port: port, databasePath: db, seed: seed, tokens: accessTokens)
+            configuration.sentryEventsPerMinute = sentryRateLimit
+            server = try await PlatformServer(configuration: configuration)
         } catch {
             throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
         }

@@ -12,11 +12,11 @@ import urllib.request
 
 
 class Platform:
-    def __init__(self, binary):
+    def __init__(self, binary, *extra):
         self.work = tempfile.mkdtemp(prefix="opsdeck-sdk-")
         self.out = open(os.path.join(self.work, "serve.out"), "w+")
         self.process = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(self.work, "platform.sqlite")],
+            [binary, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(self.work, "platform.sqlite"), *extra],
             stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         self.url = self.token = None

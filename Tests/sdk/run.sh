@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 binary=${1:-.build/debug/opsdeck}
-python3 -c "import UnleashClient, sentry_sdk, requests" 2>/dev/null \
-  || python3 -m pip install -q --disable-pip-version-check "UnleashClient==6.9.1" "sentry-sdk==2.75.0" requests
+python3 -c "import UnleashClient, sentry_sdk, requests, brotli" 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check "UnleashClient==6.9.1" "sentry-sdk==2.75.0" "brotli==1.2.1" requests
 status=0
 for test in Tests/sdk/test_*.py; do
   python3 "$test" "$binary" || status=1

@@ -167,6 +167,7 @@ func kindSpan(_ kind: CrashKind, theme: Theme) -> Span {
     switch kind {
     case .crash: Span("✖ crash", style: theme.style(.statusCrit))
     case .anr: Span("◷ ANR", style: theme.style(.statusWarn))
+    case .error: Span("△ handled", style: theme.style(.muted))
     }
 }
 

@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import PlatformModel
+
+extension ServerStore {
+    /// The app a Sentry project id names, with the key its DSN carries.
+    struct SentryProject: Sendable {
+        var id: String
+        var key: String
+        var platform: Platform
+    }
+
+    func sentryProject(_ project: Int) async throws -> SentryProject? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, sentryKey, platform FROM apps WHERE sentryProject = ?", arguments: [project]).flatMap { row in
+                guard let key = row["sentryKey"] as String? else { return nil }
+                return SentryProject(id: row["id"], key: key, platform: Platform(rawValue: row["platform"]) ?? .android)
+            }
+        }
+    }
+
+    /// One session's latest state: a row per session id, updated as the SDK reports it
+    /// (init, then ok, exited, crashed or abnormal). False when it names no release
+    /// (Sentry's release health needs one).
+    func recordSentrySession(app: String, _ session: SentrySession) async throws -> Bool {
+        guard let release = session.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return false }
+        let sid = session.sid ?? UUID().uuidString
+        let started = (session.started ?? Date()).unixMilliseconds
+        let device = String((session.did ?? sid).prefix(200))
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, sid, user, errored)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, sid) WHERE sid IS NOT NULL DO UPDATE SET
+                    durationSeconds = MAX(durationSeconds, excluded.durationSeconds),
+                    crashed = crashed OR excluded.crashed, errored = errored OR excluded.errored
+                """, arguments: [app, String(release.prefix(100)), device.nulSafe, started, max(0, session.duration ?? 0),
+                                 session.status == "crashed", String(sid.prefix(100)).nulSafe, session.did?.nulSafe,
+                                 session.errors > 0 || session.status == "crashed" || session.status == "abnormal"])
+        }
+        return true
+    }
+
+    /// Aggregated sessions (Sentry's server-mode SDKs): a row per counted session.
+    func recordSentrySessions(app: String, _ aggregates: SentrySessionAggregates) async throws -> Int {
+        guard let release = aggregates.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
+        return try await db.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, errored) VALUES (?, ?, ?, ?, 0, ?, ?)
+                """)
+            var written = 0
+            for group in aggregates.groups {
+                let device = String((group.did ?? "aggregate").prefix(200)).nulSafe
+                for (count, crashed, errored) in [(group.exited, false, false), (group.errored, false, true),
+                                                  (group.abnormal, false, true), (group.crashed, true, true)] {
+                    for _ in 0..<count where written < SentryLimits.sessionsPerAggregate {
+                        try statement.execute(arguments: [app, String(release.prefix(100)), device, group.started.unixMilliseconds, crashed, errored])
+                        written += 1
+                    }
+                }
+            }
+            return written
+        }
+    }
+}
