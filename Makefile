@@ -44,8 +44,9 @@ api-fuzz: build
 sdk-test: build
 	bash Tests/sdk/run.sh $(BIN)
 
-# Builds the binary first: the end-to-end tests drive it in tmux.
+# Builds the binary first: the end-to-end tests drive it in tmux, some beside real SDKs.
 test: build api-check
+	bash Tests/sdk/run.sh --install
 	$(SWIFT) test
 	$(MAKE) --no-print-directory sdk-test
 	$(MAKE) --no-print-directory api-fuzz

@@ -60,8 +60,8 @@ extension CacheStore {
             try db.execute(sql: "DELETE FROM apps")
             for (position, app) in apps.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position])
+                    sql: "INSERT INTO apps (id, name, platform, bundleId, position, sentryDSN) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position, app.sentryDSN])
             }
             try Self.record(db, resource: .apps, etag: etag, at: date)
         }
@@ -134,8 +134,10 @@ extension CacheStore {
     public func apps() throws -> [App] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map { row in
-                App(id: try row.required("id"), name: try row.required("name"),
-                    platform: Platform(rawValue: try row.required("platform")) ?? .android, bundleId: try row.required("bundleId"))
+                var app = App(id: try row.required("id"), name: try row.required("name"),
+                              platform: Platform(rawValue: try row.required("platform")) ?? .android, bundleId: try row.required("bundleId"))
+                app.sentryDSN = row["sentryDSN"]
+                return app
             }
         }
     }

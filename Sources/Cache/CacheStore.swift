@@ -320,6 +320,9 @@ public final class CacheStore: Sendable {
                 t.column("json", .text).notNull()
             }
         }
+        migrator.registerMigration("v9: an app's Sentry DSN") { db in
+            try db.alter(table: "apps") { t in t.add(column: "sentryDSN", .text) }
+        }
         return migrator
     }
 }

@@ -177,6 +177,8 @@ public enum Overlay: Sendable, Equatable {
     case auditEntry(id: Int64)
     /// A switch in full, with its history from the audit log.
     case switchDetail(key: String)
+    /// An app: ids, platform, and how real SDKs reach the platform (its Sentry DSN).
+    case app(id: String)
 }
 
 /// What the console holds of the focused app. A new app starts from `AppData()`: a

@@ -54,7 +54,14 @@ final class RouteTable: Sendable {
                     && zip(route.segments, wanted).allSatisfy { ($0.hasPrefix("{") && $0.hasSuffix("}")) || $0 == $1 }
             }
         }
-        return matches.isEmpty ? nil : matches.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
+        // The router takes a constant segment over a parameter (`switches/import` is not
+        // `switches/{key}`): only the routes that match with the most constants count.
+        func constants(_ route: (segments: [Substring], methods: Set<String>)) -> Int {
+            route.segments.filter { !($0.hasPrefix("{") && $0.hasSuffix("}")) }.count
+        }
+        let best = matches.map(constants).max()
+        let chosen = matches.filter { constants($0) == best }
+        return chosen.isEmpty ? nil : chosen.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
     }
 
     private static func segments(_ path: String) -> [Substring] {

@@ -21,10 +21,26 @@ func switchOverlay(_ key: String, state: ConsoleState, theme: Theme, width: Int)
     lines.append([Span(item.key, style: Style(attributes: .bold)), Span("  \(kind) of \(item.app)", style: label)])
     field("State", switchWord(item.kind, enabled: item.enabled), theme.style(item.enabled ? .toggleOn : .toggleOff).adding(.bold))
     field("Guards", item.description)
-    field("Applies to", scopeText(item.scope))
+    if let rules = item.rules {
+        let strategies = rules.strategies.isEmpty ? ["everyone (no strategy)"] : rules.strategies.map(strategyText)
+        for (index, strategy) in strategies.enumerated() {
+            field(index == 0 ? "Unleash rules" : "  or", strategy)
+        }
+        if let variants = rules.variants, !variants.isEmpty {
+            field("Variants", variants.map { "\($0.name) \($0.weight)" }.joined(separator: ", "))
+        }
+    } else {
+        field("Applies to", scopeText(item.scope))
+    }
     if let counts = state.reach?.switchReach(item.key), counts.on + counts.off > 0 {
         let told = item.enabled ? counts.on : counts.off
         field("Reached", "\(grouped(told)) of \(count(counts.on + counts.off, "device")) that checked in the last hour have it")
+    }
+    if let use = item.sdk {
+        field("Unleash SDKs", "last hour \(grouped(use.hourYes)) on, \(grouped(use.hourNo)) off; last day \(grouped(use.dayYes)) on, "
+              + "\(grouped(use.dayNo)) off; \(count(use.clients, "client")) seen today")
+    } else {
+        field("Unleash SDKs", "no Unleash SDK has reported evaluating it", label)
     }
     field("Changed", "by \(item.updatedBy), \(timestamp(item.updatedAt, now: state.shownNow)), revision \(item.revision)")
     lines.append([])
@@ -47,4 +63,27 @@ func switchOverlay(_ key: String, state: ConsoleState, theme: Theme, width: Int)
         }
     }
     return ("Switch \(item.key)", lines)
+}
+
+/// One Unleash strategy in words: "flexibleRollout 60 % by deviceId, if appVersion
+/// SEMVER_GT 5.2.0 and model STR_STARTS_WITH pixel, in segment 1".
+func strategyText(_ strategy: UnleashStrategy) -> String {
+    var text = strategy.name
+    switch strategy.name {
+    case "flexibleRollout":
+        text += " \(strategy.parameters["rollout"] ?? "0") % by \(strategy.parameters["stickiness"] ?? "default")"
+    case "userWithId":
+        text += " \(strategy.parameters["userIds"] ?? "")"
+    case "remoteAddress":
+        text += " \(strategy.parameters["IPs"] ?? "")"
+    default:
+        break
+    }
+    let conditions = strategy.constraints.map { constraint in
+        let values = constraint.value.map { [$0] } ?? constraint.values
+        return "\(constraint.contextName) \(constraint.inverted ? "NOT " : "")\(constraint.operator) \(values.joined(separator: ", "))"
+    }
+    if !conditions.isEmpty { text += ", if " + conditions.joined(separator: " and ") }
+    if !strategy.segments.isEmpty { text += ", in segment " + strategy.segments.map(String.init).joined(separator: ", ") }
+    return text
 }

@@ -214,6 +214,19 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
         return auditOverlay(id, state: state, theme: theme, width: width)
     case .switchDetail(let key):
         return switchOverlay(key, state: state, theme: theme, width: width)
+    case .app(let id):
+        guard let app = state.apps.first(where: { $0.id == id }) else {
+            return ("App \(id)", [[Span("Not in the cached app list.", style: label)]])
+        }
+        return ("App \(app.id)", [
+            [Span(app.name, style: Style(attributes: .bold)), Span("  \(platformName(app.platform)) · \(app.bundleId)", style: label)],
+            [],
+            field("Sentry DSN", app.sentryDSN ?? "not given by this server"),
+            [Span(TerminalText.padded("", to: 12)), Span("Sentry SDKs in the app report crashes and sessions with it.", style: label)],
+            field("Unleash", "SDKs read switches at \(state.server)/api (Client API) and /api/frontend"),
+            [Span(TerminalText.padded("", to: 12)), Span("with a client or frontend token an admin makes:", style: label)],
+            [Span(TerminalText.padded("", to: 12)), Span("POST /v1/apps/\(app.id)/sdk-tokens", style: label)],
+        ])
     case .issueLoading(let fingerprint):
         return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
     case .crashEvent(let event):

@@ -92,6 +92,14 @@ private func overviewKeys(_ state: ConsoleState) -> [KeyAction] {
             return []
         },
     ]
+    if !state.overview.onAlerts {
+        keys.append(KeyAction([.character("i")], short: "i", hint: "app info", help: "the app: ids and its Sentry DSN for real SDKs") { _, state in
+            let index = state.selection[.fleet] ?? 0
+            guard state.overview.rows.indices.contains(index) else { return [] }
+            state.overlay = .app(id: state.overview.rows[index].app.id)
+            return []
+        })
+    }
     if state.overview.onAlerts {
         keys.append(KeyAction([.character("a")], short: "a", hint: "acknowledge", help: "acknowledge the alert: you are on it (asks why)",
                               permission: .acknowledgesAlerts) { _, state in askToAcknowledge(&state) })
