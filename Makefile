@@ -66,7 +66,7 @@ bench: deps
 # (.build-fuzz/corpus/TARGET). A crash leaves its input as .build-fuzz/crash-TARGET-*;
 # once fixed, keep it in the Corpus folder so that `make test` replays it. Not in CI.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := json sse gateway theme cache-rows
+FUZZ_TARGETS := json sse gateway theme cache-rows sentry-envelope
 fuzz: deps
 	$(SWIFT) build --build-path .build-fuzz --product opsdeck-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
 	  -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

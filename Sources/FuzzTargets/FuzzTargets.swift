@@ -23,6 +23,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case theme
     /// The cache's row decoding: rows of any type and content, read back by every query.
     case cacheRows = "cache-rows"
+    /// Sentry envelopes, their items, and gzip/brotli bodies (the Sentry ingestion).
+    case sentryEnvelope = "sentry-envelope"
 
     public func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -31,6 +33,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .gateway: Self.gateway(input)
         case .theme: Self.theme(input)
         case .cacheRows: CacheRowsTarget.shared.run(input)
+        case .sentryEnvelope: _ = SentryParsing.read(Array(input))
         }
     }
 

@@ -116,7 +116,7 @@ extension ServerStore {
         let rows = try Row.fetchAll(db, sql: """
             SELECT release, fingerprint, MAX(exceptionType) AS exceptionType,
                    SUM(at >= :recent) AS recent, SUM(at < :recent) AS before
-            FROM crash_events WHERE app = :app AND at >= :from
+            FROM crash_events WHERE app = :app AND at >= :from AND kind != 'error'
             GROUP BY release, fingerprint HAVING recent >= :least
             """, arguments: ["recent": recentFrom, "from": baselineFrom, "app": app, "least": max(1, rules.velocityMinimumEvents / 2)])
         return rows.compactMap { row in
@@ -200,7 +200,7 @@ extension ServerStore {
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.fingerprint, i.exceptionType, i.count,
                    (SELECT release FROM crash_events e WHERE e.app = i.app AND e.fingerprint = i.fingerprint ORDER BY e.id LIMIT 1) AS firstRelease
-            FROM crash_issues i WHERE i.app = ? AND i.firstSeen >= ? AND i.resolved = 0
+            FROM crash_issues i WHERE i.app = ? AND i.firstSeen >= ? AND i.resolved = 0 AND i.kind != 'error'
             """, arguments: [app, now.addingTimeInterval(-rules.newIssueHours * 3600).unixMilliseconds])
         return rows.compactMap { row in
             guard let release: String = row["firstRelease"], gray.contains(release) else { return nil }

@@ -54,7 +54,7 @@ extension ServerStore {
                 }
                 var perMinute = Array(repeating: 0, count: FleetOverview.trendMinutes)
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT at / ? AS minute, COUNT(*) AS events FROM crash_events WHERE app = ? AND at >= ? GROUP BY minute
+                    SELECT at / ? AS minute, COUNT(*) AS events FROM crash_events WHERE app = ? AND at >= ? AND kind != 'error' GROUP BY minute
                     """, arguments: [minute, app.id, trendFrom]) {
                     let index = Int((row["minute"] as Int64) - trendFrom / minute)
                     if perMinute.indices.contains(index) { perMinute[index] = row["events"] }

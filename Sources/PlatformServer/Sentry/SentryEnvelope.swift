@@ -50,8 +50,8 @@ struct SentryEnvelope {
             }
             let payload: ArraySlice<UInt8>
             if let declared = itemHeader["length"] {
-                guard case .number(let value) = declared, value >= 0, value == value.rounded(), value <= Double(bytes.count) else {
-                    throw Malformed(reason: "item \(number)'s length is not a byte count within the envelope")
+                guard case .number(let value) = declared, value >= 0, value == value.rounded(), value < 1e15 else {
+                    throw Malformed(reason: "item \(number)'s length is not a byte count")
                 }
                 let length = Int(value)
                 guard bytes.count - cursor >= length else {

@@ -122,7 +122,7 @@ extension PlatformServer {
                 let stored = try await ingest([(event.crash(receivedAt: Date()), event)], app: app, store: store, signal: signal)
                 return try jsonResponse(SentryReceipt(id: event.eventId, events: stored), for: request)
             case .failure(let reason):
-                throw ProblemError(reason.hasPrefix("larger") ? .contentTooLarge : .badRequest, "not a Sentry event: \(reason)")
+                throw ProblemError(reason == .tooLarge ? .contentTooLarge : .badRequest, "not a Sentry event: \(reason)")
             }
         }
     }
@@ -182,16 +182,23 @@ private func admit(_ limiter: SentryRateLimiter, project: Int, count: Int) throw
 
 /// An item's payload as `T`, or why it was dropped (too large, nested too deep, not JSON).
 private func decodeItem<T: Decodable>(_ type: T.Type, _ payload: ArraySlice<UInt8>, limit: Int) -> Result<T, DropReason> {
-    guard payload.count <= limit else { return .failure(DropReason("larger than \(limit >> 20) MiB")) }
-    guard nestingDepth(payload) <= SentryLimits.depth else { return .failure(DropReason("JSON nested deeper than \(SentryLimits.depth)")) }
-    guard let value = try? JSONDecoder().decode(T.self, from: Data(payload)) else { return .failure(DropReason("not a JSON object")) }
+    guard payload.count <= limit else { return .failure(.tooLarge) }
+    guard nestingDepth(payload) <= SentryLimits.depth else { return .failure(.tooDeep) }
+    guard let value = try? JSONDecoder().decode(T.self, from: Data(payload)) else { return .failure(.notJSON) }
     return .success(value)
 }
 
-struct DropReason: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-    func hasPrefix(_ prefix: String) -> Bool { description.hasPrefix(prefix) }
+/// Why an item was left out (the envelope's other items are kept).
+enum DropReason: Error, CustomStringConvertible {
+    case tooLarge, tooDeep, notJSON
+
+    var description: String {
+        switch self {
+        case .tooLarge: "larger than \(SentryLimits.eventBytes >> 20) MiB"
+        case .tooDeep: "JSON nested deeper than \(SentryLimits.depth)"
+        case .notJSON: "not a JSON object"
+        }
+    }
 }
 
 /// How deep arrays and objects nest, strings skipped: checked before decoding so that a
@@ -250,4 +257,24 @@ private func ingest(_ crashes: [(SDKCrash, SentryEvent)], app: ServerStore.Sentr
     }
     if stored > 0 { signal.signal() }
     return stored
+}
+
+/// The Sentry ingestion's parsing, for the fuzz target: the envelope, each item as the
+/// route decodes it, and the same bytes as a gzip and a brotli body.
+@_spi(Fuzzing) public enum SentryParsing {
+    /// Items parsed, or nil for a refused envelope; traps if a payload lies outside the input.
+    public static func read(_ bytes: [UInt8]) -> Int? {
+        _ = try? Decompression.decode(bytes, encoding: "gzip", limit: 1 << 20)
+        _ = try? Decompression.decode(bytes, encoding: "br", limit: 1 << 20)
+        guard let envelope = try? SentryEnvelope(parsing: bytes) else { return nil }
+        for item in envelope.items {
+            precondition(item.payload.startIndex >= 0 && item.payload.endIndex <= bytes.count, "a payload outside the envelope")
+            if case .success(let event) = decodeItem(SentryEvent.self, item.payload, limit: SentryLimits.eventBytes) {
+                _ = event.crash(receivedAt: Date())
+            }
+            _ = decodeItem(SentrySession.self, item.payload, limit: SentryLimits.eventBytes)
+            _ = decodeItem(SentrySessionAggregates.self, item.payload, limit: SentryLimits.eventBytes)
+        }
+        return envelope.items.count
+    }
 }
