@@ -20,16 +20,21 @@ extension PlatformServer {
                                                         emptyBody: .null)
             let app = try await requireApp(context, store)
             try await store.revokeSDKToken(app: app, name: try context.parameters.require("name"),
-                                           reason: request.uri.queryParameters.get("reason") ?? "", context: mutation)
+                                           reason: queryReason(request), context: mutation)
             return Response(status: .noContent)
         }
         v1.post("apps/:app/switches/import") { request, context in
             let (document, mutation) = try await mutationInput(UnleashFeatures.self, request: request, context: context,
                                                                allowed: \.mayAdministerSDKs, upTo: context.maxUploadSize)
             return try await store.importSwitches(app: try context.parameters.require("app"), document,
-                                                  reason: request.uri.queryParameters.get("reason") ?? "", context: mutation).response()
+                                                  reason: queryReason(request), context: mutation).response()
         }
     }
+}
+
+/// A reason given in the query, where "+" is a space (as forms and most clients write it).
+private func queryReason(_ request: Request) -> String {
+    (request.uri.queryParameters.get("reason").map { String($0) } ?? "").replacingOccurrences(of: "+", with: " ")
 }
 
 /// 403 unless the caller's role allows it.

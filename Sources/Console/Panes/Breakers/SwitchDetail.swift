@@ -24,7 +24,7 @@ func switchOverlay(_ key: String, state: ConsoleState, theme: Theme, width: Int)
     if let rules = item.rules {
         let strategies = rules.strategies.isEmpty ? ["everyone (no strategy)"] : rules.strategies.map(strategyText)
         for (index, strategy) in strategies.enumerated() {
-            field(index == 0 ? "Unleash rules" : "  or", strategy)
+            field(index == 0 ? "Rules" : "  or", index == 0 ? "Unleash: " + strategy : strategy)
         }
         if let variants = rules.variants, !variants.isEmpty {
             field("Variants", variants.map { "\($0.name) \($0.weight)" }.joined(separator: ", "))

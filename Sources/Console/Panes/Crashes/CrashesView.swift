@@ -215,18 +215,7 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
     case .switchDetail(let key):
         return switchOverlay(key, state: state, theme: theme, width: width)
     case .app(let id):
-        guard let app = state.apps.first(where: { $0.id == id }) else {
-            return ("App \(id)", [[Span("Not in the cached app list.", style: label)]])
-        }
-        return ("App \(app.id)", [
-            [Span(app.name, style: Style(attributes: .bold)), Span("  \(platformName(app.platform)) · \(app.bundleId)", style: label)],
-            [],
-            field("Sentry DSN", app.sentryDSN ?? "not given by this server"),
-            [Span(TerminalText.padded("", to: 12)), Span("Sentry SDKs in the app report crashes and sessions with it.", style: label)],
-            field("Unleash", "SDKs read switches at \(state.server)/api (Client API) and /api/frontend"),
-            [Span(TerminalText.padded("", to: 12)), Span("with a client or frontend token an admin makes:", style: label)],
-            [Span(TerminalText.padded("", to: 12)), Span("POST /v1/apps/\(app.id)/sdk-tokens", style: label)],
-        ])
+        return appOverlay(id, state: state, theme: theme, width: width)
     case .issueLoading(let fingerprint):
         return ("Issue \(fingerprint)", [[Span("Loading the issue from \(state.server)…", style: label)]])
     case .crashEvent(let event):
@@ -374,4 +363,26 @@ private func chart(_ title: String, _ values: [Double], theme: Theme) -> [[Span]
     lines.append([Span("  └" + String(repeating: "─", count: values.count) + " 60 min → now", style: theme.style(.muted))])
     lines.append([])
     return lines
+}
+
+/// An app in full (Overview `i`): what it is, and how real SDKs reach the platform.
+func appOverlay(_ id: String, state: ConsoleState, theme: Theme, width: Int) -> (String, [[Span]]) {
+    let label = theme.style(.muted)
+    guard let app = state.apps.first(where: { $0.id == id }) else {
+        return ("App \(id)", [[Span("Not in the cached app list.", style: label)]])
+    }
+    var lines: [[Span]] = [[Span(app.name, style: Style(attributes: .bold)), Span("  \(platformName(app.platform)) · \(app.bundleId)", style: label)], []]
+    func field(_ name: String, _ value: String, _ style: Style? = nil) {
+        for (index, line) in TerminalText.wrapped(value, to: max(10, width - 16)).enumerated() {
+            lines.append([Span(TerminalText.padded(index == 0 ? name : "", to: 12), style: label), Span(line, style: style)])
+        }
+    }
+    field("Sentry DSN", app.sentryDSN ?? "not given by this server")
+    field("", "Sentry SDKs in the app report crashes, ANRs and sessions with it.", label)
+    lines.append([])
+    field("Unleash", "SDKs read the app's switches at \(state.server)/api: server SDKs and Edge through the Client API, "
+          + "mobile and web SDKs through the Frontend API (/api/frontend).")
+    field("", "Each needs a client or frontend token of this app, which an admin makes: "
+          + "POST /v1/apps/\(app.id)/sdk-tokens.", label)
+    return ("App \(app.id)", lines)
 }
