@@ -8,21 +8,37 @@ public enum SwitchKind: String, Codable, Sendable, CaseIterable {
     case circuitBreaker = "circuit_breaker"
 }
 
-/// Where a switch applies: platforms, an app-version range, and a share of devices.
+/// Where a switch applies: platforms, an app-version range, device attributes (city,
+/// model, network, OS version: in / not in), and a share of devices.
 public struct SwitchScope: Codable, Hashable, Sendable {
     /// Empty: every platform.
     public var platforms: [Platform]
-    /// Inclusive bounds; nil: unbounded.
+    /// Inclusive bounds (semantic versions); nil: unbounded.
     public var minVersion: String?
     public var maxVersion: String?
-    /// 0...100, 0.01 resolution.
+    /// All must match: the targeting rules of releases, `in` and `not_in` only.
+    public var rules: [TargetingRule]
+    /// 1...100, whole percents.
     public var percent: Double
 
-    public init(platforms: [Platform] = [], minVersion: String? = nil, maxVersion: String? = nil, percent: Double = 100) {
+    public init(platforms: [Platform] = [], minVersion: String? = nil, maxVersion: String? = nil, rules: [TargetingRule] = [], percent: Double = 100) {
         self.platforms = platforms
         self.minVersion = minVersion
         self.maxVersion = maxVersion
+        self.rules = rules
         self.percent = percent
+    }
+
+    enum CodingKeys: String, CodingKey { case platforms, minVersion, maxVersion, rules, percent }
+
+    /// `rules` may be left out (scopes written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        platforms = try container.decode([Platform].self, forKey: .platforms)
+        minVersion = try container.decodeIfPresent(String.self, forKey: .minVersion)
+        maxVersion = try container.decodeIfPresent(String.self, forKey: .maxVersion)
+        rules = try container.decodeIfPresent([TargetingRule].self, forKey: .rules) ?? []
+        percent = try container.decode(Double.self, forKey: .percent)
     }
 }
 
@@ -125,6 +141,17 @@ extension SwitchScope {
             return "scope.minVersion \(minVersion ?? "") is above scope.maxVersion \(maxVersion ?? "")"
         }
         if Set(platforms).count != platforms.count { return "scope.platforms lists a platform twice" }
+        if rules.count > TargetingRule.Attribute.allCases.count { return "scope.rules: at most one rule per attribute" }
+        if Set(rules.map(\.attribute)).count != rules.count { return "scope.rules: at most one rule per attribute" }
+        for rule in rules {
+            if rule.values.isEmpty || rule.values.count > 100 { return "scope.rules: the rule on \(rule.attribute.rawValue) needs 1 to 100 values" }
+            if rule.values.contains(where: { $0.isEmpty || $0.utf8.count > 200 }) {
+                return "scope.rules: the rule on \(rule.attribute.rawValue) has an empty or over-long value"
+            }
+            // Unleash compares versions only as semantic versions, which OS versions often
+            // are not ("17.2"): a switch lists them instead.
+            if rule.op == .inRange { return "scope.rules: a switch's \(rule.attribute.rawValue) rule is in or not_in (list the versions)" }
+        }
         return nil
     }
 

@@ -240,6 +240,7 @@ public final class ServerStore: Sendable {
         migrator.registerMigration("v14: SDKs: Unleash rules, tokens and metrics; Sentry keys and sessions") { db in
             try db.alter(table: "switches") { t in
                 t.add(column: "rules", .text)  // JSON SwitchRules, for switches imported from Unleash
+                t.add(column: "scopeRules", .text)  // JSON [TargetingRule]: city, model, network, OS version
             }
             try db.create(table: "unleash_segments") { t in
                 t.column("app", .text).notNull().references("apps", onDelete: .cascade)
@@ -405,7 +406,9 @@ public final class ServerStore: Sendable {
         return Switch(
             app: row["app"], key: row["key"], description: row["description"],
             kind: SwitchKind(rawValue: row["kind"]) ?? .killSwitch, enabled: row["enabled"],
-            scope: SwitchScope(platforms: platforms, minVersion: row["minVersion"], maxVersion: row["maxVersion"], percent: Double(basisPoints) / 100),
+            scope: SwitchScope(platforms: platforms, minVersion: row["minVersion"], maxVersion: row["maxVersion"],
+                               rules: (row["scopeRules"] as String?).flatMap { try? JSONDecoder().decode([TargetingRule].self, from: Data($0.utf8)) } ?? [],
+                               percent: Double(basisPoints) / 100),
             updatedBy: row["updatedBy"], updatedAt: row["updatedAt"], revision: row["revision"],
             rules: (row["rules"] as String?).flatMap { try? JSONDecoder().decode(SwitchRules.self, from: Data($0.utf8)) })
     }
@@ -422,13 +425,14 @@ public final class ServerStore: Sendable {
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO switches (app, key, description, kind, enabled, platforms, minVersion, maxVersion,
-                    percentBasisPoints, updatedBy, updatedAt, revision, rules)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    percentBasisPoints, updatedBy, updatedAt, revision, rules, scopeRules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [item.app, item.key, item.description, item.kind.rawValue, item.enabled, platforms,
                         item.scope.minVersion, item.scope.maxVersion, Bucketing.basisPoints(item.scope.percent),
                         item.updatedBy, item.updatedAt, item.revision,
-                        try item.rules.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
+                        try item.rules.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) },
+                        item.scope.rules.isEmpty ? nil : String(decoding: try JSONEncoder().encode(item.scope.rules), as: UTF8.self)])
     }
 
     static func app(from row: Row) -> App {

@@ -152,6 +152,8 @@ import TUI
         _ = update(&state, .key(.tab))
         _ = ReleaseFormTests.type("5.2.0..", &state)
         _ = update(&state, .key(.tab))
+        _ = ReleaseFormTests.type("in Hangzhou, Shanghai", &state)
+        for _ in 0..<4 { _ = update(&state, .key(.tab)) }
         _ = update(&state, .key(.control("u")))
         _ = ReleaseFormTests.type("25%", &state)
         _ = update(&state, .key(.tab))
@@ -161,7 +163,7 @@ import TUI
         #expect(state.form?.fields[state.form?.focus ?? 0].wire == "scope.platforms")
         _ = update(&state, .key(.control("u")))
         _ = ReleaseFormTests.type("android", &state)
-        for _ in 0..<3 { _ = update(&state, .key(.tab)) }
+        for _ in 0..<7 { _ = update(&state, .key(.tab)) }
         let effects: [Effect] = update(&state, .key(.enter))
         guard case .submitForm(let form)? = effects.first, case .success(.createSwitch(let app, let draft)) = formRequest(form) else {
             Issue.record("the form is sent")
@@ -169,7 +171,8 @@ import TUI
         }
         #expect(app == "wallet-android")
         #expect(draft == SwitchDraft(key: "risk-api", kind: .circuitBreaker, description: "Calls to the risk API",
-                                     scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", percent: 25), reason: "new dependency"))
+                                     scope: SwitchScope(platforms: [.android], minVersion: "5.2.0", rules: [TargetingRule(.city, .in, ["Hangzhou", "Shanghai"])],
+                                                        percent: 25), reason: "new dependency"))
     }
 
     @Test func anEditStartsFromTheSwitchAndSendsWithItsRevision() {

@@ -109,7 +109,8 @@ final class WorkflowEndToEndTests: XCTestCase {
         try type(sam, "risk-api")
         try sam.send("Tab", "Tab")
         try type(sam, "Calls to the risk scoring API")
-        try sam.send("Tab", "Tab", "Tab", "Tab")
+        // Platforms, app versions, city, model, network, OS version, devices: as they are.
+        try sam.send("Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab")
         try type(sam, "new dependency in 9.9.0")
         try sam.send("Enter")
         try sam.waitFor(["circuit breaker risk-api created, CLOSED (calls flow)"])

@@ -80,4 +80,27 @@ import Testing
         #expect(devices.allSatisfy { value(100, device: $0, version: "6.0.0") }, "a newer version is outside")
         #expect(devices.allSatisfy { !value(100, device: $0) }, "the whole scope is off")
     }
+
+    /// A scope's attribute rules mean in Unleash what they mean for releases: the switch
+    /// applies where every rule matches (`TargetingRule.matches`), missing fields included.
+    @Test func scopeRulesMatchTheReleaseTargetingRules() {
+        let rules = [TargetingRule(.city, .in, ["Hangzhou", "Shanghai"]), TargetingRule(.network, .notIn, ["wifi"]),
+                     TargetingRule(.osVersion, .in, ["13", "14"]), TargetingRule(.model, .notIn, [""])]
+        let item = Switch(app: "a", key: "k", description: "d", kind: .killSwitch, enabled: false,
+                          scope: SwitchScope(rules: rules, percent: 100), updatedBy: "", updatedAt: Date(), revision: 1)
+        var random = SeededRandom(seed: 5)
+        let evaluator = UnleashEvaluator()
+        var bothWays = Set<Bool>()
+        for index in 0..<3000 {
+            let device = DeviceInfo(id: "d\(index)", os: .android, osVersion: ["", "13", "14", "15"].randomElement(using: &random)!,
+                                    model: ["", "Pixel 8"].randomElement(using: &random)!,
+                                    city: ["Hangzhou", "Shanghai", "Chengdu", nil].randomElement(using: &random)!,
+                                    network: ["wifi", "4g", nil].randomElement(using: &random)!)
+            let applies = rules.allSatisfy { $0.matches(device) }
+            let on = evaluator.isEnabled(item.unleashFeature, .device(device, appVersion: "5.3.0", app: "a"))
+            #expect(on == !applies, "\(device)")
+            bothWays.insert(on)
+        }
+        #expect(bothWays == [true, false])
+    }
 }

@@ -25,8 +25,9 @@ extension Switch {
     /// An OpsDeck switch says whether the guarded feature runs where the switch applies
     /// (its scope); elsewhere the feature runs. So an enabled switch is a feature on
     /// for everyone, and a disabled one is on only outside its scope: one strategy per
-    /// way of being outside (another platform, an older or newer version, a device
-    /// outside the share), and off for everyone when the scope is everything.
+    /// way of being outside (another platform, an older or newer version, a city, model,
+    /// network or OS version outside a rule, a device outside the share), and off for
+    /// everyone when the scope is everything.
     ///
     /// The share is a flexible rollout on the `deviceId` field: a device is inside an
     /// N % scope when its bucket (murmur3 of "KEY:deviceId", 1 to 100) is above 100 − N,
@@ -53,6 +54,11 @@ extension Switch {
         }
         if let maxVersion = scope.maxVersion {
             unless(UnleashConstraint(contextName: "appVersion", operator: "SEMVER_GT", value: maxVersion))
+        }
+        // Outside a rule: not among its values (`in`; a device that does not say is
+        // outside too), or among them (`not_in`).
+        for rule in scope.rules where rule.op != .inRange {
+            unless(UnleashConstraint(contextName: rule.attribute.rawValue, operator: rule.op == .in ? "NOT_IN" : "IN", values: rule.values))
         }
         let share = Int(scope.percent.rounded())
         if share < 100 {

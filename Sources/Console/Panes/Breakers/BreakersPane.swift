@@ -116,6 +116,9 @@ func scopeText(_ scope: SwitchScope) -> String {
     case (nil, let high?): parts.append("≤\(high)")
     case (let low?, let high?): parts.append("\(low)–\(high)")
     }
+    for rule in scope.rules {
+        parts.append("\(attributeName(rule.attribute)) \(ruleFieldText(rule))")
+    }
     parts.append(scope.percent >= 100 ? "all devices" : "\(percentText(scope.percent)) of devices")
     return parts.joined(separator: " · ")
 }

@@ -3,7 +3,8 @@ import PlatformModel
 import TUI
 
 // The Breakers pane's forms: `n` a new kill switch or circuit breaker, `e` the selected
-// one's description and scope (platforms, versions, percentage). The key and kind of a
+// one's description and scope (platforms, versions, city, model, network, OS version,
+// percentage). The key and kind of a
 // switch never change: a different one is a new switch.
 
 /// `n`: a new switch of the app.
@@ -34,12 +35,28 @@ func openEditSwitchForm(_ item: Switch, _ state: inout ConsoleState) -> [Effect]
 
 private func scopeFields(_ scope: SwitchScope) -> [Form.Field] {
     let versions = scope.minVersion == nil && scope.maxVersion == nil ? "" : "\(scope.minVersion ?? "")..\(scope.maxVersion ?? "")"
+    func rule(_ attribute: TargetingRule.Attribute) -> String {
+        scope.rules.first { $0.attribute == attribute }.map(ruleFieldText) ?? ""
+    }
     return [
         .init(label: "Platforms", wire: "scope.platforms", value: scope.platforms.map(\.rawValue).joined(separator: ", "),
               help: "android, ios, harmony, comma-separated · empty: every platform"),
         .init(label: "App versions", wire: "scope.minVersion", value: versions, help: "5.2.0..5.4.0 (both included), 5.2.0.., ..5.4.0 · empty: every version"),
-        .init(label: "Devices", wire: "scope.percent", value: percentText(scope.percent), help: "the share of devices it applies to: 100%, 25%, 0.5%"),
+        .init(label: "City", wire: "city", value: rule(.city), help: "in Hangzhou, Shanghai · not in Beijing · empty: any"),
+        .init(label: "Model", wire: "model", value: rule(.model), help: "in Pixel 8, iPhone 15 · not in … · empty: any"),
+        .init(label: "Network", wire: "network", value: rule(.network), help: "in wifi, 5g · not in 3g · empty: any"),
+        .init(label: "OS version", wire: "osVersion", value: rule(.osVersion), help: "in 17.2, 17.3 · not in 15 · empty: any"),
+        .init(label: "Devices", wire: "scope.percent", value: percentText(scope.percent), help: "the whole-percent share of devices it applies to: 100%, 25%, 5%"),
     ]
+}
+
+/// A rule as the forms write it: "in a, b", "not in a", "low..high".
+func ruleFieldText(_ rule: TargetingRule) -> String {
+    switch rule.op {
+    case .in: "in " + rule.values.joined(separator: ", ")
+    case .notIn: "not in " + rule.values.joined(separator: ", ")
+    case .inRange: rule.values.joined(separator: "..")
+    }
 }
 
 func switchDraft(_ form: Form, reason: String) throws(FieldError) -> SwitchDraft {
@@ -84,9 +101,15 @@ func formScope(_ form: Form) throws(FieldError) -> SwitchScope {
     guard let percent = Double(percentText.isEmpty ? "100" : percentText) else {
         throw FieldError(wire: "scope.percent", message: "Devices: a percentage like 100% or 25% (got '\(form.value("scope.percent"))')")
     }
-    let scope = SwitchScope(platforms: platforms, minVersion: minVersion, maxVersion: maxVersion, percent: percent)
+    var rules: [TargetingRule] = []
+    for attribute in TargetingRule.Attribute.allCases {
+        if let rule = try parseRule(form.value(attribute.rawValue), attribute) { rules.append(rule) }
+    }
+    let scope = SwitchScope(platforms: platforms, minVersion: minVersion, maxVersion: maxVersion, rules: rules, percent: percent)
     if let problem = scope.problem {
-        let wire = problem.hasPrefix("scope.maxVersion") ? "scope.minVersion" : String(problem.prefix { $0 != " " })
+        let wire = problem.hasPrefix("scope.maxVersion") ? "scope.minVersion"
+            : problem.hasPrefix("scope.rules") ? TargetingRule.Attribute.allCases.first { problem.contains($0.rawValue) }?.rawValue ?? "city"
+            : String(problem.prefix { $0 != " " })
         throw FieldError(wire: wire, message: problem)
     }
     return scope

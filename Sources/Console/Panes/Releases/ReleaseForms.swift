@@ -25,12 +25,7 @@ func openNewReleaseForm(_ state: inout ConsoleState) -> [Effect] {
 func openTargetingForm(_ release: Release, _ state: inout ConsoleState) -> [Effect] {
     let targeting = release.targeting ?? Targeting()
     func rule(_ attribute: TargetingRule.Attribute) -> String {
-        guard let rule = targeting.rules.first(where: { $0.attribute == attribute }) else { return "" }
-        switch rule.op {
-        case .in: return "in " + rule.values.joined(separator: ", ")
-        case .notIn: return "not in " + rule.values.joined(separator: ", ")
-        case .inRange: return rule.values.joined(separator: "..")
-        }
+        targeting.rules.first { $0.attribute == attribute }.map(ruleFieldText) ?? ""
     }
     var window = ""
     if targeting.startsAt != nil || targeting.endsAt != nil {
