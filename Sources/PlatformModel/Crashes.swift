@@ -58,8 +58,15 @@ public struct CrashEvent: Codable, Hashable, Sendable, Identifiable {
     public var fingerprint: String
     /// When it happened on the device.
     public var at: Date
+    /// What the reporting SDK said of it, when it said (Sentry's `environment` and
+    /// `level`: "production", "fatal").
+    public var environment: String?
+    public var level: String?
 
-    public init(id: Int64, app: String, release: String, kind: CrashKind, device: DeviceInfo, exceptionType: String, message: String, frames: [StackFrame], fingerprint: String, at: Date) {
+    public init(id: Int64, app: String, release: String, kind: CrashKind, device: DeviceInfo, exceptionType: String, message: String, frames: [StackFrame],
+                fingerprint: String, at: Date, environment: String? = nil, level: String? = nil) {
+        self.environment = environment
+        self.level = level
         self.id = id
         self.app = app
         self.release = release
@@ -203,8 +210,14 @@ public struct SDKCrash: Codable, Sendable, Equatable {
     public var message: String
     public var frames: [StackFrame]
     public var at: Date
+    /// Optional: as a Sentry SDK reports them.
+    public var environment: String?
+    public var level: String?
 
-    public init(kind: CrashKind, exceptionType: String, message: String, frames: [StackFrame], at: Date) {
+    public init(kind: CrashKind, exceptionType: String, message: String, frames: [StackFrame], at: Date,
+                environment: String? = nil, level: String? = nil) {
+        self.environment = environment
+        self.level = level
         self.kind = kind
         self.exceptionType = exceptionType
         self.message = message
@@ -340,14 +353,15 @@ extension CrashEvent {
     /// matters at thousands of events a second. Returns nil when a field is missing, of
     /// the wrong type or not JSON; the caller then falls back to JSONDecoder for a
     /// precise message. Unknown fields are skipped, as JSONDecoder does.
-    private static let fastKeys = ["id", "app", "release", "kind", "exceptionType", "message", "fingerprint", "at", "frames", "device"]
+    private static let fastKeys = ["id", "app", "release", "kind", "exceptionType", "message", "fingerprint", "at", "frames", "device",
+                                   "environment", "level"]
     private static let fastDeviceKeys = ["id", "os", "osVersion", "model", "city", "network"]
 
     public static func fastDecode(_ data: Data) -> CrashEvent? {
         data.withUnsafeBytes { bytes in
             var reader = JSONReader(bytes)
             var id: Int64?, app: String?, release: String?, kind: CrashKind?, exceptionType: String?, message: String?
-            var fingerprint: String?, at: Date?, frames: [StackFrame]?
+            var fingerprint: String?, at: Date?, frames: [StackFrame]?, environment: String?, level: String?
             var deviceID: String?, os: Platform?, osVersion: String?, model: String?, city: String?, network: String?
             // A key seen twice: JSONDecoder and this reader could pick different values,
             // so it is left to JSONDecoder (which refuses it) to say what is wrong.
@@ -363,6 +377,8 @@ extension CrashEvent {
                 case "message": message = reader.string()
                 case "fingerprint": fingerprint = reader.string()
                 case "at": at = reader.string().flatMap(WireFormat.parseDate)
+                case "environment": if reader.null() { return true }; environment = reader.string(); return environment != nil
+                case "level": if reader.null() { return true }; level = reader.string(); return level != nil
                 case "frames":
                     var list: [StackFrame] = []
                     guard reader.array({ reader in
@@ -397,7 +413,8 @@ extension CrashEvent {
             return CrashEvent(
                 id: id, app: app, release: release, kind: kind,
                 device: DeviceInfo(id: deviceID, os: os, osVersion: osVersion, model: model, city: city, network: network),
-                exceptionType: exceptionType, message: message, frames: frames, fingerprint: fingerprint, at: at)
+                exceptionType: exceptionType, message: message, frames: frames, fingerprint: fingerprint, at: at,
+                environment: environment, level: level)
         }
     }
 }

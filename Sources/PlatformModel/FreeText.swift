@@ -44,6 +44,8 @@ extension SDKBatch {
             var crash = crash
             crash.exceptionType = FreeText.limited(crash.exceptionType)
             crash.message = FreeText.limited(crash.message)
+            crash.environment = crash.environment.map(FreeText.limited)
+            crash.level = crash.level.map(FreeText.limited)
             crash.frames = crash.frames.map { frame in
                 var frame = frame
                 frame.symbol = FreeText.limited(frame.symbol)

@@ -41,3 +41,38 @@ public enum JSONValue: Codable, Hashable, Sendable {
         return nil
     }
 }
+
+extension JSONValue {
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// A finite number.
+    public var number: Double? {
+        if case .number(let value) = self, value.isFinite { return value }
+        return nil
+    }
+
+    /// A whole number that fits an Int exactly.
+    public var integer: Int? {
+        guard let value = number, value == value.rounded(), abs(value) < 1e15 else { return nil }
+        return Int(value)
+    }
+
+    public var bool: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    /// A scalar as text, the way Unleash reads parameters and context fields: text as
+    /// is, whole numbers without a fraction, booleans as true/false; nil otherwise.
+    public var text: String? {
+        switch self {
+        case .string(let text): text
+        case .number(let number): integer.map(String.init) ?? (number.isFinite ? String(number) : nil)
+        case .bool(let flag): String(flag)
+        default: nil
+        }
+    }
+}

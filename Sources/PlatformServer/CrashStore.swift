@@ -48,11 +48,11 @@ extension ServerStore {
         let device = batch.device
         try db.cachedStatement(sql: """
             INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
-                exceptionType, message, frames, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                exceptionType, message, frames, at, environment, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id.nulSafe, device.os.rawValue, device.osVersion.nulSafe,
                 device.model.nulSafe, device.city?.nulSafe, device.network?.nulSafe, crash.exceptionType.nulSafe, message,
-                StackFrame.jsonArray(frames), at,
+                StackFrame.jsonArray(frames), at, crash.environment?.nulSafe, crash.level?.nulSafe,
             ])
         let id = db.lastInsertedRowID
         // Counted, and what triage needs to know of the issue now, in one statement: the
@@ -146,7 +146,7 @@ extension ServerStore {
             device: DeviceInfo(id: row["deviceId"], os: Platform(rawValue: row["os"]) ?? .android, osVersion: row["osVersion"],
                                model: row["model"], city: row["city"], network: row["network"]),
             exceptionType: row["exceptionType"], message: row["message"], frames: frames, fingerprint: row["fingerprint"],
-            at: Date(unixMilliseconds: row["at"]))
+            at: Date(unixMilliseconds: row["at"]), environment: row["environment"], level: row["level"])
     }
 
     static func crashIssue(from row: Row, now: Date) -> CrashIssue {

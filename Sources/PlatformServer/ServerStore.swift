@@ -294,6 +294,10 @@ public final class ServerStore: Sendable {
                 t.add(column: "errored", .boolean).notNull().defaults(to: false)
             }
             try db.create(index: "sessions_by_sid", on: "sessions", columns: ["app", "sid"], unique: true, condition: Column("sid") != nil)
+            try db.alter(table: "crash_events") { t in
+                t.add(column: "environment", .text)
+                t.add(column: "level", .text)
+            }
         }
         return migrator
     }

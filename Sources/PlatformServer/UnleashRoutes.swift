@@ -141,15 +141,3 @@ extension UnleashContext {
         }
     }
 }
-
-extension JSONValue {
-    /// A scalar as Unleash reads a context field: text as is, numbers and booleans as text.
-    var text: String? {
-        switch self {
-        case .string(let text): text
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case .bool(let flag): String(flag)
-        default: nil
-        }
-    }
-}

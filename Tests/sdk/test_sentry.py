@@ -95,6 +95,8 @@ def sdk_reports(platform, results):
         results.check(top.get("symbol", "").endswith("checkout") and top.get("file", "").endswith("test_sentry.py") and top.get("inApp"),
                       f"the crashing frame comes first, with its file: {top}")
         results.check(crash["device"]["id"].startswith("user-"), f"the device is the user the SDK names: {crash['device']}")
+        results.check(crash.get("environment") == "test" and crash.get("level") == "error",
+                      f"environment and level as the SDK sent them: {crash.get('environment')} {crash.get('level')}")
     status, issues, _ = platform.api("GET", f"/v1/apps/{APP}/crashes/issues")
     key_errors = [issue for issue in issues if issue["exceptionType"] == "KeyError"]
     results.check(len(key_errors) == 1 and key_errors[0]["count"] == len(CRASHING) and key_errors[0]["kind"] == "crash",

@@ -82,14 +82,7 @@ public struct UnleashStrategy: Codable, Sendable, Equatable {
         // Unleash stores parameters as text, but documents written by hand (and the
         // specification's) carry numbers too: "rollout": 50.
         let raw = try container.decodeIfPresent([String: JSONValue].self, forKey: .parameters) ?? [:]
-        parameters = raw.compactMapValues { value in
-            switch value {
-            case .string(let text): text
-            case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-            case .bool(let flag): String(flag)
-            default: nil
-            }
-        }
+        parameters = raw.compactMapValues(\.text)
         constraints = try container.decodeIfPresent([UnleashConstraint].self, forKey: .constraints) ?? []
         segments = try container.decodeIfPresent([Int].self, forKey: .segments) ?? []
         variants = try container.decodeIfPresent([UnleashVariant].self, forKey: .variants) ?? []

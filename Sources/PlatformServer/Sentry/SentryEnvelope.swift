@@ -215,28 +215,6 @@ struct SentrySessionAggregates: Decodable {
     }
 }
 
-extension JSONValue {
-    var string: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
-    var number: Double? {
-        if case .number(let value) = self, value.isFinite { return value }
-        return nil
-    }
-
-    var integer: Int? {
-        guard let value = number, value == value.rounded(), abs(value) < 1e15 else { return nil }
-        return Int(value)
-    }
-
-    var bool: Bool? {
-        if case .bool(let flag) = self { return flag }
-        return nil
-    }
-}
-
 extension SentryEvent {
     /// What kind of event this is to OpsDeck: an ANR or app hang (as Sentry's Android
     /// and Cocoa SDKs mark them), a crash (unhandled, or level fatal), else a handled error.
@@ -267,6 +245,6 @@ extension SentryEvent {
         }
         let type = main?.type.flatMap { $0.isEmpty ? nil : $0 } ?? (main == nil ? "Message" : "Error")
         return SDKCrash(kind: kind, exceptionType: type, message: main?.value ?? message ?? "", frames: Array(frames),
-                        at: timestamp ?? now)
+                        at: timestamp ?? now, environment: environment.map { String($0.prefix(100)) }, level: level.map { String($0.prefix(20)) })
     }
 }

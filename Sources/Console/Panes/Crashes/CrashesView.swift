@@ -228,6 +228,12 @@ private func overlayContent(_ overlay: Overlay, state: ConsoleState, theme: Them
                 + (event.device.city.map { ", \($0)" } ?? "") + (event.device.network.map { ", \($0)" } ?? "")),
             field("Device id", event.device.id),
             field("Issue", event.fingerprint),
+        ]
+        if event.environment != nil || event.level != nil {
+            lines.append(field("Reported", [event.level.map { "level \($0)" }, event.environment.map { "environment \($0)" }]
+                .compactMap { $0 }.joined(separator: ", ")))
+        }
+        lines += [
             [],
             [Span("Stack trace", style: Style(attributes: .bold))],
         ]
