@@ -17,7 +17,7 @@ enum SentryLimits {
     static let eventBytes = 1 << 20
     /// JSON nested deeper than this is refused before it is decoded.
     static let depth = 64
-    static let sessionsPerAggregate = 10_000
+    static let sessionsPerEnvelope = 10_000
 }
 
 /// Events and sessions a project may send per minute; past it, 429 with Sentry's
@@ -103,7 +103,9 @@ extension PlatformServer {
                 case "sessions":
                     switch decodeItem(SentrySessionAggregates.self, item.payload, limit: SentryLimits.eventBytes) {
                     case .success(let aggregates):
-                        receipt.sessions += try await store.recordSentrySessions(app: app.id, aggregates)
+                        // One envelope adds at most `sessionsPerEnvelope` rows, however many items it has.
+                        let room = SentryLimits.sessionsPerEnvelope - receipt.sessions
+                        receipt.sessions += try await store.recordSentrySessions(app: app.id, aggregates, limit: room)
                     case .failure(let reason):
                         receipt.dropped.append("sessions: \(reason)")
                     }

@@ -41,9 +41,10 @@ extension ServerStore {
         return true
     }
 
-    /// Aggregated sessions (Sentry's server-mode SDKs): a row per counted session.
-    func recordSentrySessions(app: String, _ aggregates: SentrySessionAggregates) async throws -> Int {
-        guard let release = aggregates.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
+    /// Aggregated sessions (Sentry's server-mode SDKs): a row per counted session, at
+    /// most `limit`.
+    func recordSentrySessions(app: String, _ aggregates: SentrySessionAggregates, limit: Int) async throws -> Int {
+        guard limit > 0, let release = aggregates.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
         return try await db.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, errored) VALUES (?, ?, ?, ?, 0, ?, ?)
@@ -53,7 +54,7 @@ extension ServerStore {
                 let device = String((group.did ?? "aggregate").prefix(200)).nulSafe
                 for (count, crashed, errored) in [(group.exited, false, false), (group.errored, false, true),
                                                   (group.abnormal, false, true), (group.crashed, true, true)] {
-                    for _ in 0..<count where written < SentryLimits.sessionsPerAggregate {
+                    for _ in 0..<count where written < limit {
                         try statement.execute(arguments: [app, String(release.prefix(100)), device, group.started.unixMilliseconds, crashed, errored])
                         written += 1
                     }
