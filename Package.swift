@@ -113,6 +113,8 @@ let package = Package(
             dependencies: [
                 "PlatformServer", "PlatformClient", "Cache", "Sync", "PlatformModel", "Simulator", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Stores made at an older migration, to test what opening them does.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TUI", "Cache", "PlatformModel"], exclude: ["Snapshots"]),

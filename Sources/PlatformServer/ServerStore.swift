@@ -242,6 +242,9 @@ public final class ServerStore: Sendable {
                 t.add(column: "rules", .text)  // JSON SwitchRules, for switches imported from Unleash
                 t.add(column: "scopeRules", .text)  // JSON [TargetingRule]: city, model, network, OS version
             }
+            // Shares are whole percents now (an Unleash rollout's buckets): a stored 0.5 %
+            // becomes 1 %, 12.5 % becomes 13 %.
+            try db.execute(sql: "UPDATE switches SET percentBasisPoints = MAX(100, CAST(ROUND(percentBasisPoints / 100.0) AS INTEGER) * 100)")
             try db.create(table: "unleash_segments") { t in
                 t.column("app", .text).notNull().references("apps", onDelete: .cascade)
                 t.column("id", .integer).notNull()

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PlatformClient
 import PlatformModel
 @testable import PlatformServer
@@ -171,5 +172,28 @@ final class SentryEnvelopeTests: XCTestCase {
         XCTAssertEqual(try kind(#"{"level":"error","exception":{"values":[{"type":"E","mechanism":{"handled":true}}]}}"#), .error)
         XCTAssertEqual(try kind(#"{"exception":{"values":"not a list"},"timestamp":"soon","contexts":7}"#), .error, "wrong types are dropped, not fatal")
         XCTAssertEqual(nestingDepth(Array("[[{\"a\":\"[[[[\"}]]".utf8)[...]), 3, "brackets in strings do not count")
+    }
+}
+
+/// A store from before switches spoke Unleash opens with its shares made whole percents.
+final class SwitchShareMigrationTests: XCTestCase {
+    func testFractionalSharesBecomeWholePercents() async throws {
+        let path = temporaryPath("old.sqlite")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try ServerStore.migrator.migrate(queue, upTo: "v13: funnels by user, funnel revisions")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO apps (id, name, platform, bundleId, position) VALUES ('a', 'A', 'ios', 'x', 0)")
+                for (key, basisPoints) in [("half", 50), ("eighth", 1250), ("all", 10_000)] {
+                    try db.execute(sql: """
+                        INSERT INTO switches (app, key, description, kind, enabled, platforms, percentBasisPoints, updatedBy, updatedAt, revision)
+                        VALUES ('a', ?, 'd', 'kill_switch', 0, '[]', ?, 'x', '2026-12-01 00:00:00', 1)
+                        """, arguments: [key, basisPoints])
+                }
+            }
+        }
+        let store = try ServerStore(path: path)
+        let shares = try await store.switches(app: "a").reduce(into: [String: Double]()) { $0[$1.key] = $1.scope.percent }
+        XCTAssertEqual(shares, ["half": 1, "eighth": 13, "all": 100])
     }
 }
