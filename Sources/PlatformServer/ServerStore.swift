@@ -2,6 +2,14 @@ import Foundation
 import GRDB
 import PlatformModel
 
+/// What `ServerStore.migrate(path:)` did.
+public struct StoreMigration: Sendable {
+    /// The migrations applied by this call, oldest first.
+    public var applied: [String]
+    /// The newest migration the store has now.
+    public var current: String
+}
+
 /// The reference server's own SQLite store. One writer, many readers (WAL for a file;
 /// a single in-memory connection when no file is given).
 public final class ServerStore: Sendable {
@@ -28,6 +36,19 @@ public final class ServerStore: Sendable {
             db = try DatabaseQueue(configuration: config)
         }
         try Self.migrator.migrate(db)
+    }
+
+    /// Creates or migrates the store at `path` without opening it for serving: which
+    /// migrations this call applied, and the newest one the store now has.
+    public static func migrate(path: String) throws -> StoreMigration {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        let before = Set(try queue.read { try migrator.appliedIdentifiers($0) })
+        try migrator.migrate(queue)
+        let after = try queue.read { try migrator.appliedIdentifiers($0) }
+        let applied = migrator.migrations.filter { after.contains($0) && !before.contains($0) }
+        return StoreMigration(applied: applied, current: migrator.migrations.last { after.contains($0) } ?? "none")
     }
 
     static var migrator: DatabaseMigrator {

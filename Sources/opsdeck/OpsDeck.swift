@@ -272,12 +272,32 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sentry events and sessions one app may send a minute; past it, 429 with Retry-After.")
     var sentryRateLimit: Int = 60_000
 
+    @Flag(name: .long, help: "Create or migrate the --db store to this version's schema, say what was applied, and exit (for deploy pipelines).")
+    var migrateOnly = false
+
     func validate() throws {
+        if migrateOnly && db == nil { throw ValidationError("--migrate-only needs --db FILE: an in-memory store has nothing to keep") }
         guard (1...256).contains(gatewayLoops) else { throw ValidationError("--gateway-loops must be 1 to 256 (got \(gatewayLoops))") }
         guard sentryRateLimit >= 1 else { throw ValidationError("--sentry-rate-limit must be at least 1 (got \(sentryRateLimit))") }
     }
 
     func run() async throws {
+        if migrateOnly, let db {
+            let migration: StoreMigration
+            do {
+                migration = try ServerStore.migrate(path: db)
+            } catch {
+                throw ValidationError("cannot migrate the store \(db): \(error)")
+            }
+            let version = migration.current.prefix { $0 != ":" }
+            if migration.applied.isEmpty {
+                emit("store \(db): already at \(version), nothing to apply")
+            } else {
+                emit("store \(db): applied \(migration.applied.count) migration\(migration.applied.count == 1 ? "" : "s"), now at \(version)")
+                for name in migration.applied { emit("  \(name)") }
+            }
+            return
+        }
         let (host, port) = try parseListen(listen)
         let accessTokens: [AccessToken]
         var printedToken: String?
