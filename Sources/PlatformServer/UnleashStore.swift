@@ -30,8 +30,15 @@ extension ServerStore {
     private static func sdkToken(from row: Row, secret: Bool) -> SDKToken {
         let token: String = row["token"]
         return SDKToken(app: row["app"], name: row["name"], kind: SDKTokenKind(rawValue: row["kind"]) ?? .client,
-                        preview: String(token.prefix(token.count - 24)) + "…", token: secret ? token : nil,
+                        preview: Self.preview(of: token), token: secret ? token : nil,
                         createdBy: row["createdBy"], createdAt: Date(unixMilliseconds: row["createdAt"]))
+    }
+
+    /// Enough of a token to tell it from another, not enough to use: the app, and the
+    /// first 8 of its 48 secret hex digits.
+    static func preview(of token: String) -> String {
+        guard let dot = token.lastIndex(of: ".") else { return "…" }
+        return String(token[...dot]) + String(token[token.index(after: dot)...].prefix(8)) + "…"
     }
 
     /// Makes a token: "APP:production.<48 hex digits>", in the shape of Unleash's own.
@@ -49,7 +56,7 @@ extension ServerStore {
             }
             try db.execute(sql: "INSERT INTO sdk_tokens (token, app, kind, name, createdBy, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [token, app, draft.kind.rawValue, draft.name, context.caller.name, context.now.unixMilliseconds])
-            let made = SDKToken(app: app, name: draft.name, kind: draft.kind, preview: String(token.prefix(token.count - 24)) + "…",
+            let made = SDKToken(app: app, name: draft.name, kind: draft.kind, preview: Self.preview(of: token),
                                 token: token, createdBy: context.caller.name, createdAt: context.now)
             var audited = made
             audited.token = nil

@@ -39,6 +39,7 @@ final class SDKAccessTests: RolesServerTestCase {
         let listed = try WireFormat.decoder().decode([SDKToken].self, from: try call("GET", "/v1/apps/wallet-ios/sdk-tokens", as: "adam").body)
         XCTAssertEqual(listed.map(\.name), ["backend"])
         XCTAssertNil(listed[0].token)
+        XCTAssertEqual(listed[0].preview, String(token.prefix("wallet-ios:production.".count + 8)) + "…", "a preview shows 8 of 48 secret digits")
         XCTAssertFalse(String(decoding: try call("GET", "/v1/apps/wallet-ios/sdk-tokens", as: "adam").body, as: UTF8.self).contains(token))
 
         // The client token reads its app's features, not the Frontend API.
