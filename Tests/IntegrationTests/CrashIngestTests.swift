@@ -104,6 +104,13 @@ final class CrashIngestTests: XCTestCase {
             guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
             XCTAssertEqual(problem?.detail, "a frame's line must be 0 to 2147483647 (got -3)")
         }
+        // Keys are not text: a NUL would cut them in SQLite, and a cut app id could name another app.
+        for (app, release) in [("wallet-ios", "5.3.0\u{0}evil"), ("wallet-ios\u{0}x", "5.3.0"), ("wallet-ios", "5.3.0\n")] {
+            XCTAssertThrowsError(try client.send(SDKBatch(app: app, release: release, device: device(1), crashes: [crash("E", "f")]))) { error in
+                guard case PlatformError.http(422, let problem) = error else { return XCTFail("got \(error)") }
+                XCTAssertTrue(problem?.detail?.hasSuffix("must not hold control characters") == true, "\(String(describing: problem?.detail))")
+            }
+        }
         XCTAssertTrue(try client.crashEvents(app: "wallet-ios").items.isEmpty, "nothing of a refused batch is stored")
     }
 

@@ -165,6 +165,7 @@ final class SentryEnvelopeTests: XCTestCase {
         XCTAssertEqual(SentryEvent.version(ofRelease: "com.opsdeck.wallet@5.3.0+530"), "5.3.0")
         XCTAssertEqual(SentryEvent.version(ofRelease: "5.3.0"), "5.3.0")
         XCTAssertEqual(SentryEvent.version(ofRelease: "my@app@1.2.3"), "1.2.3")
+        XCTAssertNil(SentryEvent.version(ofRelease: "app@1.2.3\u{0}x"), "a release is a key: control characters are refused")
         func kind(_ json: String) throws -> CrashKind { try JSONDecoder().decode(SentryEvent.self, from: Data(json.utf8)).kind }
         XCTAssertEqual(try kind(#"{"exception":{"values":[{"type":"E","mechanism":{"type":"ANR","handled":false}}]}}"#), .anr)
         XCTAssertEqual(try kind(#"{"exception":{"values":[{"type":"E","mechanism":{"type":"AppHang"}}]}}"#), .anr)

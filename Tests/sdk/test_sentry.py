@@ -159,6 +159,13 @@ def envelopes(platform, dsn, results):
     receipt = answer.json() if answer.status_code == 200 else {}
     results.check(answer.status_code == 200 and stored("KeptError") == 1 and len(receipt.get("dropped", [])) == 2,
                   f"oversize and deep items dropped, the valid one kept: {answer.status_code} {receipt}")
+    # A release holding NUL is no key: the event is dropped and named, the valid one kept.
+    nul = json.loads(event("NulReleaseError"))
+    nul["release"] = "9.8.0\u0000evil"
+    answer = post(envelope(({"type": "event"}, json.dumps(nul).encode()), ({"type": "event"}, event("BesideNulError"))))
+    receipt = answer.json() if answer.status_code == 200 else {}
+    results.check(answer.status_code == 200 and stored("NulReleaseError") == 0 and stored("BesideNulError") == 1
+                  and receipt.get("dropped") == ["event: its release holds control characters"], f"a NUL release: {answer.status_code} {receipt}")
     # Lies and garbage: 4xx, and the server stays up.
     lies = {
         "a length past the end": b'{}\n{"type":"event","length":999}\n{}\n',

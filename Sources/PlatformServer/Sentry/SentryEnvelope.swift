@@ -226,13 +226,19 @@ extension SentryEvent {
     }
 
     /// The app version of a Sentry release, "package@version+build" (either part may be
-    /// missing): "com.example.wallet@5.3.0+530" is 5.3.0.
-    static func version(ofRelease release: String) -> String {
+    /// missing): "com.example.wallet@5.3.0+530" is 5.3.0. Nil for one holding control
+    /// characters (a release is a key: SQLite would cut it at a NUL), as Sentry's relay
+    /// drops such a release.
+    static func version(ofRelease release: String) -> String? {
+        guard !release.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return nil }
         var text = Substring(release)
         if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
         if let plus = text.firstIndex(of: "+") { text = text[..<plus] }
         return text.isEmpty ? release : String(text)
     }
+
+    /// No release, or one OpsDeck can key by.
+    var hasUsableRelease: Bool { release.map { Self.version(ofRelease: $0) != nil } ?? true }
 
     /// The crash as OpsDeck stores it. Sentry lists frames oldest first; OpsDeck the
     /// crashing frame first.

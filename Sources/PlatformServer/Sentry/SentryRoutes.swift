@@ -85,9 +85,11 @@ extension PlatformServer {
                 switch item.type {
                 case "event":
                     switch decodeItem(SentryEvent.self, item.payload, limit: SentryLimits.eventBytes) {
-                    case .success(let event):
+                    case .success(let event) where event.hasUsableRelease:
                         crashes.append((event.crash(receivedAt: Date()), event))
                         receipt.id = receipt.id ?? event.eventId
+                    case .success:
+                        receipt.dropped.append("event: its release holds control characters")
                     case .failure(let reason):
                         receipt.dropped.append("event: \(reason)")
                     }
@@ -95,7 +97,7 @@ extension PlatformServer {
                     switch decodeItem(SentrySession.self, item.payload, limit: SentryLimits.eventBytes) {
                     case .success(let session):
                         if try await store.recordSentrySession(app: app.id, session) { receipt.sessions += 1 } else {
-                            receipt.dropped.append("session: no release")
+                            receipt.dropped.append("session: no release, or one holding control characters")
                         }
                     case .failure(let reason):
                         receipt.dropped.append("session: \(reason)")
@@ -121,6 +123,7 @@ extension PlatformServer {
             try admit(limiter, project: project, count: 1)
             switch decodeItem(SentryEvent.self, bytes[...], limit: SentryLimits.eventBytes) {
             case .success(let event):
+                guard event.hasUsableRelease else { throw ProblemError(.unprocessableContent, "the event's release holds control characters") }
                 let stored = try await ingest([(event.crash(receivedAt: Date()), event)], app: app, store: store, signal: signal)
                 return try jsonResponse(SentryReceipt(id: event.eventId, events: stored), for: request)
             case .failure(let reason):
@@ -253,7 +256,7 @@ private func ingest(_ crashes: [(SDKCrash, SentryEvent)], app: ServerStore.Sentr
         let device = DeviceInfo(id: String(id.prefix(200)), os: os,
                                 osVersion: String((event.osVersion ?? "").prefix(100)), model: String((event.deviceModel ?? "").prefix(100)),
                                 city: nil, network: nil)
-        let release = String(SentryEvent.version(ofRelease: event.release ?? "unknown").prefix(100))
+        let release = String((event.release.flatMap(SentryEvent.version(ofRelease:)) ?? "unknown").prefix(100))
         let batch = SDKBatch(app: app.id, release: release.isEmpty ? "unknown" : release, device: device, user: event.userId, crashes: [crash])
         stored += try await store.ingest(batch).crashIds.count
     }

@@ -20,10 +20,10 @@ extension ServerStore {
     }
 
     /// One session's latest state: a row per session id, updated as the SDK reports it
-    /// (init, then ok, exited, crashed or abnormal). False when it names no release
-    /// (Sentry's release health needs one).
+    /// (init, then ok, exited, crashed or abnormal). False when it names no usable
+    /// release (Sentry's release health needs one).
     func recordSentrySession(app: String, _ session: SentrySession) async throws -> Bool {
-        guard let release = session.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return false }
+        guard let release = session.release.flatMap(SentryEvent.version(ofRelease:)), !release.isEmpty else { return false }
         let sid = session.sid ?? UUID().uuidString
         let started = (session.started ?? Date()).unixMilliseconds
         let device = String((session.did ?? sid).prefix(200))
@@ -44,7 +44,7 @@ extension ServerStore {
     /// Aggregated sessions (Sentry's server-mode SDKs): a row per counted session, at
     /// most `limit`.
     func recordSentrySessions(app: String, _ aggregates: SentrySessionAggregates, limit: Int) async throws -> Int {
-        guard limit > 0, let release = aggregates.release.map(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
+        guard limit > 0, let release = aggregates.release.flatMap(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
         return try await db.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, errored) VALUES (?, ?, ?, ?, 0, ?, ?)
