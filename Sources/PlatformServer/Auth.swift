@@ -16,11 +16,15 @@ public struct AccessToken: Sendable, Equatable, Codable {
 
     /// A fresh admin token for a server started without `--tokens`.
     public static func generatedAdmin() -> AccessToken {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let text = bytes.map { String(format: "%02x", $0) }.joined()
-        return AccessToken(name: "admin", role: .admin, token: "odk_" + text)
+        AccessToken(name: "admin", role: .admin, token: "odk_" + randomHex(bytes: 24))
     }
+}
+
+/// `bytes` random bytes from the system's generator as lower-case hex: the secret in
+/// every token and key the server makes (admin tokens, SDK tokens, Sentry keys).
+func randomHex(bytes: Int) -> String {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
 }
 
 public enum TokenFileError: Error, CustomStringConvertible {

@@ -442,10 +442,7 @@ public final class ServerStore: Sendable {
     }
 
     /// A Sentry DSN's public key: 32 hex digits, as Sentry makes them.
-    static func newSentryKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    static func newSentryKey() -> String { randomHex(bytes: 16) }
 
     /// Inserts or replaces one switch.
     static func save(_ db: Database, _ item: Switch) throws {

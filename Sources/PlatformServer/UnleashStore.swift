@@ -45,9 +45,7 @@ extension ServerStore {
     func createSDKToken(app: String, _ draft: SDKTokenDraft, context: MutationContext) async throws -> StoredResponse {
         let reason = try Self.validReason(draft.reason)
         if let problem = draft.problem { throw ProblemError(.unprocessableContent, problem) }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        let token = "\(app):production.\(secret)"
+        let token = "\(app):production.\(randomHex(bytes: 24))"
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
