@@ -10,6 +10,12 @@
 public enum FreeText {
     public static let maxBytes = 4096
 
+    /// Whether an identifier holds a control character (C0 or DEL). Identifiers are
+    /// keys: SQLite keeps them only up to a NUL, and one cut there could name another.
+    public static func holdsControls(_ identifier: String) -> Bool {
+        identifier.utf8.contains { $0 < 0x20 || $0 == 0x7f }
+    }
+
     /// `text`, or its first whole characters up to `maxBytes` bytes followed by
     /// "…[cut N bytes]".
     public static func limited(_ text: String) -> String {

@@ -58,9 +58,7 @@ private func validate(_ batch: SDKBatch) throws {
     guard !batch.release.isEmpty, batch.release.count <= 100 else {
         throw ProblemError(.unprocessableContent, "release must be 1 to 100 characters")
     }
-    // Identifiers are keys, not text: SQLite would keep them only up to a NUL, and an app
-    // id cut there could name another app.
-    for (name, value) in [("app", batch.app), ("release", batch.release)] where value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
+    for (name, value) in [("app", batch.app), ("release", batch.release)] where FreeText.holdsControls(value) {
         throw ProblemError(.unprocessableContent, "\(name) must not hold control characters")
     }
     for crash in batch.crashes where crash.exceptionType.isEmpty {

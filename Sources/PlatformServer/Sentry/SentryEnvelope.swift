@@ -230,7 +230,7 @@ extension SentryEvent {
     /// characters (a release is a key: SQLite would cut it at a NUL), as Sentry's relay
     /// drops such a release.
     static func version(ofRelease release: String) -> String? {
-        guard !release.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return nil }
+        guard !FreeText.holdsControls(release) else { return nil }
         var text = Substring(release)
         if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
         if let plus = text.firstIndex(of: "+") { text = text[..<plus] }
