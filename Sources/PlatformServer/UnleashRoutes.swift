@@ -120,24 +120,3 @@ private func unleashBody<Body: Decodable>(_ type: Body.Type, _ request: Request,
         throw ProblemError(.badRequest, WireFormat.explain(error))
     }
 }
-
-extension UnleashContext {
-    /// Sets a field by its Unleash name; `properties[NAME]` (the Frontend API's query
-    /// form) and any name Unleash does not define go to `properties`.
-    mutating func set(_ name: String, _ value: String) {
-        switch name {
-        case "userId": userId = value
-        case "sessionId": sessionId = value
-        case "remoteAddress": remoteAddress = value
-        case "environment": environment = value
-        case "appName": appName = value
-        case "currentTime": currentTime = value
-        default:
-            if name.hasPrefix("properties["), name.hasSuffix("]") {
-                properties[String(name.dropFirst(11).dropLast())] = value
-            } else {
-                properties[name] = value
-            }
-        }
-    }
-}

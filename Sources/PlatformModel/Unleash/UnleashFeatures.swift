@@ -203,20 +203,29 @@ public struct UnleashContext: Sendable, Equatable {
         self.properties = properties
     }
 
+    /// Unleash's own context fields; any other name is a property.
+    private static let fields: [String: WritableKeyPath<UnleashContext, String?> & Sendable] = [
+        "userId": \.userId, "sessionId": \.sessionId, "remoteAddress": \.remoteAddress,
+        "environment": \.environment, "appName": \.appName, "currentTime": \.currentTime,
+    ]
+
     /// The value a constraint or stickiness names: the top-level field of that name,
     /// else the property (as Unleash's SDKs resolve it: `properties.appName` stands in
     /// for a missing `appName`).
     public func value(of field: String) -> String? {
-        let top: String? = switch field {
-        case "userId": userId
-        case "sessionId": sessionId
-        case "remoteAddress": remoteAddress
-        case "environment": environment
-        case "appName": appName
-        case "currentTime": currentTime
-        default: nil
+        Self.fields[field].flatMap { self[keyPath: $0] } ?? properties[field]
+    }
+
+    /// Sets a field by its Unleash name; `properties[NAME]` (the Frontend API's query
+    /// form) and any name Unleash does not define go to `properties`.
+    public mutating func set(_ name: String, _ value: String) {
+        if let field = Self.fields[name] {
+            self[keyPath: field] = value
+        } else if name.hasPrefix("properties["), name.hasSuffix("]") {
+            properties[String(name.dropFirst(11).dropLast())] = value
+        } else {
+            properties[name] = value
         }
-        return top ?? properties[field]
     }
 
     /// The context of a device as the upgrade check sees it, in the fields OpsDeck's
