@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PlatformModel
 
 // Alerts, evaluated by the server every few seconds (`WatchService`): each evaluation
@@ -51,12 +50,12 @@ extension ServerStore {
     @discardableResult
     public func evaluateAlerts(now: Date = Date(), rules: AlertRules = AlertRules()) async throws -> (opened: [Alert], resolved: [Alert]) {
         let result = try await db.write { db -> (opened: [Alert], resolved: [Alert]) in
-            let apps = try String.fetchAll(db, sql: "SELECT id FROM apps ORDER BY position")
+            let apps = try db.values("SELECT id FROM apps ORDER BY position", as: String.self)
             var conditions: [Condition] = []
-            let open = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE resolvedAt IS NULL").map(Self.alert(from:))
+            let open = try db.rows("SELECT * FROM alerts WHERE resolvedAt IS NULL").map(Self.alert(from:))
             let openKeys = Set(open.map { Self.key(of: $0) })
             for app in apps {
-                let releases = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ?", arguments: [app]).map(Self.release(from:))
+                let releases = try db.rows("SELECT * FROM releases WHERE app = ?", [app]).map(Self.release(from:))
                 conditions += try Self.velocity(db, app: app, releases: releases, openKeys: openKeys, now: now, rules: rules)
                 conditions += try Self.grayRegressions(db, app: app, releases: releases, now: now, rules: rules)
                 conditions += try Self.newIssuesInGray(db, app: app, releases: releases, now: now, rules: rules)
@@ -70,11 +69,11 @@ extension ServerStore {
                     // Still holds: new figures, shown when the words change (not on every
                     // count, so an unchanged alert keeps its ETag).
                     if condition.summary != alert.summary || condition.severity != alert.severity {
-                        try db.execute(sql: "UPDATE alerts SET summary = ?, severity = ?, figures = ?, revision = revision + 1 WHERE id = ?",
-                                       arguments: [condition.summary, condition.severity.rawValue, try Self.json(condition.figures), alert.id])
+                        try db.execute("UPDATE alerts SET summary = ?, severity = ?, figures = ?, revision = revision + 1 WHERE id = ?",
+                                       [condition.summary, condition.severity.rawValue, try Self.json(condition.figures), alert.id])
                     }
                 } else {
-                    try db.execute(sql: "UPDATE alerts SET resolvedAt = ?, revision = revision + 1 WHERE id = ?", arguments: [now.unixMilliseconds, alert.id])
+                    try db.execute("UPDATE alerts SET resolvedAt = ?, revision = revision + 1 WHERE id = ?", [now.unixMilliseconds, alert.id])
                     var done = alert
                     done.resolvedAt = now
                     done.revision += 1
@@ -82,14 +81,15 @@ extension ServerStore {
                 }
             }
             for condition in conditions.sorted(by: { $0.key < $1.key }) where !openKeys.contains(condition.key) {
-                try db.execute(
-                    sql: """
+                let id = try db.value(
+                    """
                         INSERT INTO alerts (app, release, fingerprint, kind, severity, summary, figures, openedAt, revision)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id
                         """,
-                    arguments: [condition.app, condition.release, condition.fingerprint, condition.kind.rawValue, condition.severity.rawValue,
-                                condition.summary, try Self.json(condition.figures), now.unixMilliseconds])
-                opened.append(Alert(id: db.lastInsertedRowID, app: condition.app, release: condition.release, fingerprint: condition.fingerprint,
+                    [condition.app, condition.release, condition.fingerprint, condition.kind.rawValue, condition.severity.rawValue,
+                                condition.summary, try Self.json(condition.figures), now.unixMilliseconds], as: Int64.self)
+                guard let id else { throw StoreError.noRowReturned("alerts") }
+                opened.append(Alert(id: id, app: condition.app, release: condition.release, fingerprint: condition.fingerprint,
                                     kind: condition.kind, severity: condition.severity, summary: condition.summary, figures: condition.figures,
                                     openedAt: now))
             }
@@ -108,17 +108,17 @@ extension ServerStore {
     /// One issue in one release spiking: more than `factor` times what the hour before
     /// predicts, and at least the minimum count. An open alert stays open down to half
     /// of both, so that a spike near the line does not open and close every evaluation.
-    private static func velocity(_ db: Database, app: String, releases: [Release], openKeys: Set<String>, now: Date,
+    private static func velocity(_ db: SQLSession, app: String, releases: [Release], openKeys: Set<String>, now: Date,
                                  rules: AlertRules) throws -> [Condition] {
         let window = Double(rules.windowMinutes) * 60
         let recentFrom = now.addingTimeInterval(-window).unixMilliseconds
         let baselineFrom = now.addingTimeInterval(-window - 3600).unixMilliseconds
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try db.rows("""
             SELECT release, fingerprint, MAX(exceptionType) AS exceptionType,
-                   SUM(at >= :recent) AS recent, SUM(at < :recent) AS before
-            FROM crash_events WHERE app = :app AND at >= :from AND kind != 'error'
-            GROUP BY release, fingerprint HAVING recent >= :least
-            """, arguments: ["recent": recentFrom, "from": baselineFrom, "app": app, "least": max(1, rules.velocityMinimumEvents / 2)])
+                   SUM(CASE WHEN at >= ? THEN 1 ELSE 0 END) AS recent, SUM(CASE WHEN at < ? THEN 1 ELSE 0 END) AS before
+            FROM crash_events WHERE app = ? AND at >= ? AND kind != 'error'
+            GROUP BY release, fingerprint HAVING SUM(CASE WHEN at >= ? THEN 1 ELSE 0 END) >= ?
+            """, [recentFrom, recentFrom, app, baselineFrom, recentFrom, max(1, rules.velocityMinimumEvents / 2)])
         return rows.compactMap { row in
             let release: String = row["release"], fingerprint: String = row["fingerprint"]
             let recent: Int = row["recent"], before: Int = row["before"]
@@ -139,19 +139,19 @@ extension ServerStore {
 
     /// Each gray release against the newest full release older than it, over the last
     /// hour, once both have enough sessions: crash-free sessions first, then ANR rate.
-    private static func grayRegressions(_ db: Database, app: String, releases: [Release], now: Date, rules: AlertRules) throws -> [Condition] {
+    private static func grayRegressions(_ db: SQLSession, app: String, releases: [Release], now: Date, rules: AlertRules) throws -> [Condition] {
         let from = now.addingTimeInterval(-Double(rules.regressionMinutes) * 60).unixMilliseconds
         var conditions: [Condition] = []
         for gray in releases where gray.stage == .gray {
             guard let baseline = previousFull(before: gray, in: releases) else { continue }
-            let counts = try Row.fetchAll(db, sql: """
-                SELECT release, COUNT(*) AS sessions, COALESCE(SUM(crashed), 0) AS crashed FROM sessions
+            let counts = try db.rows("""
+                SELECT release, COUNT(*) AS sessions, COALESCE(SUM(CASE WHEN crashed THEN 1 ELSE 0 END), 0) AS crashed FROM sessions
                 WHERE app = ? AND startedAt >= ? AND release IN (?, ?) GROUP BY release
-                """, arguments: [app, from, gray.version, baseline.version])
-            let anrs = try Row.fetchAll(db, sql: """
+                """, [app, from, gray.version, baseline.version])
+            let anrs = try db.rows("""
                 SELECT release, COUNT(*) AS anrs FROM crash_events
                 WHERE app = ? AND at >= ? AND kind = 'anr' AND release IN (?, ?) GROUP BY release
-                """, arguments: [app, from, gray.version, baseline.version])
+                """, [app, from, gray.version, baseline.version])
             func sessions(_ version: String) -> (sessions: Int, crashed: Int) {
                 guard let row = counts.first(where: { ($0["release"] as String) == version }) else { return (0, 0) }
                 return (row["sessions"], row["crashed"])
@@ -194,14 +194,14 @@ extension ServerStore {
 
     /// Unresolved issues first seen lately whose first event came from a release that
     /// is in gray now.
-    private static func newIssuesInGray(_ db: Database, app: String, releases: [Release], now: Date, rules: AlertRules) throws -> [Condition] {
+    private static func newIssuesInGray(_ db: SQLSession, app: String, releases: [Release], now: Date, rules: AlertRules) throws -> [Condition] {
         let gray = Set(releases.filter { $0.stage == .gray }.map(\.version))
         guard !gray.isEmpty else { return [] }
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try db.rows("""
             SELECT i.fingerprint, i.exceptionType, i.count,
                    (SELECT release FROM crash_events e WHERE e.app = i.app AND e.fingerprint = i.fingerprint ORDER BY e.id LIMIT 1) AS firstRelease
-            FROM crash_issues i WHERE i.app = ? AND i.firstSeen >= ? AND i.resolved = 0 AND i.kind != 'error'
-            """, arguments: [app, now.addingTimeInterval(-rules.newIssueHours * 3600).unixMilliseconds])
+            FROM crash_issues i WHERE i.app = ? AND i.firstSeen >= ? AND NOT i.resolved AND i.kind != 'error'
+            """, [app, now.addingTimeInterval(-rules.newIssueHours * 3600).unixMilliseconds])
         return rows.compactMap { row in
             guard let release: String = row["firstRelease"], gray.contains(release) else { return nil }
             let exception: String = row["exceptionType"], count: Int = row["count"]
@@ -212,12 +212,12 @@ extension ServerStore {
     }
 
     /// Issues seen again after they were resolved, on the release of their newest event.
-    private static func regressedIssues(_ db: Database, app: String) throws -> [Condition] {
-        let rows = try Row.fetchAll(db, sql: """
+    private static func regressedIssues(_ db: SQLSession, app: String) throws -> [Condition] {
+        let rows = try db.rows("""
             SELECT i.fingerprint, i.exceptionType,
                    (SELECT release FROM crash_events e WHERE e.app = i.app AND e.fingerprint = i.fingerprint ORDER BY e.id DESC LIMIT 1) AS lastRelease
-            FROM crash_issues i WHERE i.app = ? AND i.regressed = 1 AND i.resolved = 0
-            """, arguments: [app])
+            FROM crash_issues i WHERE i.app = ? AND i.regressed AND NOT i.resolved
+            """, [app])
         return rows.compactMap { row in
             guard let release: String = row["lastRelease"] else { return nil }
             let exception: String = row["exceptionType"]
@@ -227,12 +227,12 @@ extension ServerStore {
     }
 
     /// Releases a guardrail halted that are still halted, with the breach as recorded.
-    private static func guardrailHalts(_ db: Database, app: String, releases: [Release]) -> [Condition] {
+    private static func guardrailHalts(_ db: SQLSession, app: String, releases: [Release]) -> [Condition] {
         releases.filter { $0.stage == .halted }.compactMap { release in
             // Only while the halt is the guardrail's own (a person may have halted it again since).
-            guard let row = try? Row.fetchOne(db, sql: """
+            guard let row = try? db.row("""
                 SELECT action, guardrail FROM audit WHERE target = ? AND action IN (?, ?) ORDER BY id DESC LIMIT 1
-                """, arguments: ["\(app)/\(release.version)", AuditAction.releaseGuardrailHalt.rawValue, AuditAction.releaseHalt.rawValue]),
+                """, ["\(app)/\(release.version)", AuditAction.releaseGuardrailHalt.rawValue, AuditAction.releaseHalt.rawValue]),
                   (row["action"] as String) == AuditAction.releaseGuardrailHalt.rawValue else { return nil }
             let breach = (row["guardrail"] as String?).flatMap { try? WireFormat.decoder().decode(GuardrailBreach.self, from: Data($0.utf8)) }
             let words = breach.map { String(format: ": crash rate %.2f%% over %d min, limit %.2f%%", $0.crashRate, $0.windowMinutes, $0.maxCrashRate) } ?? ""
@@ -250,7 +250,7 @@ extension ServerStore {
         String(decoding: try WireFormat.encoder().encode(figures), as: UTF8.self)
     }
 
-    static func alert(from row: Row) -> Alert {
+    static func alert(from row: SQLRow) -> Alert {
         let figures = (row["figures"] as String?).flatMap { try? WireFormat.decoder().decode(AlertFigures.self, from: Data($0.utf8)) }
         return Alert(
             id: row["id"], app: row["app"], release: row["release"], fingerprint: row["fingerprint"],
@@ -266,16 +266,16 @@ extension ServerStore {
     /// Open alerts and those resolved in the last `hours`, newest first.
     public func alerts(now: Date = Date(), resolvedWithinHours hours: Double = 24) async throws -> [Alert] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows("""
                 SELECT * FROM alerts WHERE resolvedAt IS NULL OR resolvedAt >= ? ORDER BY id DESC LIMIT 1000
-                """, arguments: [now.addingTimeInterval(-hours * 3600).unixMilliseconds]).map(Self.alert(from:))
+                """, [now.addingTimeInterval(-hours * 3600).unixMilliseconds]).map(Self.alert(from:))
         }
     }
 
     static func alertResource(id: Int64) -> MutableResource<Alert> {
         MutableResource(
             target: "alerts/\(id)", instance: "/v1/alerts/\(id)", notFound: "no alert \(id)",
-            load: { db in try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(Self.alert(from:)) },
+            load: { db in try db.row("SELECT * FROM alerts WHERE id = ?", [id]).map(Self.alert(from:)) },
             etag: \.etag,
             stamp: { changed, before, now, actor in
                 var after = changed
@@ -285,8 +285,8 @@ extension ServerStore {
                 return after
             },
             save: { db, after in
-                try db.execute(sql: "UPDATE alerts SET acknowledgedAt = ?, acknowledgedBy = ?, revision = ? WHERE id = ?",
-                               arguments: [after.acknowledgedAt?.unixMilliseconds, after.acknowledgedBy, after.revision, after.id])
+                try db.execute("UPDATE alerts SET acknowledgedAt = ?, acknowledgedBy = ?, revision = ? WHERE id = ?",
+                               [after.acknowledgedAt?.unixMilliseconds, after.acknowledgedBy, after.revision, after.id])
             })
     }
 
@@ -294,7 +294,7 @@ extension ServerStore {
     /// has regressed.
     public func resolveIssue(app: String, fingerprint: String) async throws {
         try await db.write { db in
-            try db.execute(sql: "UPDATE crash_issues SET resolved = 1, regressed = 0 WHERE app = ? AND fingerprint = ?", arguments: [app, fingerprint])
+            try db.execute("UPDATE crash_issues SET resolved = TRUE, regressed = FALSE WHERE app = ? AND fingerprint = ?", [app, fingerprint])
         }
         snapshots.invalidateAll()
     }

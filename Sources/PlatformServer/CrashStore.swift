@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PlatformModel
 
 /// Limits that keep one device from filling the store.
@@ -19,17 +18,14 @@ extension ServerStore {
             guard try Self.appExists(db, batch.app) else {
                 throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
             }
-            let session = try db.cachedStatement(sql: """
-                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)
-                """)
             for item in batch.sessions {
-                try session.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, item.startedAt.unixMilliseconds,
-                                                max(0, item.durationSeconds), item.crashed])
+                try db.execute("INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)",
+                               [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds,
+                                max(0, item.durationSeconds), item.crashed])
             }
-            let step = try db.cachedStatement(sql: "INSERT INTO funnel_events (app, release, device, user, name, at) VALUES (?, ?, ?, ?, ?, ?)")
             for item in batch.funnelSteps {
-                try step.execute(arguments: [batch.app, batch.release, batch.device.id.nulSafe, batch.user?.nulSafe, item.name.nulSafe,
-                                             item.at.unixMilliseconds])
+                try db.execute("INSERT INTO funnel_events (app, release, device, \"user\", name, at) VALUES (?, ?, ?, ?, ?, ?)",
+                               [batch.app, batch.release, batch.device.id, batch.user, item.name, item.at.unixMilliseconds])
             }
             var ids: [Int64] = []
             ids.reserveCapacity(batch.crashes.count)
@@ -40,55 +36,58 @@ extension ServerStore {
         }
     }
 
-    private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: Database) throws -> Int64 {
+    private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: SQLSession) throws -> Int64 {
         let frames = Array(crash.frames.prefix(IngestLimits.framesPerCrash))
         let fingerprint = CrashGrouping.fingerprint(kind: crash.kind, exceptionType: crash.exceptionType, frames: frames)
         let at = crash.at.unixMilliseconds
-        let message = crash.message.nulSafe
+        let message = crash.message
         let device = batch.device
-        try db.cachedStatement(sql: """
+        let inserted = try db.value("""
             INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
                 exceptionType, message, frames, at, environment, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id.nulSafe, device.os.rawValue, device.osVersion.nulSafe,
-                device.model.nulSafe, device.city?.nulSafe, device.network?.nulSafe, crash.exceptionType.nulSafe, message,
-                StackFrame.jsonArray(frames), at, crash.environment?.nulSafe, crash.level?.nulSafe,
-            ])
-        let id = db.lastInsertedRowID
+            RETURNING id
+            """, [
+                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id, device.os.rawValue, device.osVersion,
+                device.model, device.city, device.network, crash.exceptionType, message,
+                StackFrame.jsonArray(frames), at, crash.environment, crash.level,
+            ], as: Int64.self)
+        guard let id = inserted else { throw StoreError.noRowReturned("crash_events") }
         // Counted, and what triage needs to know of the issue now, in one statement: the
         // ingest path pays for a resolved or ignored issue only when there is one.
-        let counted = try Row.fetchOne(db.cachedStatement(sql: """
+        let counted = try db.row("""
             INSERT INTO crash_issues (app, fingerprint, kind, exceptionType, culprit, message, firstSeen, lastSeen, count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT (app, fingerprint) DO UPDATE SET
-                count = count + 1, lastSeen = MAX(lastSeen, excluded.lastSeen), firstSeen = MIN(firstSeen, excluded.firstSeen),
+                count = crash_issues.count + 1,
+                lastSeen = CASE WHEN excluded.lastSeen > crash_issues.lastSeen THEN excluded.lastSeen ELSE crash_issues.lastSeen END,
+                firstSeen = CASE WHEN excluded.firstSeen < crash_issues.firstSeen THEN excluded.firstSeen ELSE crash_issues.firstSeen END,
                 message = excluded.message
             RETURNING resolved, ignored, ignoredUntilCount, count, revision
-            """), arguments: [
-                batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType.nulSafe, CrashGrouping.culprit(frames).nulSafe, message, at, at,
+            """, [
+                batch.app, fingerprint, crash.kind.rawValue, crash.exceptionType, CrashGrouping.culprit(frames), message, at, at,
             ])
         if let counted { try reopenIfRegressed(db, app: batch.app, fingerprint: fingerprint, counted: counted, at: crash.at) }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO issue_devices (app, fingerprint, device) VALUES (?, ?, ?)")
-            .execute(arguments: [batch.app, fingerprint, device.id.nulSafe])
-        try db.cachedStatement(sql: """
+        try db.execute("INSERT INTO issue_devices (app, fingerprint, device) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       [batch.app, fingerprint, device.id])
+        try db.execute("""
             INSERT INTO issue_releases (app, fingerprint, release, count) VALUES (?, ?, ?, 1)
-            ON CONFLICT (app, fingerprint, release) DO UPDATE SET count = count + 1
-            """).execute(arguments: [batch.app, fingerprint, batch.release])
+            ON CONFLICT (app, fingerprint, release) DO UPDATE SET count = issue_releases.count + 1
+            """, [batch.app, fingerprint, batch.release])
         return id
     }
 
     /// Crash and ANR events of `app` after `cursor`, oldest first.
     func crashEvents(app: String, after cursor: Int64, limit: Int) async throws -> [CrashEvent] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM crash_events WHERE app = ? AND id > ? ORDER BY id LIMIT ?",
-                             arguments: [app, cursor, limit]).map(Self.crashEvent(from:))
+            try db.rows("SELECT * FROM crash_events WHERE app = ? AND id > ? ORDER BY id LIMIT ?",
+                        [app, cursor, limit]).map(Self.crashEvent(from:))
         }
     }
 
     /// The app's issues, most recently seen first.
     func crashIssues(app: String, now: Date) async throws -> [CrashIssue] {
         try await db.read { db in
-            let issues = try Row.fetchAll(db, sql: Self.issueColumns + " WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint", arguments: [app]).map { Self.crashIssue(from: $0, now: now) }
+            let issues = try db.rows(Self.issueColumns(db) + " WHERE i.app = ? ORDER BY i.lastSeen DESC, i.fingerprint", [app]).map { Self.crashIssue(from: $0, now: now) }
             let trends = try Self.trends(db, app: app, fingerprint: nil, now: now)
             return issues.map { issue in
                 var issue = issue
@@ -99,17 +98,17 @@ extension ServerStore {
     }
 
     /// Events per five minutes over the hour before `now`, by fingerprint, oldest first.
-    private static func trends(_ db: Database, app: String, fingerprint: String?, now: Date) throws -> [String: [Int]] {
+    private static func trends(_ db: SQLSession, app: String, fingerprint: String?, now: Date) throws -> [String: [Int]] {
         let step = Int64(CrashIssue.trendBucketSeconds) * 1000, count = CrashIssue.trendBuckets
         let end = now.unixMilliseconds, start = end - step * Int64(count)
-        var arguments: StatementArguments = ["app": app, "start": start, "end": end, "step": step]
-        if let fingerprint { arguments += ["fingerprint": fingerprint] }
+        var arguments: SQLArguments = [start, step, app, start, end]
+        if let fingerprint { arguments.append(fingerprint) }
         var trends: [String: [Int]] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT fingerprint, (at - :start) / :step AS bucket, COUNT(*) AS count FROM crash_events
-            WHERE app = :app AND at >= :start AND at < :end\(fingerprint == nil ? "" : " AND fingerprint = :fingerprint")
+        for row in try db.rows("""
+            SELECT fingerprint, (at - ?) / ? AS bucket, COUNT(*) AS count FROM crash_events
+            WHERE app = ? AND at >= ? AND at < ?\(fingerprint == nil ? "" : " AND fingerprint = ?")
             GROUP BY fingerprint, bucket
-            """, arguments: arguments) {
+            """, arguments) {
             let bucket: Int = row["bucket"]
             guard (0..<count).contains(bucket) else { continue }
             trends[row["fingerprint"], default: Array(repeating: 0, count: count)][bucket] = row["count"]
@@ -119,15 +118,14 @@ extension ServerStore {
 
     func crashIssueDetail(app: String, fingerprint: String, now: Date) async throws -> CrashIssueDetail? {
         try await db.read { db in
-            guard let row = try Row.fetchOne(db, sql: Self.issueColumns + " WHERE i.app = ? AND i.fingerprint = ?",
-                                             arguments: [app, fingerprint]) else { return nil }
-            let latest = try Row.fetchOne(db, sql: "SELECT * FROM crash_events WHERE app = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1",
-                                          arguments: [app, fingerprint]).map(Self.crashEvent(from:))
+            guard let row = try db.row(Self.issueColumns(db) + " WHERE i.app = ? AND i.fingerprint = ?", [app, fingerprint]) else { return nil }
+            let latest = try db.row("SELECT * FROM crash_events WHERE app = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1",
+                                    [app, fingerprint]).map(Self.crashEvent(from:))
             func shares(_ column: String) throws -> [CrashIssueDetail.Share] {
-                try Row.fetchAll(db, sql: """
+                try db.rows("""
                     SELECT \(column) AS key, COUNT(*) AS count FROM crash_events WHERE app = ? AND fingerprint = ?
                     GROUP BY \(column) ORDER BY count DESC, key LIMIT 10
-                    """, arguments: [app, fingerprint]).map { CrashIssueDetail.Share(key: $0["key"], count: $0["count"]) }
+                    """, [app, fingerprint]).map { CrashIssueDetail.Share(key: $0["key"], count: $0["count"]) }
             }
             var issue = Self.crashIssue(from: row, now: now)
             issue.trend = try Self.trends(db, app: app, fingerprint: fingerprint, now: now)[fingerprint]
@@ -138,7 +136,7 @@ extension ServerStore {
         }
     }
 
-    static func crashEvent(from row: Row) -> CrashEvent {
+    static func crashEvent(from row: SQLRow) -> CrashEvent {
         let text: String = row["frames"]
         let frames = StackFrame.fromJSONArray(text) ?? (try? JSONDecoder().decode([StackFrame].self, from: Data(text.utf8))) ?? []
         return CrashEvent(
@@ -149,7 +147,7 @@ extension ServerStore {
             at: Date(unixMilliseconds: row["at"]), environment: row["environment"], level: row["level"])
     }
 
-    static func crashIssue(from row: Row, now: Date) -> CrashIssue {
+    static func crashIssue(from row: SQLRow, now: Date) -> CrashIssue {
         let firstSeen = Date(unixMilliseconds: row["firstSeen"])
         let status: IssueStatus
         if row["resolved"] as Bool {

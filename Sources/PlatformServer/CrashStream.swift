@@ -102,7 +102,7 @@ extension CrashSignal {
 extension ServerStore {
     func latestCrashEventID(app: String) async throws -> Int64 {
         try await db.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM crash_events WHERE app = ?", arguments: [app]) ?? 0
+            try db.value("SELECT MAX(id) FROM crash_events WHERE app = ?", [app], as: Int64.self) ?? 0
         }
     }
 }

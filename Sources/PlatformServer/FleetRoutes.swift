@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 import Synchronization
@@ -13,11 +12,11 @@ extension ServerStore {
         let nowMinute = now.unixMilliseconds / minute
         let trendFrom = (nowMinute - Int64(FleetOverview.trendMinutes) + 1) * minute
         return try await db.read { db in
-            let alerts = try Row.fetchAll(db, sql: """
+            let alerts = try db.rows("""
                 SELECT app, COUNT(*) AS open, MIN(CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END) AS worst
                 FROM alerts WHERE resolvedAt IS NULL GROUP BY app
                 """)
-            let apps = try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map(Self.app(from:))
+            let apps = try db.rows("SELECT * FROM apps ORDER BY position, id").map(Self.app(from:))
             return FleetOverview(windowMinutes: windowMinutes, apps: try apps.map { app in
                 let releases = try Self.releases(db, app: app.id)
                 let full = releases.filter { $0.stage == .full }.max { $0.createdAt < $1.createdAt }
@@ -27,15 +26,16 @@ extension ServerStore {
                 var health: [String: MetricsPoint] = [:]
                 if !live.isEmpty {
                     let marks = live.map { _ in "?" }.joined(separator: ", ")
-                    let sessions = try Row.fetchAll(db, sql: """
-                        SELECT release, COUNT(*) AS sessions, COALESCE(SUM(crashed), 0) AS crashed, COUNT(DISTINCT device) AS devices,
+                    let sessions = try db.rows("""
+                        SELECT release, COUNT(*) AS sessions, COALESCE(SUM(CASE WHEN crashed THEN 1 ELSE 0 END), 0) AS crashed, COUNT(DISTINCT device) AS devices,
                                COUNT(DISTINCT CASE WHEN crashed THEN device END) AS crashedDevices
                         FROM sessions WHERE app = ? AND startedAt >= ? AND release IN (\(marks)) GROUP BY release
-                        """, arguments: StatementArguments([app.id, from] as [any DatabaseValueConvertible] + live))
-                    let events = try Row.fetchAll(db, sql: """
-                        SELECT release, SUM(kind = 'crash') AS crashes, SUM(kind = 'anr') AS anrs
+                        """, [app.id, from] + live.map { $0 } as SQLArguments)
+                    let events = try db.rows("""
+                        SELECT release, SUM(CASE WHEN kind = 'crash' THEN 1 ELSE 0 END) AS crashes,
+                               SUM(CASE WHEN kind = 'anr' THEN 1 ELSE 0 END) AS anrs
                         FROM crash_events WHERE app = ? AND at >= ? AND release IN (\(marks)) GROUP BY release
-                        """, arguments: StatementArguments([app.id, from] as [any DatabaseValueConvertible] + live))
+                        """, [app.id, from] + live.map { $0 } as SQLArguments)
                     for version in live {
                         let s = sessions.first { ($0["release"] as String) == version }
                         let e = events.first { ($0["release"] as String) == version }
@@ -53,9 +53,9 @@ extension ServerStore {
                                                                                  crashFreeSessions: nil, crashFreeUsers: nil, adoption: nil))
                 }
                 var perMinute = Array(repeating: 0, count: FleetOverview.trendMinutes)
-                for row in try Row.fetchAll(db, sql: """
+                for row in try db.rows("""
                     SELECT at / ? AS minute, COUNT(*) AS events FROM crash_events WHERE app = ? AND at >= ? AND kind != 'error' GROUP BY minute
-                    """, arguments: [minute, app.id, trendFrom]) {
+                    """, [minute, app.id, trendFrom]) {
                     let index = Int((row["minute"] as Int64) - trendFrom / minute)
                     if perMinute.indices.contains(index) { perMinute[index] = row["events"] }
                 }

@@ -1,26 +1,27 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 
 extension ServerStore {
     public func funnels(app: String) async throws -> [FunnelDefinition] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM funnels WHERE app = ? ORDER BY id", arguments: [app]).map(Self.funnel(from:))
+            try db.rows("SELECT * FROM funnels WHERE app = ? ORDER BY id", [app]).map(Self.funnel(from:))
         }
     }
 
-    static func funnel(from row: Row) -> FunnelDefinition {
+    static func funnel(from row: SQLRow) -> FunnelDefinition {
         FunnelDefinition(
             app: row["app"], id: row["id"], name: row["name"],
             steps: (try? JSONDecoder().decode([String].self, from: Data((row["steps"] as String).utf8))) ?? [],
             windowMinutes: row["windowMinutes"], countedBy: FunnelCount(rawValue: row["countedBy"]) ?? .device, revision: row["revision"])
     }
 
-    static func saveFunnel(_ db: Database, _ funnel: FunnelDefinition) throws {
-        try db.execute(sql: """
-            INSERT OR REPLACE INTO funnels (app, id, name, steps, windowMinutes, countedBy, revision) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [funnel.app, funnel.id, funnel.name.nulSafe, String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self),
+    static func saveFunnel(_ db: SQLSession, _ funnel: FunnelDefinition) throws {
+        try db.execute("""
+            INSERT INTO funnels (app, id, name, steps, windowMinutes, countedBy, revision) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (app, id) DO UPDATE SET name = excluded.name, steps = excluded.steps, windowMinutes = excluded.windowMinutes,
+                countedBy = excluded.countedBy, revision = excluded.revision
+            """, [funnel.app, funnel.id, funnel.name, String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self),
                              funnel.windowMinutes, funnel.countedBy.rawValue, funnel.revision ?? 1])
     }
 
@@ -28,7 +29,7 @@ extension ServerStore {
         MutableResource(
             target: "\(app)/funnels/\(id)", instance: "/v1/apps/\(app)/funnels/\(id)", notFound: "no funnel '\(id)' in app '\(app)'",
             load: { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM funnels WHERE app = ? AND id = ?", arguments: [app, id]).map(Self.funnel(from:))
+                try db.row("SELECT * FROM funnels WHERE app = ? AND id = ?", [app, id]).map(Self.funnel(from:))
             },
             etag: \.etag,
             stamp: { changed, before, _, _ in
@@ -53,21 +54,21 @@ extension ServerStore {
     /// window after it.
     func funnelReport(app: String, id: String, from: Date, to: Date, byRelease: Bool) async throws -> FunnelReport? {
         try await db.read { db in
-            guard let funnel = try Row.fetchOne(db, sql: "SELECT * FROM funnels WHERE app = ? AND id = ?", arguments: [app, id])
+            guard let funnel = try db.row("SELECT * FROM funnels WHERE app = ? AND id = ?", [app, id])
                 .map(Self.funnel(from:)) else { return nil }
-            let names = String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self)
             let end = to.addingTimeInterval(Double(funnel.windowMinutes) * 60).unixMilliseconds
             // Whose journeys: a device's, or a signed-in user's across their devices (steps
             // sent without a user are then not counted). The column is one of two names.
-            let who = funnel.countedBy == .user ? "user" : "device"
+            let who = funnel.countedBy == .user ? "\"user\"" : "device"  // quoted: USER is a keyword in PostgreSQL
             // Those whose first step falls in the range, with all their funnel events.
-            let rows = try Row.fetchAll(db, sql: """
+            let steps = funnel.steps.isEmpty ? [""] : funnel.steps
+            let marks = steps.map { _ in "?" }.joined(separator: ", ")
+            let rows = try db.rows("""
                 SELECT \(who) AS who, release, name, at FROM funnel_events
-                WHERE app = :app AND name IN (SELECT value FROM json_each(:names)) AND at >= :from AND at < :end AND \(who) IS NOT NULL
-                  AND \(who) IN (SELECT \(who) FROM funnel_events WHERE app = :app AND name = :first AND at >= :from AND at < :to)
+                WHERE app = ? AND name IN (\(marks)) AND at >= ? AND at < ? AND \(who) IS NOT NULL
+                  AND \(who) IN (SELECT \(who) FROM funnel_events WHERE app = ? AND name = ? AND at >= ? AND at < ?)
                 ORDER BY \(who), at
-                """, arguments: ["app": app, "names": names, "from": from.unixMilliseconds, "to": to.unixMilliseconds,
-                                 "end": end, "first": funnel.steps.first ?? ""])
+                """, [app] + steps.map { $0 } + [from.unixMilliseconds, end, app, steps[0], from.unixMilliseconds, to.unixMilliseconds] as SQLArguments)
             var journeys: [FunnelAnalysis.Journey] = []
             var currentDevice: String?
             for row in rows {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import PlatformModel
 import ServiceLifecycle
@@ -13,16 +12,16 @@ extension ServerStore {
         defer { snapshots.invalidateAll() }
         return try await db.write { db in
             var halted: [String] = []
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE stage = 'gray' AND guardrailMaxCrashRate IS NOT NULL")
+            let rows = try db.rows("SELECT * FROM releases WHERE stage = 'gray' AND guardrailMaxCrashRate IS NOT NULL")
             for row in rows {
                 let release = Self.release(from: row)
                 guard let guardrail = release.guardrail else { continue }
                 let since = now.addingTimeInterval(-Double(guardrail.windowMinutes) * 60).unixMilliseconds
-                let counts = try Row.fetchOne(db, sql: """
-                    SELECT COUNT(*) AS sessions, COALESCE(SUM(crashed), 0) AS crashed FROM sessions
+                let counts = try db.row("""
+                    SELECT COUNT(*) AS sessions, COALESCE(SUM(CASE WHEN crashed THEN 1 ELSE 0 END), 0) AS crashed FROM sessions
                     WHERE app = ? AND release = ? AND startedAt >= ?
-                    """, arguments: [release.app, release.version, since])!
-                let sessions: Int = counts["sessions"], crashed: Int = counts["crashed"]
+                    """, [release.app, release.version, since])
+                let sessions: Int = counts?["sessions"] ?? 0, crashed: Int = counts?["crashed"] ?? 0
                 guard sessions >= guardrail.minSessions else { continue }
                 let rate = Double(crashed) * 100 / Double(sessions)
                 guard rate > guardrail.maxCrashRate else { continue }
@@ -30,8 +29,8 @@ extension ServerStore {
                 after.stage = .halted
                 after.revision += 1
                 after.updatedAt = now
-                try db.execute(sql: "UPDATE releases SET stage = 'halted', revision = ?, updatedAt = ? WHERE app = ? AND version = ?",
-                               arguments: [after.revision, after.updatedAt, release.app, release.version])
+                try db.execute("UPDATE releases SET stage = 'halted', revision = ?, updatedAt = ? WHERE app = ? AND version = ?",
+                               [after.revision, after.updatedAt, release.app, release.version])
                 let reason = String(format: "guardrail: crash rate %.2f%% over the last %d min (%d of %d sessions) is above %.2f%%",
                                     rate, guardrail.windowMinutes, crashed, sessions, guardrail.maxCrashRate)
                 let breach = GuardrailBreach(crashRate: rate, crashedSessions: crashed, sessions: sessions, windowMinutes: guardrail.windowMinutes,

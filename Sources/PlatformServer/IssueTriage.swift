@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 
@@ -58,19 +57,25 @@ private struct IssueReopening: Encodable {
 }
 
 extension ServerStore {
-    static let issueColumns = """
-        SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
-               (SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r
-                    WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)) AS releases
-        FROM crash_issues i
-        """
+    /// An issue with its device count and its releases (a JSON array, in order).
+    static func issueColumns(_ db: SQLSession) -> String {
+        let releases = switch db.dialect {
+        case .sqlite: "SELECT json_group_array(release) FROM (SELECT release FROM issue_releases r WHERE r.app = i.app AND r.fingerprint = i.fingerprint ORDER BY release)"
+        case .postgres: "SELECT COALESCE(json_agg(release ORDER BY release), '[]')::text FROM issue_releases r WHERE r.app = i.app AND r.fingerprint = i.fingerprint"
+        }
+        return """
+            SELECT i.*, (SELECT COUNT(*) FROM issue_devices d WHERE d.app = i.app AND d.fingerprint = i.fingerprint) AS devices,
+                   (\(releases)) AS releases
+            FROM crash_issues i
+            """
+    }
 
     static func issueResource(app: String, fingerprint: String, now: Date) -> MutableResource<CrashIssue> {
         MutableResource(
             target: "\(app)/issues/\(fingerprint)", instance: "/v1/apps/\(app)/crashes/issues/\(fingerprint)",
             notFound: "no issue '\(fingerprint)' in app '\(app)'",
             load: { db in
-                try Row.fetchOne(db, sql: issueColumns + " WHERE i.app = ? AND i.fingerprint = ?", arguments: [app, fingerprint])
+                try db.row(issueColumns(db) + " WHERE i.app = ? AND i.fingerprint = ?", [app, fingerprint])
                     .map { Self.crashIssue(from: $0, now: now) }
             },
             etag: \.etag,
@@ -80,10 +85,10 @@ extension ServerStore {
                 return after
             },
             save: { db, after in
-                try db.execute(sql: """
+                try db.execute("""
                     UPDATE crash_issues SET resolved = ?, regressed = ?, ignored = ?, ignoredUntil = ?, ignoredUntilCount = ?, revision = ?
                     WHERE app = ? AND fingerprint = ?
-                    """, arguments: [
+                    """, [
                         after.status == .resolved, after.status == .regressed, after.status == .ignored,
                         after.ignoredUntil?.unixMilliseconds, after.ignoredUntilCount, after.revision, app, fingerprint,
                     ])
@@ -94,14 +99,14 @@ extension ServerStore {
     /// ignoredUntilCount, count and revision after this event): a resolved issue, or one
     /// ignored until this event, becomes regressed, and the audit log says so (actor
     /// `system`).
-    static func reopenIfRegressed(_ db: Database, app: String, fingerprint: String, counted row: Row, at: Date) throws {
+    static func reopenIfRegressed(_ db: SQLSession, app: String, fingerprint: String, counted row: SQLRow, at: Date) throws {
         let wasResolved: Bool = row["resolved"], ignored: Bool = row["ignored"], until: Int? = row["ignoredUntilCount"]
         let count: Int = row["count"] - 1, revision: Int = row["revision"]
         guard wasResolved || (ignored && until.map { $0 <= count + 1 } ?? false) else { return }
-        try db.cachedStatement(sql: """
-            UPDATE crash_issues SET resolved = 0, ignored = 0, ignoredUntil = NULL, ignoredUntilCount = NULL, regressed = 1,
+        try db.execute("""
+            UPDATE crash_issues SET resolved = FALSE, ignored = FALSE, ignoredUntil = NULL, ignoredUntilCount = NULL, regressed = TRUE,
                 revision = revision + 1 WHERE app = ? AND fingerprint = ?
-            """).execute(arguments: [app, fingerprint])
+            """, [app, fingerprint])
         let reason = wasResolved
             ? "seen again after it was resolved"
             : "ignored until \(GroupedNumber.of(until ?? count + 1)) events; event \(GroupedNumber.of(count + 1)) arrived"

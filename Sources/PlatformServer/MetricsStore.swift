@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 
@@ -12,16 +11,18 @@ extension ServerStore {
             struct Bucket { var sessions = 0, crashed = 0, devices = 0, crashedDevices = 0, allDevices = 0, crashes = 0, anrs = 0 }
             var buckets = Array(repeating: Bucket(), count: count)
             var total = Bucket()
-            let releaseFilter = release == nil ? "" : " AND release = :release"
-            var arguments: StatementArguments = ["app": app, "start": start, "end": end, "step": stepMs]
-            if let release { arguments += ["release": release] }
+            // (column - start) / step: the bucket; then app, [start, end), and the release if any.
+            let releaseFilter = release == nil ? "" : " AND release = ?"
+            var arguments: SQLArguments = [start, stepMs, app, start, end]
+            if let release { arguments.append(release) }
+            let overall = Array(arguments.dropFirst(2))
             // Sessions, crashed sessions, devices and crashed devices per step.
-            let sessionRows = try Row.fetchAll(db, sql: """
-                SELECT (startedAt - :start) / :step AS bucket, COUNT(*) AS sessions, SUM(crashed) AS crashed,
+            let sessionRows = try db.rows("""
+                SELECT (startedAt - ?) / ? AS bucket, COUNT(*) AS sessions, SUM(CASE WHEN crashed THEN 1 ELSE 0 END) AS crashed,
                        COUNT(DISTINCT device) AS devices, COUNT(DISTINCT CASE WHEN crashed THEN device END) AS crashedDevices
-                FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end\(releaseFilter)
+                FROM sessions WHERE app = ? AND startedAt >= ? AND startedAt < ?\(releaseFilter)
                 GROUP BY bucket
-                """, arguments: arguments)
+                """, arguments)
             for row in sessionRows {
                 let index: Int = row["bucket"]
                 guard buckets.indices.contains(index) else { continue }
@@ -30,32 +31,35 @@ extension ServerStore {
                 buckets[index].devices = row["devices"]
                 buckets[index].crashedDevices = row["crashedDevices"]
             }
-            let totalRow = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS sessions, SUM(crashed) AS crashed, COUNT(DISTINCT device) AS devices,
+            if let totalRow = try db.row("""
+                SELECT COUNT(*) AS sessions, SUM(CASE WHEN crashed THEN 1 ELSE 0 END) AS crashed, COUNT(DISTINCT device) AS devices,
                        COUNT(DISTINCT CASE WHEN crashed THEN device END) AS crashedDevices
-                FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end\(releaseFilter)
-                """, arguments: arguments)!
-            total.sessions = totalRow["sessions"]
-            total.crashed = totalRow["crashed"] ?? 0
-            total.devices = totalRow["devices"]
-            total.crashedDevices = totalRow["crashedDevices"]
+                FROM sessions WHERE app = ? AND startedAt >= ? AND startedAt < ?\(releaseFilter)
+                """, overall) {
+                total.sessions = totalRow["sessions"]
+                total.crashed = totalRow["crashed"] ?? 0
+                total.devices = totalRow["devices"]
+                total.crashedDevices = totalRow["crashedDevices"]
+            }
             if release != nil {
                 // Adoption: this release's devices among all the app's active devices.
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT (startedAt - :start) / :step AS bucket, COUNT(DISTINCT device) AS devices
-                    FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end GROUP BY bucket
-                    """, arguments: arguments) {
+                let appWide = Array(arguments.prefix(5))
+                for row in try db.rows("""
+                    SELECT (startedAt - ?) / ? AS bucket, COUNT(DISTINCT device) AS devices
+                    FROM sessions WHERE app = ? AND startedAt >= ? AND startedAt < ? GROUP BY bucket
+                    """, appWide) {
                     let index: Int = row["bucket"]
                     if buckets.indices.contains(index) { buckets[index].allDevices = row["devices"] }
                 }
-                total.allDevices = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(DISTINCT device) FROM sessions WHERE app = :app AND startedAt >= :start AND startedAt < :end
-                    """, arguments: arguments) ?? 0
+                total.allDevices = try db.value("""
+                    SELECT COUNT(DISTINCT device) FROM sessions WHERE app = ? AND startedAt >= ? AND startedAt < ?
+                    """, Array(appWide.dropFirst(2)), as: Int.self) ?? 0
             }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT (at - :start) / :step AS bucket, SUM(kind = 'crash') AS crashes, SUM(kind = 'anr') AS anrs
-                FROM crash_events WHERE app = :app AND at >= :start AND at < :end\(releaseFilter) GROUP BY bucket
-                """, arguments: arguments) {
+            for row in try db.rows("""
+                SELECT (at - ?) / ? AS bucket, SUM(CASE WHEN kind = 'crash' THEN 1 ELSE 0 END) AS crashes,
+                       SUM(CASE WHEN kind = 'anr' THEN 1 ELSE 0 END) AS anrs
+                FROM crash_events WHERE app = ? AND at >= ? AND at < ?\(releaseFilter) GROUP BY bucket
+                """, arguments) {
                 let index: Int = row["bucket"]
                 guard buckets.indices.contains(index) else { continue }
                 buckets[index].crashes = row["crashes"]

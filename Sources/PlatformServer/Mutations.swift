@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 
@@ -45,11 +44,11 @@ extension ServerStore {
         /// The resource's URL path, for problem instances.
         var instance: String
         var notFound: String
-        var load: @Sendable (Database) throws -> Resource?
+        var load: @Sendable (SQLSession) throws -> Resource?
         var etag: @Sendable (Resource) -> String
         /// Stamps the new revision, time and actor on the changed resource.
         var stamp: @Sendable (_ changed: Resource, _ before: Resource, _ now: Date, _ actor: String) -> Resource
-        var save: @Sendable (Database, Resource) throws -> Void
+        var save: @Sendable (SQLSession, Resource) throws -> Void
     }
 
     /// Applies `change` in a single transaction: idempotency replay, If-Match check, the
@@ -81,7 +80,7 @@ extension ServerStore {
     /// `conflict`. `problem` is the body's own validation, checked after the reason.
     func create<Resource: Encodable & Sendable>(
         _ resource: MutableResource<Resource>, app: String, made: Resource, action: AuditAction, context: MutationContext, reason: String,
-        problem: String?, conflict: String, insert: @escaping @Sendable (Database, Resource) throws -> Void
+        problem: String?, conflict: String, insert: @escaping @Sendable (SQLSession, Resource) throws -> Void
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
         if let problem { throw ProblemError(.unprocessableContent, problem) }
@@ -109,10 +108,10 @@ extension ServerStore {
             Self.releaseResource(app: app, version: draft.version), app: app, made: release, action: .releaseCreate, context: context,
             reason: draft.reason, problem: draft.problem, conflict: "version: \(app) already has a release \(draft.version)"
         ) { db, release in
-            try db.execute(sql: """
+            try db.execute("""
                 INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision, targeting, packageSize, checksum)
                 VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?)
-                """, arguments: [app, release.version, release.build, release.stage.rawValue, release.notes.nulSafe, release.createdAt,
+                """, [app, release.version, release.build, release.stage.rawValue, release.notes, release.createdAt,
                                  release.updatedAt, Self.targetingJSON(release.targeting), release.packageSize, release.checksum])
         }
     }
@@ -122,7 +121,7 @@ extension ServerStore {
             target: "\(app)/\(version)", instance: "/v1/apps/\(app)/releases/\(version)",
             notFound: "no release '\(version)' in app '\(app)'",
             load: { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version])
+                try db.row("SELECT * FROM releases WHERE app = ? AND version = ?", [app, version])
                     .map(Self.release(from:))
             },
             etag: \.etag,
@@ -134,15 +133,15 @@ extension ServerStore {
             },
             save: { db, after in
                 try db.execute(
-                    sql: "UPDATE releases SET stage = ?, grayBasisPoints = ?, targeting = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
-                    arguments: [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), Self.targetingJSON(after.targeting),
+                    "UPDATE releases SET stage = ?, grayBasisPoints = ?, targeting = ?, updatedAt = ?, revision = ? WHERE app = ? AND version = ?",
+                    [after.stage.rawValue, Bucketing.basisPoints(after.grayPercent), Self.targetingJSON(after.targeting),
                                 after.updatedAt, after.revision, app, version])
             })
     }
 
     public func release(app: String, version: String) async throws -> Release? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM releases WHERE app = ? AND version = ?", arguments: [app, version])
+            try db.row("SELECT * FROM releases WHERE app = ? AND version = ?", [app, version])
                 .map(Self.release(from:))
         }
     }
@@ -150,7 +149,7 @@ extension ServerStore {
     /// Audit entries after `cursor`, oldest first.
     public func audit(after cursor: Int64, limit: Int) async throws -> [AuditEntry] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]).map { row in
+            try db.rows("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", [cursor, limit]).map { row in
                 let decoder = WireFormat.decoder()
                 func json(_ column: String) -> JSONValue? {
                     (row[column] as String?).flatMap { try? decoder.decode(JSONValue.self, from: Data($0.utf8)) }
@@ -189,34 +188,34 @@ extension ServerStore {
         }
     }
 
-    static func replay(_ db: Database, _ context: MutationContext) throws -> StoredResponse? {
+    static func replay(_ db: SQLSession, _ context: MutationContext) throws -> StoredResponse? {
         guard let key = context.idempotencyKey else { return nil }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE actor = ? AND key = ?", arguments: [context.caller.name, key]) else {
+        guard let row = try db.row("SELECT * FROM idempotency WHERE actor = ? AND key = ?", [context.caller.name, key]) else {
             return nil
         }
-        guard row["fingerprint"] == context.fingerprint else {
+        guard row["fingerprint"] as String == context.fingerprint else {
             throw ProblemError(.unprocessableContent, "Idempotency-Key '\(key)' was already used for a different request")
         }
         return StoredResponse(status: row["status"], body: row["body"], etag: row["etag"])
     }
 
-    static func remember(_ db: Database, _ context: MutationContext, _ response: StoredResponse) throws {
+    static func remember(_ db: SQLSession, _ context: MutationContext, _ response: StoredResponse) throws {
         guard let key = context.idempotencyKey else { return }
         try db.execute(
-            sql: "INSERT INTO idempotency (actor, key, fingerprint, status, body, etag, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [context.caller.name, key, context.fingerprint, response.status, response.body, response.etag,
+            "INSERT INTO idempotency (actor, key, fingerprint, status, body, etag, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [context.caller.name, key, context.fingerprint, response.status, response.body, response.etag,
                         Int64(context.now.timeIntervalSince1970 * 1000)])
     }
 
-    static func audit<T: Encodable>(_ db: Database, at: Date, actor: String, role: String, action: AuditAction, target: String, before: T?, after: T?,
+    static func audit<T: Encodable>(_ db: SQLSession, at: Date, actor: String, role: String, action: AuditAction, target: String, before: T?, after: T?,
                                     reason: String, guardrail: GuardrailBreach? = nil, idempotencyKey: String? = nil) throws {
         let encoder = WireFormat.encoder()
         func json(_ value: T?) throws -> String? {
             try value.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         }
         try db.execute(
-            sql: "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail, idempotencyKey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), FreeText.limited(reason).nulSafe,
+            "INSERT INTO audit (at, actor, role, action, target, before, after, reason, guardrail, idempotencyKey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [Int64((at.timeIntervalSince1970 * 1000).rounded()), actor, role, action.rawValue, target, try json(before), try json(after), FreeText.limited(reason),
                         try guardrail.map { String(decoding: try encoder.encode($0), as: UTF8.self) }, idempotencyKey])
     }
 }

@@ -13,7 +13,7 @@ public struct StoreMigration: Sendable {
 /// The reference server's own SQLite store. One writer, many readers (WAL for a file;
 /// a single in-memory connection when no file is given).
 public final class ServerStore: Sendable {
-    let db: any DatabaseWriter
+    let db: any StoreDatabase
     /// What the upgrade check reads; every write to releases or switches clears it.
     let snapshots = SnapshotCache()
     /// What each device was told at its last upgrade check (see `DeviceReach`).
@@ -27,15 +27,17 @@ public final class ServerStore: Sendable {
         // WAL with synchronous=NORMAL cannot corrupt the store; a power cut may lose the
         // last commits, which a reference platform can afford for its ingest rate.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let writer: any DatabaseWriter
         if let path {
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            db = try DatabasePool(path: path, configuration: config)
+            writer = try DatabasePool(path: path, configuration: config)
         } else {
-            db = try DatabaseQueue(configuration: config)
+            writer = try DatabaseQueue(configuration: config)
         }
-        try Self.migrator.migrate(db)
+        try Self.migrator.migrate(writer)
+        db = SQLiteDatabase(writer: writer)
     }
 
     /// Creates or migrates the store at `path` without opening it for serving: which
@@ -329,14 +331,14 @@ public final class ServerStore: Sendable {
     /// How many sessions and crash/ANR events the store holds (all apps).
     public func eventCounts() async throws -> (sessions: Int, crashes: Int) {
         try await db.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM crash_events") ?? 0)
+            (try db.value("SELECT COUNT(*) FROM sessions", as: Int.self) ?? 0,
+             try db.value("SELECT COUNT(*) FROM crash_events", as: Int.self) ?? 0)
         }
     }
 
     /// True when the store holds no apps yet (a new store, to be seeded).
     public func isEmpty() async throws -> Bool {
-        try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps") ?? 0 } == 0
+        try await db.read { db in try db.value("SELECT COUNT(*) FROM apps", as: Int.self) ?? 0 } == 0
     }
 
     public func insert(catalogue: Catalogue) async throws {
@@ -344,25 +346,25 @@ public final class ServerStore: Sendable {
         try await db.write { db in
             for (position, app) in catalogue.apps.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO apps (id, name, platform, bundleId, position, sentryProject, sentryKey) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [app.id, app.name, app.platform.rawValue, app.bundleId, position,
-                                (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(sentryProject), 0) + 1 FROM apps")) ?? 1, Self.newSentryKey()])
+                    "INSERT INTO apps (id, name, platform, bundleId, position, sentryProject, sentryKey) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [app.id, app.name, app.platform.rawValue, app.bundleId, position,
+                     (try db.value("SELECT COALESCE(MAX(sentryProject), 0) + 1 FROM apps", as: Int.self)) ?? 1, Self.newSentryKey()])
             }
             for item in catalogue.switches { try Self.save(db, item) }
             for funnel in catalogue.funnels {
                 try db.execute(
-                    sql: "INSERT INTO funnels (app, id, name, steps, windowMinutes) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [funnel.app, funnel.id, funnel.name,
+                    "INSERT INTO funnels (app, id, name, steps, windowMinutes) VALUES (?, ?, ?, ?, ?)",
+                    [funnel.app, funnel.id, funnel.name,
                                 String(decoding: try JSONEncoder().encode(funnel.steps), as: UTF8.self), funnel.windowMinutes])
             }
             for release in catalogue.releases {
                 try db.execute(
-                    sql: """
+                    """
                         INSERT INTO releases (app, version, build, stage, grayBasisPoints, notes, createdAt, updatedAt, revision,
                             guardrailMaxCrashRate, guardrailMinSessions, guardrailWindowMinutes, targeting)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [
+                    [
                         release.app, release.version, release.build, release.stage.rawValue,
                         Int((release.grayPercent * 100).rounded()), release.notes,
                         release.createdAt, release.updatedAt, release.revision,
@@ -375,14 +377,14 @@ public final class ServerStore: Sendable {
 
     public func apps() async throws -> [App] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map(Self.app(from:))
+            try db.rows("SELECT * FROM apps ORDER BY position, id").map(Self.app(from:))
         }
     }
 
     /// The apps, each with its Sentry DSN naming `dsnHost` ("host:port").
     func apps(dsnHost: String) async throws -> [App] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM apps ORDER BY position, id").map { row in
+            try db.rows("SELECT * FROM apps ORDER BY position, id").map { row in
                 var app = Self.app(from: row)
                 if let key = row["sentryKey"] as String?, let project = row["sentryProject"] as Int? {
                     app.sentryDSN = "http://\(key)@\(dsnHost)/\(project)"
@@ -394,7 +396,7 @@ public final class ServerStore: Sendable {
 
     public func app(id: String) async throws -> App? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM apps WHERE id = ?", arguments: [id]).map(Self.app(from:))
+            try db.row("SELECT * FROM apps WHERE id = ?", [id]).map(Self.app(from:))
         }
     }
 
@@ -415,20 +417,20 @@ public final class ServerStore: Sendable {
         }
     }
 
-    static func releases(_ db: Database, app: String) throws -> [Release] {
-        try Row.fetchAll(db, sql: "SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC", arguments: [app])
+    static func releases(_ db: SQLSession, app: String) throws -> [Release] {
+        try db.rows("SELECT * FROM releases WHERE app = ? ORDER BY createdAt DESC, version DESC", [app])
             .map(Self.release(from:))
     }
 
-    static func switches(_ db: Database, app: String) throws -> [Switch] {
-        try Row.fetchAll(db, sql: "SELECT * FROM switches WHERE app = ? ORDER BY key", arguments: [app]).map(Self.switchItem(from:))
+    static func switches(_ db: SQLSession, app: String) throws -> [Switch] {
+        try db.rows("SELECT * FROM switches WHERE app = ? ORDER BY key", [app]).map(Self.switchItem(from:))
     }
 
-    static func appExists(_ db: Database, _ app: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM apps WHERE id = ?", arguments: [app]) == 1
+    static func appExists(_ db: SQLSession, _ app: String) throws -> Bool {
+        try db.value("SELECT COUNT(*) FROM apps WHERE id = ?", [app], as: Int.self) == 1
     }
 
-    static func switchItem(from row: Row) -> Switch {
+    static func switchItem(from row: SQLRow) -> Switch {
         let platforms = (try? JSONDecoder().decode([Platform].self, from: Data((row["platforms"] as String).utf8))) ?? []
         let basisPoints: Int = row["percentBasisPoints"]
         return Switch(
@@ -445,29 +447,34 @@ public final class ServerStore: Sendable {
     static func newSentryKey() -> String { randomHex(bytes: 16) }
 
     /// Inserts or replaces one switch.
-    static func save(_ db: Database, _ item: Switch) throws {
+    static func save(_ db: SQLSession, _ item: Switch) throws {
         let platforms = String(decoding: try JSONEncoder().encode(item.scope.platforms), as: UTF8.self)
         try db.execute(
-            sql: """
-                INSERT OR REPLACE INTO switches (app, key, description, kind, enabled, platforms, minVersion, maxVersion,
+            """
+                INSERT INTO switches (app, key, description, kind, enabled, platforms, minVersion, maxVersion,
                     percentBasisPoints, updatedBy, updatedAt, revision, rules, scopeRules)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (app, key) DO UPDATE SET description = excluded.description, kind = excluded.kind,
+                    enabled = excluded.enabled, platforms = excluded.platforms, minVersion = excluded.minVersion,
+                    maxVersion = excluded.maxVersion, percentBasisPoints = excluded.percentBasisPoints,
+                    updatedBy = excluded.updatedBy, updatedAt = excluded.updatedAt, revision = excluded.revision,
+                    rules = excluded.rules, scopeRules = excluded.scopeRules
                 """,
-            arguments: [item.app, item.key, item.description, item.kind.rawValue, item.enabled, platforms,
+            [item.app, item.key, item.description, item.kind.rawValue, item.enabled, platforms,
                         item.scope.minVersion, item.scope.maxVersion, Bucketing.basisPoints(item.scope.percent),
                         item.updatedBy, item.updatedAt, item.revision,
                         try item.rules.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) },
                         item.scope.rules.isEmpty ? nil : String(decoding: try JSONEncoder().encode(item.scope.rules), as: UTF8.self)])
     }
 
-    static func app(from row: Row) -> App {
+    static func app(from row: SQLRow) -> App {
         App(
             id: row["id"], name: row["name"],
             platform: Platform(rawValue: row["platform"]) ?? .android,
             bundleId: row["bundleId"])
     }
 
-    static func release(from row: Row) -> Release {
+    static func release(from row: SQLRow) -> Release {
         let basisPoints: Int = row["grayBasisPoints"]
         return Release(
             app: row["app"], version: row["version"], build: row["build"],
@@ -485,11 +492,4 @@ public final class ServerStore: Sendable {
     static func targetingJSON(_ targeting: Targeting?) -> String? {
         targeting.flatMap { try? WireFormat.encoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
-}
-
-extension String {
-    /// GRDB binds text only up to its first NUL. Text that holds one is stored as its
-    /// UTF-8 bytes (a BLOB), which GRDB reads back whole as a `String` from a copied row
-    /// (`fetchAll`/`fetchOne`); all other text stays TEXT.
-    var nulSafe: any DatabaseValueConvertible { utf8.contains(0) ? Data(utf8) : self }
 }

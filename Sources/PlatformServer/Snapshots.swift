@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PlatformModel
 import Synchronization
 
@@ -73,12 +72,12 @@ extension ServerStore {
     func snapshotNow(app: String) throws -> AppSnapshot? {
         let (cached, generation) = snapshots.cached(app)
         if let cached { return cached }
-        let fresh = try db.read { try Self.readSnapshot($0, app: app) }
+        let fresh = try db.readNow { try Self.readSnapshot($0, app: app) }
         if let fresh { snapshots.store(fresh, for: app, readAt: generation) }
         return fresh
     }
 
-    private static func readSnapshot(_ db: Database, app: String) throws -> AppSnapshot? {
+    private static func readSnapshot(_ db: SQLSession, app: String) throws -> AppSnapshot? {
         guard try appExists(db, app) else { return nil }
         // Switches in the order the check's answer lists them (Swift's `<`, as JSONEncoder's
         // sorted keys; SQLite's ORDER BY may differ past ASCII).
@@ -88,8 +87,8 @@ extension ServerStore {
 }
 
 extension ServerStore {
-    static func segments(_ db: Database, app: String) throws -> [UnleashSegment] {
-        try Row.fetchAll(db, sql: "SELECT * FROM unleash_segments WHERE app = ? ORDER BY id", arguments: [app]).map { row in
+    static func segments(_ db: SQLSession, app: String) throws -> [UnleashSegment] {
+        try db.rows("SELECT * FROM unleash_segments WHERE app = ? ORDER BY id", [app]).map { row in
             let constraints = (try? JSONDecoder().decode([UnleashConstraint].self, from: Data((row["constraints"] as String).utf8))) ?? []
             return UnleashSegment(id: row["id"], name: row["name"], constraints: constraints)
         }

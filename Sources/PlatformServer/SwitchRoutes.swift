@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import PlatformModel
 
@@ -9,7 +8,7 @@ extension ServerStore {
             target: "\(app)/switches/\(key)", instance: "/v1/apps/\(app)/switches/\(key)",
             notFound: "no switch '\(key)' in app '\(app)'",
             load: { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM switches WHERE app = ? AND key = ?", arguments: [app, key])
+                try db.row("SELECT * FROM switches WHERE app = ? AND key = ?", [app, key])
                     .map(Self.switchItem(from:))
             },
             etag: \.etag,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PlatformModel
 
 /// What an Unleash SDK token opens: one app, through one of the two APIs.
@@ -15,7 +14,7 @@ extension ServerStore {
     func sdkAccess(token: String) async throws -> SDKAccess? {
         guard !token.isEmpty, token.utf8.count <= 300 else { return nil }
         return try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT app, kind FROM sdk_tokens WHERE token = ?", arguments: [token]).flatMap { row in
+            try db.row("SELECT app, kind FROM sdk_tokens WHERE token = ?", [token]).flatMap { row in
                 SDKTokenKind(rawValue: row["kind"]).map { SDKAccess(app: row["app"], kind: $0) }
             }
         }
@@ -23,11 +22,11 @@ extension ServerStore {
 
     func sdkTokens(app: String) async throws -> [SDKToken] {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sdk_tokens WHERE app = ? ORDER BY name", arguments: [app]).map { Self.sdkToken(from: $0, secret: false) }
+            try db.rows("SELECT * FROM sdk_tokens WHERE app = ? ORDER BY name", [app]).map { Self.sdkToken(from: $0, secret: false) }
         }
     }
 
-    private static func sdkToken(from row: Row, secret: Bool) -> SDKToken {
+    private static func sdkToken(from row: SQLRow, secret: Bool) -> SDKToken {
         let token: String = row["token"]
         return SDKToken(app: row["app"], name: row["name"], kind: SDKTokenKind(rawValue: row["kind"]) ?? .client,
                         preview: Self.preview(of: token), token: secret ? token : nil,
@@ -49,11 +48,11 @@ extension ServerStore {
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM sdk_tokens WHERE app = ? AND name = ?", arguments: [app, draft.name]) == nil else {
+            guard try db.row("SELECT 1 FROM sdk_tokens WHERE app = ? AND name = ?", [app, draft.name]) == nil else {
                 throw ProblemError(.conflict, "name: \(app) already has an SDK token \(draft.name)")
             }
-            try db.execute(sql: "INSERT INTO sdk_tokens (token, app, kind, name, createdBy, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [token, app, draft.kind.rawValue, draft.name, context.caller.name, context.now.unixMilliseconds])
+            try db.execute("INSERT INTO sdk_tokens (token, app, kind, name, createdBy, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                           [token, app, draft.kind.rawValue, draft.name, context.caller.name, context.now.unixMilliseconds])
             let made = SDKToken(app: app, name: draft.name, kind: draft.kind, preview: Self.preview(of: token),
                                 token: token, createdBy: context.caller.name, createdAt: context.now)
             var audited = made
@@ -70,10 +69,10 @@ extension ServerStore {
     func revokeSDKToken(app: String, name: String, reason: String, context: MutationContext) async throws {
         let reason = try Self.validReason(reason)
         try await db.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sdk_tokens WHERE app = ? AND name = ?", arguments: [app, name]) else {
+            guard let row = try db.row("SELECT * FROM sdk_tokens WHERE app = ? AND name = ?", [app, name]) else {
                 throw ProblemError(.notFound, "no SDK token '\(name)' in app '\(app)'")
             }
-            try db.execute(sql: "DELETE FROM sdk_tokens WHERE app = ? AND name = ?", arguments: [app, name])
+            try db.execute("DELETE FROM sdk_tokens WHERE app = ? AND name = ?", [app, name])
             try Self.audit(db, at: context.now, actor: context.caller.name, role: context.caller.role.rawValue, action: .sdkTokenRevoke,
                            target: "\(app)/sdk-tokens/\(name)", before: Self.sdkToken(from: row, secret: false), after: nil, reason: reason)
         }
@@ -92,13 +91,16 @@ extension ServerStore {
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }
             for segment in document.segments ?? [] {
-                try db.execute(sql: "INSERT OR REPLACE INTO unleash_segments (app, id, name, constraints) VALUES (?, ?, ?, ?)",
-                               arguments: [app, segment.id, segment.name,
+                try db.execute("""
+                    INSERT INTO unleash_segments (app, id, name, constraints) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (app, id) DO UPDATE SET name = excluded.name, constraints = excluded.constraints
+                    """,
+                               [app, segment.id, segment.name,
                                            String(decoding: try JSONEncoder().encode(segment.constraints), as: UTF8.self)])
             }
             var created: [String] = [], updated: [String] = []
             for feature in document.features {
-                let before = try Row.fetchOne(db, sql: "SELECT * FROM switches WHERE app = ? AND key = ?", arguments: [app, feature.name])
+                let before = try db.row("SELECT * FROM switches WHERE app = ? AND key = ?", [app, feature.name])
                     .map(Self.switchItem(from:))
                 let description = feature.description.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
                 var after = Switch(
@@ -140,13 +142,13 @@ extension ServerStore {
 
     func registerSDKClient(app: String, _ registration: UnleashRegistration, now: Date) async throws {
         try await db.write { db in
-            try db.execute(sql: """
+            try db.execute("""
                 INSERT INTO sdk_clients (app, appName, instanceId, sdkVersion, strategies, interval, started, lastSeen)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (app, appName, instanceId) DO UPDATE SET sdkVersion = excluded.sdkVersion,
                     strategies = excluded.strategies, interval = excluded.interval, started = excluded.started, lastSeen = excluded.lastSeen
-                """, arguments: [app, registration.appName.nulSafe, registration.instanceId.nulSafe, registration.sdkVersion?.nulSafe,
-                                 registration.strategies.joined(separator: ",").nulSafe, registration.interval, registration.started?.nulSafe,
+                """, [app, registration.appName, registration.instanceId, registration.sdkVersion,
+                                 registration.strategies.joined(separator: ","), registration.interval, registration.started,
                                  now.unixMilliseconds])
         }
     }
@@ -156,31 +158,31 @@ extension ServerStore {
     func recordSDKMetrics(app: String, _ metrics: UnleashMetrics, now: Date) async throws {
         let hour = (now.unixMilliseconds / 3_600_000) * 3_600_000
         try await db.write { db in
-            let keys = Set(try String.fetchAll(db, sql: "SELECT key FROM switches WHERE app = ?", arguments: [app]))
+            let keys = Set(try db.values("SELECT key FROM switches WHERE app = ?", [app], as: String.self))
             for (name, counts) in metrics.bucket?.toggles ?? [:] where keys.contains(name) {
-                try db.execute(sql: """
+                try db.execute("""
                     INSERT INTO switch_metrics (app, key, hour, yes, no) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (app, key, hour) DO UPDATE SET yes = yes + excluded.yes, no = no + excluded.no
-                    """, arguments: [app, name, hour, max(0, counts.yes), max(0, counts.no)])
+                    ON CONFLICT (app, key, hour) DO UPDATE SET yes = switch_metrics.yes + excluded.yes, no = switch_metrics.no + excluded.no
+                    """, [app, name, hour, max(0, counts.yes), max(0, counts.no)])
             }
-            try db.execute(sql: """
+            try db.execute("""
                 INSERT INTO sdk_clients (app, appName, instanceId, lastSeen) VALUES (?, ?, ?, ?)
                 ON CONFLICT (app, appName, instanceId) DO UPDATE SET lastSeen = excluded.lastSeen
-                """, arguments: [app, metrics.appName.nulSafe, metrics.instanceId.nulSafe, now.unixMilliseconds])
+                """, [app, metrics.appName, metrics.instanceId, now.unixMilliseconds])
         }
     }
 
     /// Each switch's SDK evaluations over the last hour and day, and the clients seen.
-    static func sdkUse(_ db: Database, app: String, now: Date) throws -> [String: SwitchSDKUse] {
+    static func sdkUse(_ db: SQLSession, app: String, now: Date) throws -> [String: SwitchSDKUse] {
         let hour = (now.unixMilliseconds / 3_600_000) * 3_600_000
-        let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sdk_clients WHERE app = ? AND lastSeen >= ?",
-                                       arguments: [app, now.unixMilliseconds - 86_400_000]) ?? 0
+        let clients = try db.value("SELECT COUNT(*) FROM sdk_clients WHERE app = ? AND lastSeen >= ?",
+                                   [app, now.unixMilliseconds - 86_400_000], as: Int.self) ?? 0
         var use: [String: SwitchSDKUse] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT key, SUM(CASE WHEN hour >= :hour THEN yes ELSE 0 END) AS hourYes, SUM(CASE WHEN hour >= :hour THEN no ELSE 0 END) AS hourNo,
+        for row in try db.rows("""
+            SELECT key, SUM(CASE WHEN hour >= ? THEN yes ELSE 0 END) AS hourYes, SUM(CASE WHEN hour >= ? THEN no ELSE 0 END) AS hourNo,
                    SUM(yes) AS dayYes, SUM(no) AS dayNo
-            FROM switch_metrics WHERE app = :app AND hour >= :day GROUP BY key
-            """, arguments: ["app": app, "hour": hour, "day": hour - 23 * 3_600_000]) {
+            FROM switch_metrics WHERE app = ? AND hour >= ? GROUP BY key
+            """, [hour, hour, app, hour - 23 * 3_600_000]) {
             use[row["key"]] = SwitchSDKUse(hourYes: row["hourYes"], hourNo: row["hourNo"], dayYes: row["dayYes"], dayNo: row["dayNo"], clients: clients)
         }
         return use

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PlatformModel
 
 extension ServerStore {
@@ -12,7 +11,7 @@ extension ServerStore {
 
     func sentryProject(_ project: Int) async throws -> SentryProject? {
         try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, sentryKey, platform FROM apps WHERE sentryProject = ?", arguments: [project]).flatMap { row in
+            try db.row("SELECT id, sentryKey, platform FROM apps WHERE sentryProject = ?", [project]).flatMap { row in
                 guard let key = row["sentryKey"] as String? else { return nil }
                 return SentryProject(id: row["id"], key: key, platform: Platform(rawValue: row["platform"]) ?? .android)
             }
@@ -28,14 +27,15 @@ extension ServerStore {
         let started = (session.started ?? Date()).unixMilliseconds
         let device = String((session.did ?? sid).prefix(200))
         try await db.write { db in
-            try db.execute(sql: """
-                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, sid, user, errored)
+            try db.execute("""
+                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, sid, "user", errored)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (app, sid) WHERE sid IS NOT NULL DO UPDATE SET
-                    durationSeconds = MAX(durationSeconds, excluded.durationSeconds),
-                    crashed = crashed OR excluded.crashed, errored = errored OR excluded.errored
-                """, arguments: [app, String(release.prefix(100)), device.nulSafe, started, max(0, session.duration ?? 0),
-                                 session.status == "crashed", String(sid.prefix(100)).nulSafe, session.did?.nulSafe,
+                    durationSeconds = CASE WHEN excluded.durationSeconds > sessions.durationSeconds
+                        THEN excluded.durationSeconds ELSE sessions.durationSeconds END,
+                    crashed = sessions.crashed OR excluded.crashed, errored = sessions.errored OR excluded.errored
+                """, [app, String(release.prefix(100)), device, started, max(0, session.duration ?? 0),
+                                 session.status == "crashed", String(sid.prefix(100)), session.did,
                                  session.errors > 0 || session.status == "crashed" || session.status == "abnormal"])
         }
         return true
@@ -46,16 +46,15 @@ extension ServerStore {
     func recordSentrySessions(app: String, _ aggregates: SentrySessionAggregates, limit: Int) async throws -> Int {
         guard limit > 0, let release = aggregates.release.flatMap(SentryEvent.version(ofRelease:)), !release.isEmpty else { return 0 }
         return try await db.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, errored) VALUES (?, ?, ?, ?, 0, ?, ?)
-                """)
             var written = 0
             for group in aggregates.groups {
-                let device = String((group.did ?? "aggregate").prefix(200)).nulSafe
+                let device = String((group.did ?? "aggregate").prefix(200))
                 for (count, crashed, errored) in [(group.exited, false, false), (group.errored, false, true),
                                                   (group.abnormal, false, true), (group.crashed, true, true)] {
                     for _ in 0..<count where written < limit {
-                        try statement.execute(arguments: [app, String(release.prefix(100)), device, group.started.unixMilliseconds, crashed, errored])
+                        try db.execute("""
+                            INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, errored) VALUES (?, ?, ?, ?, 0, ?, ?)
+                            """, [app, String(release.prefix(100)), device, group.started.unixMilliseconds, crashed, errored])
                         written += 1
                     }
                 }
