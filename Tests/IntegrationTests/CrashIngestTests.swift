@@ -9,9 +9,12 @@ import XCTest
 final class CrashIngestTests: XCTestCase {
     var server: TestServer!
     var client: PlatformClient!
-    let now = Date()
+    /// Set as each test starts: XCTest makes every test's instance when the run starts,
+    /// minutes before a late test runs, and the trend's slices are relative to the server's now.
+    var now = Date()
 
     override func setUpWithError() throws {
+        now = Date()
         server = try TestServer.start()
         client = try PlatformClient(baseURL: server.url, token: server.token)
     }
