@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C shims: ncursesw macros/globals and libcurl's variadic setopt are not importable.
@@ -71,6 +72,8 @@ let package = Package(
             dependencies: [
                 "PlatformModel", "CLinux", "CCompression",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // `serve --db postgres://…`: the same store on PostgreSQL (Storage/Postgres*.swift).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

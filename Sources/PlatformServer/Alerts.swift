@@ -95,7 +95,7 @@ extension ServerStore {
             }
             return (opened, resolved)
         }
-        if !result.opened.isEmpty || !result.resolved.isEmpty { snapshots.invalidateAll() }
+        if !result.opened.isEmpty || !result.resolved.isEmpty { snapshotsChanged() }
         return result
     }
 
@@ -296,6 +296,6 @@ extension ServerStore {
         try await db.write { db in
             try db.execute("UPDATE crash_issues SET resolved = TRUE, regressed = FALSE WHERE app = ? AND fingerprint = ?", [app, fingerprint])
         }
-        snapshots.invalidateAll()
+        snapshotsChanged()
     }
 }

@@ -14,9 +14,15 @@ extension ServerStore {
     /// sent, NUL and controls included.
     func ingest(_ sent: SDKBatch) async throws -> IngestReceipt {
         let batch = sent.limitingFreeText()
-        return try await db.write { db in
+        let receipt = try await db.write { db in
             guard try Self.appExists(db, batch.app) else {
                 throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
+            }
+            if db.dialect == .postgres {
+                // Live streams read an app's events by id. With several servers writing,
+                // an id taken earlier could commit later than one a stream has already
+                // passed; one writer per app at a time makes ids commit in order.
+                try db.execute("SELECT pg_advisory_xact_lock(hashtext('crash_events:' || ?))", [batch.app])
             }
             for item in batch.sessions {
                 try db.execute("INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)",
@@ -34,6 +40,8 @@ extension ServerStore {
             }
             return IngestReceipt(accepted: batch.eventCount, crashIds: ids)
         }
+        if !receipt.crashIds.isEmpty { db.announce(.crashes) }
+        return receipt
     }
 
     private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: SQLSession) throws -> Int64 {

@@ -9,7 +9,7 @@ extension ServerStore {
     /// it halted ("app/version").
     @discardableResult
     public func enforceGuardrails(now: Date = Date()) async throws -> [String] {
-        defer { snapshots.invalidateAll() }
+        defer { snapshotsChanged() }
         return try await db.write { db in
             var halted: [String] = []
             let rows = try db.rows("SELECT * FROM releases WHERE stage = 'gray' AND guardrailMaxCrashRate IS NOT NULL")
@@ -56,6 +56,8 @@ struct WatchService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
+                // With several servers on one database, one of them does this at a time.
+                guard await store.leadsPeriodicWork() else { continue }
                 do {
                     for release in try await store.enforceGuardrails() {
                         logger.warning("guardrail halted \(release)")

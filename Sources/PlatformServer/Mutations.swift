@@ -58,7 +58,7 @@ extension ServerStore {
         change: @escaping @Sendable (Resource) throws -> (Resource, action: AuditAction)
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
-        defer { snapshots.invalidateAll() }
+        defer { snapshotsChanged() }
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard let before = try resource.load(db) else { throw ProblemError(.notFound, resource.notFound) }
@@ -84,7 +84,7 @@ extension ServerStore {
     ) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
         if let problem { throw ProblemError(.unprocessableContent, problem) }
-        defer { snapshots.invalidateAll() }
+        defer { snapshotsChanged() }
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }

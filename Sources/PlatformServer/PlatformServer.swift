@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     /// How often guardrails and alerts are evaluated; nil: never by themselves (tests
     /// that evaluate at moments of their choosing).
     public var watchInterval: Duration? = .seconds(5)
+    /// Where the store says what it could not do (a lost PostgreSQL connection); nil: nowhere.
+    public var storeLogger: Logger?
     /// Sentry events and sessions one project may send a minute (429 past it).
     public var sentryEventsPerMinute = 60_000
 
@@ -45,7 +47,9 @@ public struct PlatformServer: Sendable {
     /// Opens the store and seeds it with the demo catalogue when it is new.
     public init(configuration: ServerConfiguration) async throws {
         self.configuration = configuration
-        store = try ServerStore(path: configuration.databasePath)
+        store = try ServerStore(path: configuration.databasePath,
+                                logger: configuration.storeLogger ?? Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() })
+        store.onCrashesElsewhere { [crashSignal] in crashSignal.signal() }
         if try await store.isEmpty() {
             try await store.insert(catalogue: .demo(seed: configuration.seed))
         }

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import Logging
 import PlatformModel
+import Synchronization
 
 /// What `ServerStore.migrate(path:)` did.
 public struct StoreMigration: Sendable {
@@ -18,9 +20,20 @@ public final class ServerStore: Sendable {
     let snapshots = SnapshotCache()
     /// What each device was told at its last upgrade check (see `DeviceReach`).
     let reach = DeviceReach()
+    /// Wakes this server's live streams for events another server stored.
+    private let crashWatchers = Mutex<[@Sendable () -> Void]>([])
 
-    /// Opens (creating if needed) the store at `path`, or an in-memory store when nil.
-    public init(path: String?) throws {
+    /// Opens (creating if needed) the store at `path`: a SQLite file, a PostgreSQL
+    /// database (`postgres://USER@HOST:PORT/DB`, migrated under a lock), or an in-memory
+    /// SQLite store when nil.
+    public init(path: String?, logger: Logger = Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }) throws {
+        if let path, let location = try PostgresLocation(path) {
+            let database = try PostgresDatabase(location, logger: logger)
+            _ = try PostgresSchema.migrate(database)
+            db = database
+            listenToOtherServers()
+            return
+        }
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
@@ -43,6 +56,9 @@ public final class ServerStore: Sendable {
     /// Creates or migrates the store at `path` without opening it for serving: which
     /// migrations this call applied, and the newest one the store now has.
     public static func migrate(path: String) throws -> StoreMigration {
+        if let location = try PostgresLocation(path) {
+            return try PostgresSchema.migrate(try PostgresDatabase(location, connections: 1, logger: Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }))
+        }
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: path)
@@ -328,6 +344,31 @@ public final class ServerStore: Sendable {
         return migrator
     }
 
+    /// After a change to releases, switches or segments: this server's snapshots are
+    /// dropped now, and every other server on the database is told to drop its own.
+    func snapshotsChanged() {
+        snapshots.invalidateAll()
+        db.announce(.snapshots)
+    }
+
+    /// Whether this server runs guardrails and alerts (see `StoreDatabase.leads`).
+    public func leadsPeriodicWork() async -> Bool { await db.leads() }
+
+    /// Called when another server on the database stored crash events.
+    public func onCrashesElsewhere(_ handler: @escaping @Sendable () -> Void) {
+        crashWatchers.withLock { $0.append(handler) }
+    }
+
+    private func listenToOtherServers() {
+        db.listen { [weak self] topic in
+            guard let self else { return }
+            switch topic {
+            case .snapshots: snapshots.invalidateAll()
+            case .crashes: for watcher in crashWatchers.withLock({ $0 }) { watcher() }
+            }
+        }
+    }
+
     /// How many sessions and crash/ANR events the store holds (all apps).
     public func eventCounts() async throws -> (sessions: Int, crashes: Int) {
         try await db.read { db in
@@ -342,7 +383,7 @@ public final class ServerStore: Sendable {
     }
 
     public func insert(catalogue: Catalogue) async throws {
-        defer { snapshots.invalidateAll() }
+        defer { snapshotsChanged() }
         try await db.write { db in
             for (position, app) in catalogue.apps.enumerated() {
                 try db.execute(

@@ -86,7 +86,7 @@ extension ServerStore {
     func importSwitches(app: String, _ document: UnleashFeatures, reason: String, context: MutationContext) async throws -> StoredResponse {
         let reason = try Self.validReason(reason)
         if let problem = Self.importProblem(document) { throw ProblemError(.unprocessableContent, problem) }
-        defer { snapshots.invalidateAll() }
+        defer { snapshotsChanged() }
         return try await db.write { db in
             if let replay = try Self.replay(db, context) { return replay }
             guard try Self.appExists(db, app) else { throw ProblemError(.notFound, "no app with id '\(app)'") }

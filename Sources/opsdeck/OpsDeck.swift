@@ -249,8 +249,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen: String = "127.0.0.1:8080"
 
-    @Option(name: .long, help: "SQLite store (created and seeded if new; default: in memory).")
+    @Option(name: .long, help: ArgumentHelp(
+        "The store: a SQLite file, or postgres://USER[:PASSWORD]@HOST:PORT/DATABASE (default: $OPSDECK_DB, else in memory).",
+        discussion: "A new store is created, migrated and seeded. Several servers may share one PostgreSQL database."))
     var db: String?
+
+    /// --db, else $OPSDECK_DB.
+    var store: String? {
+        db ?? ProcessInfo.processInfo.environment["OPSDECK_DB"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The store as messages may show it: a PostgreSQL URL without its password.
+    var storeName: String {
+        guard let store else { return "(memory)" }
+        return ((try? PostgresLocation(store)) ?? nil)?.description ?? store
+    }
 
     @Option(name: .long, help: "Seed of the demo catalogue put into a new store.")
     var seed: UInt64 = 1
@@ -279,24 +292,24 @@ struct ServeCommand: AsyncParsableCommand {
     var migrateOnly = false
 
     func validate() throws {
-        if migrateOnly && db == nil { throw ValidationError("--migrate-only needs --db FILE: an in-memory store has nothing to keep") }
+        if migrateOnly && store == nil { throw ValidationError("--migrate-only needs --db FILE or --db postgres://…: an in-memory store has nothing to keep") }
         guard (1...256).contains(gatewayLoops) else { throw ValidationError("--gateway-loops must be 1 to 256 (got \(gatewayLoops))") }
         guard sentryRateLimit >= 1 else { throw ValidationError("--sentry-rate-limit must be at least 1 (got \(sentryRateLimit))") }
     }
 
     func run() async throws {
-        if migrateOnly, let db {
+        if migrateOnly, let store {
             let migration: StoreMigration
             do {
-                migration = try ServerStore.migrate(path: db)
+                migration = try ServerStore.migrate(path: store)
             } catch {
-                throw ValidationError("cannot migrate the store \(db): \(error)")
+                throw ValidationError("cannot migrate the store \(storeName): \(error)")
             }
             let version = migration.current.prefix { $0 != ":" }
             if migration.applied.isEmpty {
-                emit("store \(db): already at \(version), nothing to apply")
+                emit("store \(storeName): already at \(version), nothing to apply")
             } else {
-                emit("store \(db): applied \(migration.applied.count) migration\(migration.applied.count == 1 ? "" : "s"), now at \(version)")
+                emit("store \(storeName): applied \(migration.applied.count) migration\(migration.applied.count == 1 ? "" : "s"), now at \(version)")
                 for name in migration.applied { emit("  \(name)") }
             }
             return
@@ -320,11 +333,12 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let server: PlatformServer
         do {
-            var configuration = ServerConfiguration(host: host, port: port, databasePath: db, seed: seed, tokens: accessTokens)
+            var configuration = ServerConfiguration(host: host, port: port, databasePath: store, seed: seed, tokens: accessTokens)
+            configuration.storeLogger = logger
             configuration.sentryEventsPerMinute = sentryRateLimit
             server = try await PlatformServer(configuration: configuration)
         } catch {
-            throw ValidationError("cannot open the store \(db ?? "(memory)"): \(error)")
+            throw ValidationError("cannot open the store \(storeName): \(error)")
         }
         var deviceGateway: DeviceGateway?
         var gatewayAddress: (host: String, port: Int)?

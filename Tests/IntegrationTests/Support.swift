@@ -28,7 +28,7 @@ final class TestServer: Sendable {
     static func start(tokens: [AccessToken]? = nil, databasePath: String? = nil, port: Int = 0, watching: Bool = true,
                       alertRules: AlertRules = AlertRules()) throws -> TestServer {
         let admin = AccessToken.generatedAdmin()
-        let path = databasePath ?? temporaryPath("platform.sqlite")
+        let path = try databasePath ?? freshStore()
         var configuration = ServerConfiguration(port: port, databasePath: path, seed: 7, tokens: tokens ?? [admin])
         configuration.watchInterval = watching ? .seconds(1) : nil
         configuration.alertRules = alertRules
@@ -71,6 +71,17 @@ final class TestServer: Sendable {
     }
 
     deinit { task.cancel() }
+}
+
+/// A new, empty store for one server: a SQLite file, or, when OPSDECK_TEST_POSTGRES
+/// names a PostgreSQL server (postgres://USER@HOST:PORT, as `Tests/pg/cluster.sh`
+/// prints), a new database on it, so that the suite runs on either store.
+func freshStore() throws -> String {
+    guard let server = ProcessInfo.processInfo.environment["OPSDECK_TEST_POSTGRES"], !server.isEmpty else {
+        return temporaryPath("platform.sqlite")
+    }
+    let name = "opsdeck_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    return try PostgresLocation.createDatabase(name, on: server)
 }
 
 func temporaryPath(_ name: String) -> String {

@@ -15,6 +15,11 @@ struct SQLiteDatabase: StoreDatabase {
         try writer.read { db in try body(SQLiteSession(db)) }
     }
 
+    // One process owns a SQLite store: there is no one else to tell.
+    func announce(_ topic: StoreTopic) {}
+    func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void) {}
+    func leads() async -> Bool { true }
+
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
         try await writer.write { db in try body(SQLiteSession(db)) }
     }

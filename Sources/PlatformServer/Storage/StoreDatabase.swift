@@ -227,6 +227,14 @@ class SQLSession {
     }
 }
 
+/// What other servers on the same database are told after a commit.
+enum StoreTopic: String, Sendable {
+    /// Releases, switches or segments changed: what the upgrade check reads.
+    case snapshots
+    /// Crash events were stored: live streams should read on.
+    case crashes
+}
+
 /// Where the platform's data lives. `read` sees one consistent state; `write` is one
 /// transaction that commits when `body` returns and rolls back when it throws. A
 /// conflict between concurrent writers (PostgreSQL's serialization failures) retries
@@ -238,6 +246,15 @@ protocol StoreDatabase: Sendable {
     /// `read` for a caller that cannot await (the device gateway's event loops); it
     /// blocks the calling thread.
     func readNow<T>(_ body: (SQLSession) throws -> T) throws -> T
+    /// Tells every other server on this database that `topic` changed (after a commit).
+    func announce(_ topic: StoreTopic)
+    /// Calls `handler` for each announcement another server makes, and with every topic
+    /// whenever announcements may have been missed (a lost connection).
+    func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void)
+    /// Whether this process is the one of the servers on this database that runs the
+    /// periodic work (guardrails, alerts): asked before each round; true for one at a
+    /// time, and another takes over when the one that leads dies.
+    func leads() async -> Bool
 }
 
 /// A store that did not do what its own SQL says it must.
