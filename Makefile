@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libncurses-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/debug/opsdeck
 
-.PHONY: deps build demo test api-check api-fuzz sdk-test bench fuzz clean install
+.PHONY: deps build demo pg-demo test pg-test api-check api-fuzz sdk-test bench fuzz clean install
 
 # `make install [PREFIX=/usr/local] [DESTDIR=…]`: the release binary, its manual page
 # (generated from the same definitions as --help, by swift-argument-parser's
@@ -29,6 +29,11 @@ build: deps
 demo: build
 	$(BIN) demo
 
+# Two servers on one PostgreSQL database (a private cluster in a temporary directory),
+# a fleet sending to each, the console against the first; quitting ends it all.
+pg-demo: build
+	bash Tests/pg/demo.sh $(BIN)
+
 # The OpenAPI document must be valid OpenAPI 3.1 (the validator comes from PyPI).
 api-check:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openapi-spec-validator
@@ -44,10 +49,21 @@ api-fuzz: build
 sdk-test: build
 	bash Tests/sdk/run.sh $(BIN)
 
+# The integration suite again with the server on PostgreSQL (a private cluster started
+# and stopped here; Debian's postgresql installed when missing), with the tests that
+# need it: several servers on one database, and two server processes behind nginx
+# (docs/deploy/nginx.conf) with one killed mid-stream; then schemathesis on PostgreSQL.
+pg-test: build
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; }
+	$(SWIFT) build --build-tests
+	bash Tests/pg/run.sh $(SWIFT) test --skip-build --filter 'IntegrationTests|BalancedServersEndToEndTests'
+	bash Tests/pg/run.sh sh -c 'FUZZ_DB=$$OPSDECK_TEST_POSTGRES/postgres bash Tests/api/fuzz.sh $(BIN)'
+
 # Builds the binary first: the end-to-end tests drive it in tmux, some beside real SDKs.
 test: build api-check
 	bash Tests/sdk/run.sh --install
 	$(SWIFT) test
+	$(MAKE) --no-print-directory pg-test
 	$(MAKE) --no-print-directory sdk-test
 	$(MAKE) --no-print-directory api-fuzz
 

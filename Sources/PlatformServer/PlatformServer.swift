@@ -47,8 +47,8 @@ public struct PlatformServer: Sendable {
     /// Opens the store and seeds it with the demo catalogue when it is new.
     public init(configuration: ServerConfiguration) async throws {
         self.configuration = configuration
-        store = try ServerStore(path: configuration.databasePath,
-                                logger: configuration.storeLogger ?? Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() })
+        store = try await ServerStore.open(path: configuration.databasePath,
+                                           logger: configuration.storeLogger ?? Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() })
         store.onCrashesElsewhere { [crashSignal] in crashSignal.signal() }
         if try await store.isEmpty() {
             try await store.insert(catalogue: .demo(seed: configuration.seed))

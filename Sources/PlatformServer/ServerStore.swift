@@ -25,14 +25,27 @@ public final class ServerStore: Sendable {
 
     /// Opens (creating if needed) the store at `path`: a SQLite file, a PostgreSQL
     /// database (`postgres://USER@HOST:PORT/DB`, migrated under a lock), or an in-memory
-    /// SQLite store when nil.
-    public init(path: String?, logger: Logger = Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }) throws {
-        if let path, let location = try PostgresLocation(path) {
+    /// SQLite store when nil. PostgreSQL's connecting and migrating wait on a thread of
+    /// their own: the caller may be on an event loop, which must never wait.
+    public static func open(path: String?, logger: Logger = Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }) async throws -> ServerStore {
+        guard let path, let location = try PostgresLocation(path) else { return try ServerStore(path: path) }
+        let database = try await PostgresDatabase.offEventLoop {
             let database = try PostgresDatabase(location, logger: logger)
             _ = try PostgresSchema.migrate(database)
-            db = database
-            listenToOtherServers()
-            return
+            return database
+        }
+        return ServerStore(postgres: database)
+    }
+
+    private init(postgres database: PostgresDatabase) {
+        db = database
+        listenToOtherServers()
+    }
+
+    /// Opens (creating if needed) the SQLite store at `path`, or an in-memory one when nil.
+    public init(path: String?) throws {
+        if let path, try PostgresLocation(path) != nil {
+            throw StoreOpenError("a PostgreSQL store is opened with ServerStore.open(path:)")
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -55,16 +68,18 @@ public final class ServerStore: Sendable {
 
     /// Creates or migrates the store at `path` without opening it for serving: which
     /// migrations this call applied, and the newest one the store now has.
-    public static func migrate(path: String) throws -> StoreMigration {
+    public static func migrate(path: String) async throws -> StoreMigration {
         if let location = try PostgresLocation(path) {
-            return try PostgresSchema.migrate(try PostgresDatabase(location, connections: 1, logger: Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }))
+            return try await PostgresDatabase.offEventLoop {
+                try PostgresSchema.migrate(try PostgresDatabase(location, connections: 1, logger: Logger(label: "opsdeck.store") { _ in SwiftLogNoOpLogHandler() }))
+            }
         }
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: path)
-        let before = Set(try queue.read { try migrator.appliedIdentifiers($0) })
+        let before = Set(try await queue.read { try migrator.appliedIdentifiers($0) })
         try migrator.migrate(queue)
-        let after = try queue.read { try migrator.appliedIdentifiers($0) }
+        let after = try await queue.read { try migrator.appliedIdentifiers($0) }
         let applied = migrator.migrations.filter { after.contains($0) && !before.contains($0) }
         return StoreMigration(applied: applied, current: migrator.migrations.last { after.contains($0) } ?? "none")
     }

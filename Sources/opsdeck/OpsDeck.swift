@@ -301,7 +301,7 @@ struct ServeCommand: AsyncParsableCommand {
         if migrateOnly, let store {
             let migration: StoreMigration
             do {
-                migration = try ServerStore.migrate(path: store)
+                migration = try await ServerStore.migrate(path: store)
             } catch {
                 throw ValidationError("cannot migrate the store \(storeName): \(error)")
             }

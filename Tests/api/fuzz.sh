@@ -8,7 +8,8 @@ binary=${1:-.build/debug/opsdeck}
 python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check schemathesis
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$binary" serve --listen 127.0.0.1:0 --db "$work/platform.sqlite" > "$work/serve.out" 2> "$work/serve.err" &
+# FUZZ_DB: another store (e.g. a PostgreSQL URL, as `make pg-test` runs it).
+"$binary" serve --listen 127.0.0.1:0 --db "${FUZZ_DB:-$work/platform.sqlite}" > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 100); do
   [ "$(wc -l < "$work/serve.out")" -ge 2 ] && break

@@ -32,7 +32,11 @@ case "$command" in
 start)
   bin=$(bindir)
   mkdir -p "$dir"
-  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir"
+    # The postgres user must reach the directory: a mktemp -d parent is root's only.
+    chmod o+x "$(dirname "$dir")"
+  fi
   if [ ! -f "$dir/PG_VERSION" ]; then
     as_owner "$bin/initdb" -D "$dir" -U opsdeck --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
       || { cat "$dir.initdb.log" >&2; exit 1; }

@@ -204,6 +204,13 @@ final class PostgresDatabase: StoreDatabase {
         try withConnection { connection in try body(PostgresSession(connection, logger: logger)) }
     }
 
+    /// Runs blocking PostgreSQL work (connecting, migrating) on a thread that may wait.
+    static func offEventLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     private func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try work() }) }
