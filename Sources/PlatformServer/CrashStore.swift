@@ -24,15 +24,12 @@ extension ServerStore {
                 // passed; one writer per app at a time makes ids commit in order.
                 try db.execute("SELECT pg_advisory_xact_lock(hashtext('crash_events:' || ?))", [batch.app])
             }
-            for item in batch.sessions {
-                try db.execute("INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed) VALUES (?, ?, ?, ?, ?, ?)",
-                               [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds,
-                                max(0, item.durationSeconds), item.crashed])
-            }
-            for item in batch.funnelSteps {
-                try db.execute("INSERT INTO funnel_events (app, release, device, \"user\", name, at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [batch.app, batch.release, batch.device.id, batch.user, item.name, item.at.unixMilliseconds])
-            }
+            try Self.insertRows(db, "sessions (app, release, device, startedAt, durationSeconds, crashed)", batch.sessions.map { item in
+                [batch.app, batch.release, batch.device.id, item.startedAt.unixMilliseconds, max(0, item.durationSeconds), item.crashed]
+            })
+            try Self.insertRows(db, "funnel_events (app, release, device, \"user\", name, at)", batch.funnelSteps.map { item in
+                [batch.app, batch.release, batch.device.id, batch.user, item.name, item.at.unixMilliseconds]
+            })
             var ids: [Int64] = []
             ids.reserveCapacity(batch.crashes.count)
             for crash in batch.crashes {
@@ -42,6 +39,20 @@ extension ServerStore {
         }
         if !receipt.crashIds.isEmpty { db.announce(.crashes) }
         return receipt
+    }
+
+    /// Inserts rows of one table, up to 100 in one statement: a batch's sessions and
+    /// funnel steps cost a few statements, not one each.
+    static func insertRows(_ db: SQLSession, _ into: String, _ rows: [SQLArguments]) throws {
+        guard let width = rows.first?.count else { return }
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + 100)]
+            try db.execute("INSERT INTO \(into) VALUES " + Array(repeating: row, count: chunk.count).joined(separator: ", "),
+                           chunk.flatMap { $0 })
+            start += chunk.count
+        }
     }
 
     private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: SQLSession) throws -> Int64 {

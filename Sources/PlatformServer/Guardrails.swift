@@ -49,15 +49,27 @@ struct WatchService: Service {
     let store: ServerStore
     let interval: Duration
     let rules: AlertRules
+    /// How long sessions, crash events and funnel steps are kept (nil: for ever).
+    var retention: TimeInterval?
     let logger: Logger
 
     func run() async throws {
         // A graceful shutdown cancels the loop; that is its normal end, not a failure.
         try? await cancelWhenGracefulShutdown {
+            var lastMaintained = Date.distantPast
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 // With several servers on one database, one of them does this at a time.
                 guard await store.leadsPeriodicWork() else { continue }
+                // The volume tables' days and retention: hourly is often enough.
+                if Date().timeIntervalSince(lastMaintained) >= 3600 {
+                    lastMaintained = Date()
+                    do {
+                        for line in try await store.maintainVolume(retention: retention, logger: logger) { logger.info("storage: \(line)") }
+                    } catch {
+                        logger.error("storage maintenance failed: \(error)")
+                    }
+                }
                 do {
                     for release in try await store.enforceGuardrails() {
                         logger.warning("guardrail halted \(release)")

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     /// How often guardrails and alerts are evaluated; nil: never by themselves (tests
     /// that evaluate at moments of their choosing).
     public var watchInterval: Duration? = .seconds(5)
+    /// How long sessions, crash events and funnel steps are kept (nil: for ever). On
+    /// PostgreSQL whole days are dropped; on SQLite older rows are deleted.
+    public var retentionDays: Int?
     /// Where the store says what it could not do (a lost PostgreSQL connection); nil: nowhere.
     public var storeLogger: Logger?
     /// Sentry events and sessions one project may send a minute (429 past it).
@@ -77,7 +80,8 @@ public struct PlatformServer: Sendable {
             .init(service: MemoryReturnService(), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if let interval = configuration.watchInterval {
-            let watch = WatchService(store: store, interval: interval, rules: configuration.alertRules, logger: logger)
+            let watch = WatchService(store: store, interval: interval, rules: configuration.alertRules,
+                                     retention: configuration.retentionDays.map { Double($0) * 86_400 }, logger: logger)
             services.append(.init(service: watch, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)

@@ -32,6 +32,7 @@ public final class ServerStore: Sendable {
         let database = try await PostgresDatabase.offEventLoop {
             let database = try PostgresDatabase(location, logger: logger)
             _ = try PostgresSchema.migrate(database)
+            try PostgresPartitions.ensure(database, now: Date(), logger: logger)
             return database
         }
         return ServerStore(postgres: database)
@@ -364,6 +365,11 @@ public final class ServerStore: Sendable {
     func snapshotsChanged() {
         snapshots.invalidateAll()
         db.announce(.snapshots)
+    }
+
+    /// Keeps the volume tables ready and within `retention` (see `StoreDatabase.maintainVolume`).
+    public func maintainVolume(now: Date = Date(), retention: TimeInterval?, logger: Logger) async throws -> [String] {
+        try await db.maintainVolume(now: now, retention: retention, logger: logger)
     }
 
     /// Whether this server runs guardrails and alerts (see `StoreDatabase.leads`).

@@ -318,3 +318,4 @@ if options.runs("live") {
 if options.runs("cache") { cacheWriteBench() }
 if options.runs("cold") { coldStartBench(binary: options.binary, serverURL: url, token: token) }
 if options.runs("keys") { interactiveBench() }
+if options.runs("stores") { storesBench(binary: options.binary, seconds: options.seconds, threads: options.threads, folder: folder) }

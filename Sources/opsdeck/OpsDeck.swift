@@ -288,12 +288,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sentry events and sessions one app may send a minute; past it, 429 with Retry-After.")
     var sentryRateLimit: Int = 60_000
 
+    @Option(name: .long, help: "Days of sessions, crash events and funnel steps to keep (0: keep everything). Issues, releases and the audit log are kept.")
+    var retentionDays: Int = 90
+
     @Flag(name: .long, help: "Create or migrate the --db store to this version's schema, say what was applied, and exit (for deploy pipelines).")
     var migrateOnly = false
 
     func validate() throws {
         if migrateOnly && store == nil { throw ValidationError("--migrate-only needs --db FILE or --db postgres://…: an in-memory store has nothing to keep") }
         guard (1...256).contains(gatewayLoops) else { throw ValidationError("--gateway-loops must be 1 to 256 (got \(gatewayLoops))") }
+        guard (0...3650).contains(retentionDays) else { throw ValidationError("--retention-days must be 0 (keep everything) to 3650 (got \(retentionDays))") }
         guard sentryRateLimit >= 1 else { throw ValidationError("--sentry-rate-limit must be at least 1 (got \(sentryRateLimit))") }
     }
 
@@ -335,6 +339,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             var configuration = ServerConfiguration(host: host, port: port, databasePath: store, seed: seed, tokens: accessTokens)
             configuration.storeLogger = logger
+            configuration.retentionDays = retentionDays == 0 ? nil : retentionDays
             configuration.sentryEventsPerMinute = sentryRateLimit
             server = try await PlatformServer(configuration: configuration)
         } catch {

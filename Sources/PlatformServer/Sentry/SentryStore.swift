@@ -30,7 +30,7 @@ extension ServerStore {
             try db.execute("""
                 INSERT INTO sessions (app, release, device, startedAt, durationSeconds, crashed, sid, "user", errored)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (app, sid) WHERE sid IS NOT NULL DO UPDATE SET
+                ON CONFLICT \(db.dialect == .postgres ? "(app, sid, startedAt)" : "(app, sid)") WHERE sid IS NOT NULL DO UPDATE SET
                     durationSeconds = CASE WHEN excluded.durationSeconds > sessions.durationSeconds
                         THEN excluded.durationSeconds ELSE sessions.durationSeconds END,
                     crashed = sessions.crashed OR excluded.crashed, errored = sessions.errored OR excluded.errored

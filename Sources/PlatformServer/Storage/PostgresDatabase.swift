@@ -199,6 +199,17 @@ final class PostgresDatabase: StoreDatabase {
         }) ?? false
     }
 
+    /// Makes the coming days' partitions; past the retention, drops whole days.
+    func maintainVolume(now: Date, retention: TimeInterval?, logger: Logger) async throws -> [String] {
+        try await onOwnThread { [self] in
+            var done = try PostgresPartitions.ensure(self, now: now, logger: logger).map { "made \($0)" }
+            if let retention {
+                done += try PostgresPartitions.dropOlder(than: now.addingTimeInterval(-retention), self).map { "dropped \($0)" }
+            }
+            return done
+        }
+    }
+
     /// Runs `body` outside a transaction (migrations take their own lock and steps).
     func session<T>(_ body: (SQLSession) throws -> T) throws -> T {
         try withConnection { connection in try body(PostgresSession(connection, logger: logger)) }
@@ -288,7 +299,12 @@ final class PostgresSession: SQLSession {
         super.init(dialect: .postgres)
     }
 
+    /// Sees every statement a session runs, with its values: tests use it to EXPLAIN
+    /// the queries the console's requests really make.
+    static let observer = Mutex<(@Sendable (String, [SQLValue]) -> Void)?>(nil)
+
     override func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
+        if let observe = Self.observer.withLock({ $0 }) { observe(sql, values) }
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {

@@ -44,14 +44,22 @@ enum PostgresSchema {
                 percentBasisPoints integer NOT NULL, updatedBy text NOT NULL, updatedAt timestamptz NOT NULL,
                 revision integer NOT NULL, rules text, scopeRules text, PRIMARY KEY (app, key))
             """,
+            // Sessions, crash events and funnel steps are the volume: each is partitioned
+            // by day of its time (Unix ms), so that retention drops whole days and the
+            // console's range queries read only the days they ask for. Ids come from
+            // sequences (PostgreSQL 15 has no identity column on a partitioned table).
+            "CREATE SEQUENCE sessions_id_seq AS bigint",
             """
             CREATE TABLE sessions (
-                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, app text NOT NULL, release text NOT NULL, device text NOT NULL,
-                startedAt bigint NOT NULL, durationSeconds double precision NOT NULL, crashed boolean NOT NULL,
-                sid text, "user" text, errored boolean NOT NULL DEFAULT false)
+                id bigint NOT NULL DEFAULT nextval('sessions_id_seq'), app text NOT NULL, release text NOT NULL,
+                device text NOT NULL, startedAt bigint NOT NULL, durationSeconds double precision NOT NULL,
+                crashed boolean NOT NULL, sid text, "user" text, errored boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (id, startedAt))
+                PARTITION BY RANGE (startedAt)
             """,
             "CREATE INDEX sessions_by_app_time ON sessions (app, startedAt)",
-            "CREATE UNIQUE INDEX sessions_by_sid ON sessions (app, sid) WHERE sid IS NOT NULL",
+            // A Sentry session keeps its start in every update: (app, sid, start) is the session.
+            "CREATE UNIQUE INDEX sessions_by_sid ON sessions (app, sid, startedAt) WHERE sid IS NOT NULL",
             """
             CREATE TABLE crash_issues (
                 app text NOT NULL, fingerprint text NOT NULL, kind text NOT NULL, exceptionType text NOT NULL,
@@ -60,12 +68,15 @@ enum PostgresSchema {
                 revision integer NOT NULL DEFAULT 1, ignored boolean NOT NULL DEFAULT false, ignoredUntil bigint,
                 ignoredUntilCount integer, PRIMARY KEY (app, fingerprint))
             """,
+            "CREATE SEQUENCE crash_events_id_seq AS bigint",
             """
             CREATE TABLE crash_events (
-                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, app text NOT NULL, release text NOT NULL, kind text NOT NULL,
-                fingerprint text NOT NULL, deviceId text NOT NULL, os text NOT NULL, osVersion text NOT NULL, model text NOT NULL,
-                city text, network text, exceptionType text NOT NULL, message text NOT NULL, frames text NOT NULL,
-                at bigint NOT NULL, environment text, level text)
+                id bigint NOT NULL DEFAULT nextval('crash_events_id_seq'), app text NOT NULL, release text NOT NULL,
+                kind text NOT NULL, fingerprint text NOT NULL, deviceId text NOT NULL, os text NOT NULL,
+                osVersion text NOT NULL, model text NOT NULL, city text, network text, exceptionType text NOT NULL,
+                message text NOT NULL, frames text NOT NULL, at bigint NOT NULL, environment text, level text,
+                PRIMARY KEY (id, at))
+                PARTITION BY RANGE (at)
             """,
             "CREATE INDEX crash_events_by_app ON crash_events (app, id)",
             "CREATE INDEX crash_events_by_issue ON crash_events (app, fingerprint, id)",
@@ -95,8 +106,13 @@ enum PostgresSchema {
             """
             CREATE TABLE funnel_events (
                 app text NOT NULL, release text NOT NULL, device text NOT NULL, name text NOT NULL, at bigint NOT NULL, "user" text)
+                PARTITION BY RANGE (at)
             """,
             "CREATE INDEX funnel_events_by_name ON funnel_events (app, name, at)",
+            // Times outside every day made so far (a device's clock years off) land here.
+            "CREATE TABLE sessions_default PARTITION OF sessions DEFAULT",
+            "CREATE TABLE crash_events_default PARTITION OF crash_events DEFAULT",
+            "CREATE TABLE funnel_events_default PARTITION OF funnel_events DEFAULT",
             """
             CREATE TABLE unleash_segments (
                 app text NOT NULL REFERENCES apps ON DELETE CASCADE, id integer NOT NULL, name text, constraints text NOT NULL,

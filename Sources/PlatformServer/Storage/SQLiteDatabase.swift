@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import PlatformModel
 
 /// The store on SQLite through GRDB: one writer, many readers (WAL) for a file, one
 /// connection for an in-memory store.
@@ -19,6 +21,20 @@ struct SQLiteDatabase: StoreDatabase {
     func announce(_ topic: StoreTopic) {}
     func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void) {}
     func leads() async -> Bool { true }
+
+    /// SQLite has no partitions: rows older than the retention are deleted.
+    func maintainVolume(now: Date, retention: TimeInterval?, logger: Logger) async throws -> [String] {
+        guard let retention else { return [] }
+        let cutoff = now.addingTimeInterval(-retention).unixMilliseconds
+        return try await write { db in
+            var done: [String] = []
+            for (table, column) in [("sessions", "startedAt"), ("crash_events", "at"), ("funnel_events", "at")] {
+                try db.execute("DELETE FROM \(table) WHERE \(column) < ?", [cutoff])
+                done.append("\(table): rows before \(cutoff) deleted")
+            }
+            return done
+        }
+    }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
         try await writer.write { db in try body(SQLiteSession(db)) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 // The one interface the platform's store is written against, so that the same queries,
 // transactions and checks run on SQLite (GRDB, the embedded default) and on PostgreSQL
@@ -255,6 +256,9 @@ protocol StoreDatabase: Sendable {
     /// periodic work (guardrails, alerts): asked before each round; true for one at a
     /// time, and another takes over when the one that leads dies.
     func leads() async -> Bool
+    /// Keeps the volume tables (sessions, crash events, funnel steps) ready and within
+    /// `retention` (nil: keep everything): what it did, in words, for the log.
+    func maintainVolume(now: Date, retention: TimeInterval?, logger: Logger) async throws -> [String]
 }
 
 /// A store that did not do what its own SQL says it must.
