@@ -14,7 +14,7 @@ extension ServerStore {
     /// sent, NUL and controls included.
     func ingest(_ sent: SDKBatch) async throws -> IngestReceipt {
         let batch = sent.limitingFreeText()
-        let receipt = try await db.write { db in
+        let receipt = try await db.appendingWrite { db in
             guard try Self.appExists(db, batch.app) else {
                 throw ProblemError(.unprocessableContent, "no app with id '\(batch.app)'")
             }

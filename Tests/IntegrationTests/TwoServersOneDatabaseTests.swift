@@ -1,7 +1,8 @@
 import Foundation
+import Logging
 import PlatformClient
 import PlatformModel
-import PlatformServer
+@testable import PlatformServer
 import Synchronization
 import TestSupport
 import XCTest
@@ -161,5 +162,22 @@ final class TwoServersOneDatabaseTests: XCTestCase {
         XCTAssertNotEqual(first, second, "exactly one leads (A: \(first), B: \(second))")
         let again = await b.server.store.leadsPeriodicWork()
         XCTAssertEqual(again, second)
+
+        // The leader's connection dies (as it does when its process is killed): the lock
+        // is PostgreSQL's to give, and the other server takes it at its next round.
+        let (leader, other) = first ? (a!, b!) : (b!, a!)
+        let admin = try PostgresDatabase(XCTUnwrap(PostgresLocation(a.databasePath)), connections: 1,
+                                         logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let ended = try admin.session { db in
+            try db.value("""
+                SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks
+                WHERE locktype = 'advisory' AND objid = ? AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """, [Int64(PostgresDatabase.leaderLock & 0xFFFF_FFFF)], as: Int.self)
+        }
+        XCTAssertEqual(ended, 1, "one connection held the leader's lock")
+        let taken = await other.server.store.leadsPeriodicWork()
+        XCTAssertTrue(taken, "the other server took over")
+        let stillLeads = await leader.server.store.leadsPeriodicWork()
+        XCTAssertFalse(stillLeads, "the old leader does not lead beside it")
     }
 }

@@ -66,7 +66,7 @@ struct PostgresFailure: Error, CustomStringConvertible {
             self = failure
         } else if let psql = error as? PSQLError {
             sqlState = psql.serverInfo?[.sqlState]
-            message = psql.serverInfo?[.message] ?? "\(psql.code)"
+            message = psql.serverInfo?[.message] ?? psql.underlying.map { "\($0)" } ?? "\(psql.code)"
         } else {
             message = "\(error)"
         }
@@ -123,15 +123,19 @@ final class PostgresDatabase: StoreDatabase {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
-        try await onOwnThread { try self.transaction(write: false, body) }
+        try await onOwnThread { try self.transaction(.readOnly, body) }
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
-        try await onOwnThread { try self.transaction(write: true, body) }
+        try await onOwnThread { try self.transaction(.serializable, body) }
+    }
+
+    func appendingWrite<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
+        try await onOwnThread { try self.transaction(.readCommitted, body) }
     }
 
     func readNow<T>(_ body: (SQLSession) throws -> T) throws -> T {
-        try transaction(write: false, body)
+        try transaction(.readOnly, body)
     }
 
     /// NOTIFY on the `opsdeck` channel, payload the topic; sent after the caller's
@@ -228,14 +232,20 @@ final class PostgresDatabase: StoreDatabase {
         }
     }
 
-    private func transaction<T>(write: Bool, _ body: (SQLSession) throws -> T) throws -> T {
+    private enum Isolation: String {
+        case serializable = "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        case readCommitted = "BEGIN ISOLATION LEVEL READ COMMITTED"
+        case readOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    }
+
+    private func transaction<T>(_ isolation: Isolation, _ body: (SQLSession) throws -> T) throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return try withConnection { connection in
                     let session = PostgresSession(connection, logger: logger)
-                    try session.execute(write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    try session.execute(isolation.rawValue)
                     do {
                         let result = try body(session)
                         try session.execute("COMMIT")

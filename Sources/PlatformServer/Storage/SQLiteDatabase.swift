@@ -17,6 +17,11 @@ struct SQLiteDatabase: StoreDatabase {
         try writer.read { db in try body(SQLiteSession(db)) }
     }
 
+    /// SQLite has one writer at a time: the same as `write`.
+    func appendingWrite<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
     // One process owns a SQLite store: there is no one else to tell.
     func announce(_ topic: StoreTopic) {}
     func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void) {}

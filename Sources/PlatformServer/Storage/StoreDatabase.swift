@@ -244,6 +244,10 @@ protocol StoreDatabase: Sendable {
     var dialect: SQLDialect { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T
+    /// A write that only appends rows and bumps counters (ingest), serialised by a lock
+    /// of its own: on PostgreSQL it runs READ COMMITTED, where a SERIALIZABLE snapshot
+    /// taken before that lock would only make concurrent batches fail and retry.
+    func appendingWrite<T: Sendable>(_ body: @escaping @Sendable (SQLSession) throws -> T) async throws -> T
     /// `read` for a caller that cannot await (the device gateway's event loops); it
     /// blocks the calling thread.
     func readNow<T>(_ body: (SQLSession) throws -> T) throws -> T
