@@ -192,7 +192,7 @@ public final class ConsoleRuntime {
 
     /// Why this terminal cannot show the console, or nil: a full-screen console needs a
     /// terminal on standard input and output that can address the cursor.
-    public static func terminalProblem(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    static func terminalProblem(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             return "the console needs a terminal: standard input and output must be one (not a pipe or a file)"
         }

@@ -30,11 +30,9 @@ extension ServerStore {
             try Self.insertRows(db, "funnel_events (app, release, device, \"user\", name, at)", batch.funnelSteps.map { item in
                 [batch.app, batch.release, batch.device.id, batch.user, item.name, item.at.unixMilliseconds]
             })
-            var ids: [Int64] = []
-            ids.reserveCapacity(batch.crashes.count)
-            for crash in batch.crashes {
-                ids.append(try Self.store(crash, of: batch, in: db))
-            }
+            let crashes = batch.crashes.map(GroupedCrash.init)
+            let ids = try Self.insertCrashEvents(crashes, of: batch, in: db)
+            for crash in crashes { try Self.count(crash, of: batch, in: db) }
             return IngestReceipt(accepted: batch.eventCount, crashIds: ids)
         }
         if !receipt.crashIds.isEmpty { db.announce(.crashes) }
@@ -55,22 +53,56 @@ extension ServerStore {
         }
     }
 
-    private static func store(_ crash: SDKCrash, of batch: SDKBatch, in db: SQLSession) throws -> Int64 {
-        let frames = Array(crash.frames.prefix(IngestLimits.framesPerCrash))
-        let fingerprint = CrashGrouping.fingerprint(kind: crash.kind, exceptionType: crash.exceptionType, frames: frames)
+    /// A crash with what grouping makes of it.
+    struct GroupedCrash {
+        var crash: SDKCrash
+        var frames: [StackFrame]
+        var fingerprint: String
+
+        init(_ crash: SDKCrash) {
+            self.crash = crash
+            frames = Array(crash.frames.prefix(IngestLimits.framesPerCrash))
+            fingerprint = CrashGrouping.fingerprint(kind: crash.kind, exceptionType: crash.exceptionType, frames: frames)
+        }
+    }
+
+    /// The batch's crash events, up to 100 to a statement; their ids in the batch's
+    /// order. Ids are taken in row order within a statement, and no other batch of the
+    /// app inserts meanwhile (SQLite has one writer; PostgreSQL ingest holds the app's
+    /// lock), so the returned ids in ascending order are the rows' in order.
+    private static func insertCrashEvents(_ crashes: [GroupedCrash], of batch: SDKBatch, in db: SQLSession) throws -> [Int64] {
+        let device = batch.device
+        let row = "(" + Array(repeating: "?", count: 16).joined(separator: ", ") + ")"
+        var ids: [Int64] = []
+        ids.reserveCapacity(crashes.count)
+        var start = 0
+        while start < crashes.count {
+            let chunk = crashes[start..<min(crashes.count, start + 100)]
+            let values: SQLArguments = chunk.flatMap { item -> SQLArguments in
+                let crash = item.crash
+                return [batch.app, batch.release, crash.kind.rawValue, item.fingerprint, device.id, device.os.rawValue, device.osVersion,
+                        device.model, device.city, device.network, crash.exceptionType, crash.message,
+                        StackFrame.jsonArray(item.frames), crash.at.unixMilliseconds, crash.environment, crash.level]
+            }
+            let inserted = try db.values("""
+                INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
+                    exceptionType, message, frames, at, environment, level) VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
+                RETURNING id
+                """, values, as: Int64.self)
+            guard inserted.count == chunk.count else { throw StoreError.noRowReturned("crash_events") }
+            ids += inserted.sorted()
+            start += chunk.count
+        }
+        return ids
+    }
+
+    /// Counts one crash into its issue, the issue's devices and releases; reopens it
+    /// when it was resolved (or ignored until this event).
+    private static func count(_ item: GroupedCrash, of batch: SDKBatch, in db: SQLSession) throws {
+        let crash = item.crash, frames = item.frames, fingerprint = item.fingerprint
         let at = crash.at.unixMilliseconds
         let message = crash.message
         let device = batch.device
-        let inserted = try db.value("""
-            INSERT INTO crash_events (app, release, kind, fingerprint, deviceId, os, osVersion, model, city, network,
-                exceptionType, message, frames, at, environment, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING id
-            """, [
-                batch.app, batch.release, crash.kind.rawValue, fingerprint, device.id, device.os.rawValue, device.osVersion,
-                device.model, device.city, device.network, crash.exceptionType, message,
-                StackFrame.jsonArray(frames), at, crash.environment, crash.level,
-            ], as: Int64.self)
-        guard let id = inserted else { throw StoreError.noRowReturned("crash_events") }
         // Counted, and what triage needs to know of the issue now, in one statement: the
         // ingest path pays for a resolved or ignored issue only when there is one.
         let counted = try db.row("""
@@ -92,7 +124,6 @@ extension ServerStore {
             INSERT INTO issue_releases (app, fingerprint, release, count) VALUES (?, ?, ?, 1)
             ON CONFLICT (app, fingerprint, release) DO UPDATE SET count = issue_releases.count + 1
             """, [batch.app, fingerprint, batch.release])
-        return id
     }
 
     /// Crash and ANR events of `app` after `cursor`, oldest first.

@@ -380,12 +380,22 @@ public final class ServerStore: Sendable {
         crashWatchers.withLock { $0.append(handler) }
     }
 
+    /// Until the first LISTEN is up, and whenever it is down, the upgrade check reads
+    /// the database every time: a snapshot no announcement can clear might be stale.
     private func listenToOtherServers() {
-        db.listen { [weak self] topic in
+        snapshots.setTrusted(false)
+        db.listen { [weak self] news in
             guard let self else { return }
-            switch topic {
-            case .snapshots: snapshots.invalidateAll()
-            case .crashes: for watcher in crashWatchers.withLock({ $0 }) { watcher() }
+            switch news {
+            case .changed(.snapshots):
+                snapshots.invalidateAll()
+            case .changed(.crashes):
+                for watcher in crashWatchers.withLock({ $0 }) { watcher() }
+            case .listening:
+                snapshots.setTrusted(true)
+                for watcher in crashWatchers.withLock({ $0 }) { watcher() }
+            case .deaf:
+                snapshots.setTrusted(false)
             }
         }
     }

@@ -34,6 +34,9 @@ final class SnapshotCache: Sendable {
     private struct State {
         var snapshots: [String: AppSnapshot] = [:]
         var generation = 0
+        /// False while changes made elsewhere cannot be heard (several servers on one
+        /// database, the LISTEN connection down): then nothing is kept.
+        var trusted = true
     }
 
     private let state = Mutex(State())
@@ -44,7 +47,17 @@ final class SnapshotCache: Sendable {
 
     func store(_ snapshot: AppSnapshot, for app: String, readAt generation: Int) {
         state.withLock { state in
-            if state.generation == generation { state.snapshots[app] = snapshot }
+            if state.trusted && state.generation == generation { state.snapshots[app] = snapshot }
+        }
+    }
+
+    /// Trusted again: starts empty (what changed meanwhile is unknown). Not trusted:
+    /// drops everything and keeps nothing until trusted.
+    func setTrusted(_ trusted: Bool) {
+        state.withLock { state in
+            state.trusted = trusted
+            state.snapshots.removeAll()
+            state.generation += 1
         }
     }
 

@@ -212,9 +212,6 @@ struct ConsoleCommand: ParsableCommand {
         let (api, token) = (resolved.api, resolved.token)
         // Each context has its own cache; an address given by hand, the address's.
         let cachePath = cache ?? CacheLocation.path(context: resolved.context.map { "context-\($0.name)" } ?? api)
-        // A terminal that cannot show the console is said first: no answer from the
-        // platform would make it one.
-        if let problem = ConsoleRuntime.terminalProblem() { throw ValidationError(problem) }
         // Before the screen: a wrong address or a refused token is said here, with an exit
         // status a script can test, not discovered on a drawn screen.
         let offline = try scripted { try preflight(api: api, token: token, caFile: resolved.cacert, cachePath: cachePath) }

@@ -162,7 +162,11 @@ final class ConsoleEndToEndTests: XCTestCase {
     }
 
     func testADumbTerminalIsToldWhyAndTheExitStatusSaysSo() throws {
-        let command = "env TERM=dumb \(Harness.binary) --api http://127.0.0.1:9 --token t --log \(folder.path)/console.log; echo EXIT=$?; sleep 30"
+        // A reachable server: an unreachable one with nothing cached is refused (69)
+        // before the terminal is looked at.
+        let server = try ServerProcess(database: folder.appendingPathComponent("platform.sqlite").path)
+        defer { server.stop() }
+        let command = "env TERM=dumb OPSDECK_CACHE=\(folder.path)/c.sqlite \(Harness.binary) --api \(server.url) --token \(server.token) --log \(folder.path)/console.log; echo EXIT=$?; sleep 30"
         let terminal = try Terminal(command: command)
         try terminal.waitFor(["TERM=dumb", "cannot move the cursor", "EXIT=64"])
     }

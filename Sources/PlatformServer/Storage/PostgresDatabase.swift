@@ -151,9 +151,8 @@ final class PostgresDatabase: StoreDatabase {
     }
 
     /// LISTEN on its own connection, for as long as the process runs; a lost connection
-    /// is opened again after half a second, and every topic is reported as changed then
-    /// (what was announced meanwhile is unknown).
-    func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void) {
+    /// is reported (`.deaf`) and opened again after half a second (`.listening`).
+    func listen(_ handler: @escaping @Sendable (StoreNews) -> Void) {
         let configuration = configuration, logger = logger, location = location
         listener.withLock { task in
             task?.cancel()
@@ -166,18 +165,16 @@ final class PostgresDatabase: StoreDatabase {
                             on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger)
                         defer { Self.close(connection) }
                         try await connection.listen(on: "opsdeck") { notifications in
-                            handler(.snapshots)
-                            handler(.crashes)
+                            handler(.listening)
                             for try await notification in notifications {
-                                if let topic = StoreTopic(rawValue: notification.payload) { handler(topic) }
+                                if let topic = StoreTopic(rawValue: notification.payload) { handler(.changed(topic)) }
                             }
                         }
                     } catch {
                         if Task.isCancelled { return }
                         logger.warning("listening to \(location) failed: \(PostgresFailure(error)); again in 0.5 s")
                     }
-                    handler(.snapshots)
-                    handler(.crashes)
+                    handler(.deaf)
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }

@@ -24,7 +24,7 @@ struct SQLiteDatabase: StoreDatabase {
 
     // One process owns a SQLite store: there is no one else to tell.
     func announce(_ topic: StoreTopic) {}
-    func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void) {}
+    func listen(_ handler: @escaping @Sendable (StoreNews) -> Void) {}
     func leads() async -> Bool { true }
 
     /// SQLite has no partitions: rows older than the retention are deleted.

@@ -236,6 +236,15 @@ enum StoreTopic: String, Sendable {
     case crashes
 }
 
+/// What a server hears of the others.
+enum StoreNews: Sendable {
+    case changed(StoreTopic)
+    /// Announcements are heard (again): anything may have changed since.
+    case listening
+    /// Announcements cannot be heard: trust no copy of the database's state.
+    case deaf
+}
+
 /// Where the platform's data lives. `read` sees one consistent state; `write` is one
 /// transaction that commits when `body` returns and rolls back when it throws. A
 /// conflict between concurrent writers (PostgreSQL's serialization failures) retries
@@ -253,9 +262,10 @@ protocol StoreDatabase: Sendable {
     func readNow<T>(_ body: (SQLSession) throws -> T) throws -> T
     /// Tells every other server on this database that `topic` changed (after a commit).
     func announce(_ topic: StoreTopic)
-    /// Calls `handler` for each announcement another server makes, and with every topic
-    /// whenever announcements may have been missed (a lost connection).
-    func listen(_ handler: @escaping @Sendable (StoreTopic) -> Void)
+    /// Calls `handler` with each announcement another server makes, `.deaf` when
+    /// announcements can no longer be heard (a lost connection) and `.listening` once
+    /// they can again (what was announced meanwhile is unknown).
+    func listen(_ handler: @escaping @Sendable (StoreNews) -> Void)
     /// Whether this process is the one of the servers on this database that runs the
     /// periodic work (guardrails, alerts): asked before each round; true for one at a
     /// time, and another takes over when the one that leads dies.
